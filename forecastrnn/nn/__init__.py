@@ -1,0 +1,35 @@
+"""Functional JAX core: recurrent cells, layers and the forecasting network.
+
+Pure functions over parameter pytrees, batch-first, float32. See DESIGN.md for
+the parameter layout of each cell.
+"""
+
+from .cells import (
+    CELLS,
+    LSTMCarry,
+    gru_step,
+    init_carry,
+    init_cell,
+    lstm_step,
+    rnn_step,
+)
+from .layers import attention_pool, dropout_mask, encode, init_layers, scan_cell
+from .network import NetworkConfig, apply_network, init_network
+
+__all__ = [
+    "CELLS",
+    "LSTMCarry",
+    "NetworkConfig",
+    "apply_network",
+    "attention_pool",
+    "dropout_mask",
+    "encode",
+    "gru_step",
+    "init_carry",
+    "init_cell",
+    "init_layers",
+    "init_network",
+    "lstm_step",
+    "rnn_step",
+    "scan_cell",
+]

@@ -1,0 +1,740 @@
+"""Rolling-origin backtests, model comparison and conformal intervals.
+
+A backtest cuts a series into folds. Fold ``i`` trains on ``y[train_start:train_stop]``
+and forecasts the next ``horizon`` points ``y[train_stop:train_stop + horizon]``; its
+*origin* is the last training timestamp, the moment the forecast is made. Nothing
+after the origin reaches ``fit`` or ``predict``, so every fitted state (a scaler, the
+network weights) sees past data only.
+
+Folds run in groups: a group is a fold that refits plus the following folds that
+reuse its fitted model through ``predict(last_window=...)``. Groups are independent
+tasks for :class:`joblib.Parallel`, so they run on local processes or, unchanged, on
+a Dask cluster through ``joblib.parallel_config(backend="dask")``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from forecastrnn import metrics
+from forecastrnn.windows import check_series
+
+__all__ = [
+    "BacktestResult",
+    "Comparison",
+    "Fold",
+    "backtest",
+    "compare",
+    "conformal_interval",
+    "make_folds",
+]
+
+_WINDOWS = ("expanding", "sliding")
+
+
+class Fold(NamedTuple):
+    """Positions of one fold: train on ``y[train_start:train_stop]``, test after."""
+
+    train_start: int
+    train_stop: int
+
+
+# --------------------------------------------------------------------------- folds
+
+
+def _check_positive_int(value: Any, name: str, *, allow_none: bool = False) -> None:
+    """Raise unless ``value`` is an integer >= 1 (or None when allowed)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"`{name}` must be a positive integer; got {value!r}.")
+    if value < 1:
+        raise ValueError(f"`{name}` must be a positive integer; got {value}.")
+
+
+def _too_few(n_obs: int, needed: int, detail: str) -> ValueError:
+    """The error for a series too short for the folds asked."""
+    return ValueError(
+        f"`y` has {n_obs} observations; {detail} need at least {needed}. "
+        "Pass a longer series or lower `n_folds`, `initial`, `step` or `horizon`."
+    )
+
+
+def make_folds(
+    n_obs: int,
+    horizon: int,
+    *,
+    n_folds: int | None = None,
+    initial: int | None = None,
+    step: int | None = None,
+    window: str = "expanding",
+) -> list[Fold]:
+    """Place rolling-origin folds on a series of ``n_obs`` points.
+
+    Every fold has a full ``horizon`` of test points; consecutive origins are
+    ``step`` points apart.
+
+    Parameters
+    ----------
+    n_obs : int
+        Length of the series.
+    horizon : int
+        Number of points each fold forecasts.
+    n_folds : int, optional
+        Number of folds. Without ``initial`` (default 5 folds) the folds are placed
+        at the end: the last fold's horizon ends at the last observation and the
+        first fold trains on everything before its origin. With ``initial``, the
+        first ``n_folds`` folds after ``initial`` are taken; when omitted, as many
+        folds as fit.
+    initial : int, optional
+        Training size of the first fold; its origin is at position ``initial``.
+    step : int, optional
+        Points between consecutive origins; defaults to ``horizon`` (test parts
+        that tile the end of the series).
+    window : {"expanding", "sliding"}
+        ``"expanding"`` trains each fold on everything before its origin;
+        ``"sliding"`` keeps the training part at the first fold's size
+        (``initial`` when given).
+
+    Returns
+    -------
+    list of Fold
+        ``Fold(train_start, train_stop)`` per fold, in time order: the fold trains
+        on ``y[train_start:train_stop]`` and tests on
+        ``y[train_stop:train_stop + horizon]``.
+
+    Raises
+    ------
+    ValueError
+        If a size is not positive, ``window`` is unknown, or ``n_obs`` is too
+        small for the folds asked (the message says how many points are needed).
+
+    Examples
+    --------
+    >>> make_folds(10, 2, n_folds=3)
+    [Fold(train_start=0, train_stop=4), Fold(train_start=0, train_stop=6), \
+Fold(train_start=0, train_stop=8)]
+    >>> make_folds(10, 3, initial=4, step=2, window="sliding")
+    [Fold(train_start=0, train_stop=4), Fold(train_start=2, train_stop=6)]
+    """
+    _check_positive_int(horizon, "horizon")
+    _check_positive_int(n_folds, "n_folds", allow_none=True)
+    _check_positive_int(initial, "initial", allow_none=True)
+    _check_positive_int(step, "step", allow_none=True)
+    if window not in _WINDOWS:
+        raise ValueError(f"`window` must be one of {_WINDOWS}; got {window!r}.")
+    step = horizon if step is None else int(step)
+    if initial is None:
+        n_folds = 5 if n_folds is None else int(n_folds)
+        first = n_obs - horizon - (n_folds - 1) * step
+        if first < 1:
+            detail = (
+                f"{n_folds} folds of `horizon`={horizon} every `step`={step} "
+                "after at least 1 training point"
+            )
+            raise _too_few(n_obs, n_obs - first + 1, detail)
+    else:
+        first = int(initial)
+        if n_folds is None:  # as many folds as fit, at least one
+            n_folds = max((n_obs - first - horizon) // step + 1, 1)
+        needed = first + (n_folds - 1) * step + horizon
+        if needed > n_obs:
+            detail = (
+                f"{n_folds} fold(s) of `horizon`={horizon} every `step`={step} "
+                f"after `initial`={first} training points"
+            )
+            raise _too_few(n_obs, needed, detail)
+    stops = [first + i * step for i in range(n_folds)]
+    if window == "sliding":
+        return [Fold(stop - first, stop) for stop in stops]
+    return [Fold(0, stop) for stop in stops]
+
+
+def _refit_every(refit: bool | int, n_folds: int) -> int:
+    """Turn the ``refit`` argument into a refit period in folds."""
+    if refit is True:
+        return 1
+    if refit is False:
+        return max(n_folds, 1)
+    if not isinstance(refit, int | np.integer) or refit < 1:
+        raise ValueError(
+            f"`refit` must be True, False or a positive integer k (refit every k "
+            f"folds); got {refit!r}."
+        )
+    return int(refit)
+
+
+def _groups(folds: list[Fold], every: int) -> list[list[tuple[int, Fold]]]:
+    """Split numbered folds into refit groups of ``every`` consecutive folds."""
+    numbered = list(enumerate(folds))
+    return [numbered[i : i + every] for i in range(0, len(numbered), every)]
+
+
+# ---------------------------------------------------------------------- validation
+
+
+def _check_y(y: Any) -> pd.Series:
+    """Validate ``y``: numeric Series, regular DatetimeIndex, no NaN."""
+    y = check_series(y, name="y")
+    if not isinstance(y.index, pd.DatetimeIndex):
+        raise TypeError(
+            "`y` must be indexed by a regular DatetimeIndex to backtest; got "
+            f"{type(y.index).__name__}. Index the series by its timestamps."
+        )
+    return y
+
+
+def _check_exog(exog: Any, y: pd.Series) -> pd.DataFrame | None:
+    """Validate ``exog``: a DataFrame (or Series) on exactly ``y``'s index."""
+    if exog is None:
+        return None
+    if isinstance(exog, pd.Series):
+        exog = exog.to_frame()
+    if not isinstance(exog, pd.DataFrame):
+        raise TypeError(
+            f"`exog` must be a pandas DataFrame aligned with `y`; got "
+            f"{type(exog).__name__}."
+        )
+    if not exog.index.equals(y.index):
+        raise ValueError(
+            f"`exog` is not aligned with `y`: it has {len(exog)} rows from "
+            f"{exog.index.min() if len(exog) else None} to "
+            f"{exog.index.max() if len(exog) else None}, `y` has {len(y)} from "
+            f"{y.index[0]} to {y.index[-1]}. Pass `exog.reindex(y.index)` or the "
+            "matching rows."
+        )
+    return exog
+
+
+def _check_coverage(coverage: Any, *, allow_none: bool) -> None:
+    """Raise unless ``coverage`` is a probability strictly between 0 and 1."""
+    if coverage is None and allow_none:
+        return
+    if isinstance(coverage, bool) or not isinstance(coverage, float | int):
+        raise TypeError(f"`coverage` must be a float in (0, 1); got {coverage!r}.")
+    if not 0 < coverage < 1:
+        raise ValueError(f"`coverage` must be in (0, 1); got {coverage}.")
+
+
+def _plan(y, exog, horizon, n_folds, initial, step, window, refit, m):
+    """Validate the inputs and return ``(y, exog, groups)``."""
+    y = _check_y(y)
+    exog = _check_exog(exog, y)
+    _check_positive_int(m, "m")
+    folds = make_folds(
+        len(y), horizon, n_folds=n_folds, initial=initial, step=step, window=window
+    )
+    n_train = folds[0].train_stop - folds[0].train_start
+    if n_train <= m:
+        raise ValueError(
+            f"`m`={m} needs more than {m} training points in every fold for the "
+            f"MASE scale; the first fold has {n_train}, so `y` needs "
+            f"{len(y) + m + 1 - n_train} observations. Pass a longer series, a "
+            "larger `initial`, or fewer folds."
+        )
+    return y, exog, _groups(folds, _refit_every(refit, len(folds)))
+
+
+# ------------------------------------------------------------------------- running
+
+
+def _forecast_values(pred: Any, expected: pd.Index, what: str) -> np.ndarray:
+    """Check a forecaster's output covers the ``expected`` timestamps."""
+    if isinstance(pred, pd.Series):
+        pred = pred.to_frame()
+    if not isinstance(pred, pd.DataFrame) or not pred.index.equals(expected):
+        index = getattr(pred, "index", None)
+        raise ValueError(
+            f"The forecaster's `{what}` returned {type(pred).__name__} indexed by "
+            f"{list(index) if index is not None else None}; expected the "
+            f"{len(expected)} timestamps {expected[0]} .. {expected[-1]}."
+        )
+    values = pred.to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"The forecaster's `{what}` returned non-finite values (NaN or inf) "
+            f"for {expected[0]} .. {expected[-1]}; expected finite forecasts."
+        )
+    return values
+
+
+def _run_group(forecaster, y, exog, group, horizon, coverage):
+    """Fit one model at the group's first fold and forecast every fold of it."""
+    model = clone(forecaster)
+    first = group[0][1]
+    train = slice(first.train_start, first.train_stop)
+    fit_kwargs = {} if exog is None else {"exog": exog.iloc[train]}
+    start = time.perf_counter()
+    model.fit(y.iloc[train], **fit_kwargs)
+    fit_seconds = time.perf_counter() - start
+    history = getattr(model, "history_", None)
+    outputs = []
+    for i, (_, fold) in enumerate(group):
+        stop = fold.train_stop
+        kwargs = {"steps": horizon}
+        if exog is not None:
+            kwargs["exog"] = exog.iloc[stop : stop + horizon]
+        if i > 0:
+            kwargs["last_window"] = y.iloc[fold.train_start : stop]
+        expected = y.index[stop : stop + horizon]
+        start = time.perf_counter()
+        y_pred = _forecast_values(model.predict(**kwargs), expected, "predict")[:, 0]
+        interval = None
+        if coverage is not None and hasattr(model, "predict_interval"):
+            frame = model.predict_interval(coverage=coverage, **kwargs)
+            _forecast_values(frame, expected, "predict_interval")
+            interval = frame[["lower", "upper"]].to_numpy(dtype=float)
+        outputs.append(
+            {
+                "refit": i == 0,
+                "model_fold": first,
+                "fit_seconds": fit_seconds if i == 0 else 0.0,
+                "predict_seconds": time.perf_counter() - start,
+                "y_pred": y_pred,
+                "interval": interval,
+                "history": history if i == 0 else None,
+            }
+        )
+    return outputs
+
+
+def _run(tasks, n_jobs, verbose):
+    """Run ``(forecaster, y, exog, group, horizon, coverage)`` tasks via joblib."""
+    parallel = joblib.Parallel(n_jobs=n_jobs, verbose=10 if verbose else 0)
+    return parallel(joblib.delayed(_run_group)(*task) for task in tasks)
+
+
+# ------------------------------------------------------------------------- scoring
+
+
+def _mase_scale(y_train: np.ndarray, m: int) -> float:
+    """In-sample MAE of the seasonal naive forecast with period ``m``."""
+    return float(metrics.mae(y_train[m:], y_train[:-m]))
+
+
+def _pooled_mase(y_true, y_pred, scale) -> float:
+    """Mean of ``|error| / scale``, each error scaled by its own fold's scale."""
+    error = np.abs(y_true - y_pred)
+    # the rule of `metrics.mase` for a zero scale: 0 / 0 = 0, x / 0 = inf
+    scaled = np.where(error > 0, np.inf, 0.0)
+    np.divide(error, scale, out=scaled, where=scale > 0)
+    return float(np.mean(scaled))
+
+
+def _score(frame: pd.DataFrame) -> dict[str, float]:
+    """Point (and interval) metrics of forecast rows with a ``mase_scale`` column."""
+    y_true = frame["y_true"].to_numpy()
+    y_pred = frame["y_pred"].to_numpy()
+    scores = {name: metric(y_true, y_pred) for name, metric in metrics.METRICS.items()}
+    scores["mase"] = _pooled_mase(y_true, y_pred, frame["mase_scale"].to_numpy())
+    if "lower" in frame:
+        lower, upper = frame["lower"].to_numpy(), frame["upper"].to_numpy()
+        scores["coverage"] = metrics.coverage(y_true, lower, upper)
+        scores["width"] = metrics.interval_width(lower, upper)
+    return scores
+
+
+def _fold_rows(y, number, fold, out, horizon, m):
+    """The forecast rows and the summary row of one fold."""
+    index, values, stop = y.index, y.to_numpy(), fold.train_stop
+    forecast = {
+        "fold": number,
+        "origin": index[stop - 1],
+        "timestamp": index[stop : stop + horizon],
+        "step": np.arange(1, horizon + 1),
+        "y_true": values[stop : stop + horizon],
+        "y_pred": out["y_pred"],
+    }
+    if out["interval"] is not None:
+        forecast["lower"], forecast["upper"] = out["interval"].T
+    trained = out["model_fold"]
+    row = {
+        "fold": number,
+        "origin": index[stop - 1],
+        "train_start": index[trained.train_start],
+        "train_end": index[trained.train_stop - 1],
+        "n_train": trained.train_stop - trained.train_start,
+        "refit": out["refit"],
+        "fit_seconds": out["fit_seconds"],
+        "predict_seconds": out["predict_seconds"],
+        "mase_scale": _mase_scale(values[fold.train_start : stop], m),
+    }
+    return pd.DataFrame(forecast), row
+
+
+def _assemble(y, groups, outputs, horizon, m) -> BacktestResult:
+    """Turn the groups' raw outputs into a :class:`BacktestResult`."""
+    frames, rows, histories = [], [], {}
+    for group, group_outputs in zip(groups, outputs, strict=True):
+        for (number, fold), out in zip(group, group_outputs, strict=True):
+            frame, row = _fold_rows(y, number, fold, out, horizon, m)
+            frames.append(frame)
+            rows.append(row | _score(frame.assign(mase_scale=row["mase_scale"])))
+            if out["history"] is not None:
+                histories[number] = out["history"]
+    forecasts = pd.concat(frames, ignore_index=True)
+    folds = pd.DataFrame(rows)
+    scale = folds.set_index("fold")["mase_scale"]
+    scaled = forecasts.assign(mase_scale=forecasts["fold"].map(scale))
+    by_step = pd.DataFrame(
+        [{"step": s, "n": len(f), **_score(f)} for s, f in scaled.groupby("step")]
+    )
+    return BacktestResult(forecasts, folds, by_step, histories)
+
+
+# ------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Forecasts and metrics of one backtest.
+
+    Attributes
+    ----------
+    forecasts : pandas.DataFrame
+        One row per fold and horizon step: ``fold``, ``origin`` (the last
+        training timestamp), ``timestamp``, ``step`` (1 .. horizon), ``y_true``,
+        ``y_pred``, plus ``lower`` and ``upper`` when intervals were computed.
+    folds : pandas.DataFrame
+        One row per fold: ``fold``, ``origin``, ``train_start``, ``train_end`` and
+        ``n_train`` (the training data of the model that forecast the fold, fit at
+        the latest refit fold), ``refit``, ``fit_seconds``, ``predict_seconds``,
+        the metrics ``mae``, ``rmse``, ``mape``, ``smape``, ``mase`` (plus
+        ``coverage`` and ``width`` with intervals) and ``mase_scale``, the
+        in-sample seasonal-naive MAE of the data before the fold's origin.
+    by_step : pandas.DataFrame
+        Metrics per horizon step pooled over folds: ``step``, ``n`` and the
+        metrics above.
+    histories : dict of int to pandas.DataFrame
+        Training history (the fitted model's ``history_``) per refit fold, for
+        forecasters that record one.
+    """
+
+    forecasts: pd.DataFrame
+    folds: pd.DataFrame
+    by_step: pd.DataFrame
+    histories: dict[int, pd.DataFrame] = field(default_factory=dict)
+
+    def summary(self) -> pd.Series:
+        """Overall metrics pooled over every forecast, with counts and runtime.
+
+        Returns
+        -------
+        pandas.Series
+            The metrics of :attr:`by_step` over all rows, ``n_folds``,
+            ``n_refits``, ``fit_seconds`` and ``predict_seconds`` (sums over
+            folds) and ``total_seconds``, their sum: the compute time, which
+            under parallel execution exceeds the wall-clock time.
+        """
+        scale = self.folds.set_index("fold")["mase_scale"]
+        rows = self.forecasts.assign(mase_scale=self.forecasts["fold"].map(scale))
+        fit = float(self.folds["fit_seconds"].sum())
+        predict = float(self.folds["predict_seconds"].sum())
+        return pd.Series(
+            {
+                **_score(rows),
+                "n_folds": len(self.folds),
+                "n_refits": int(self.folds["refit"].sum()),
+                "fit_seconds": fit,
+                "predict_seconds": predict,
+                "total_seconds": fit + predict,
+            },
+            dtype=float,
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Backtests of several forecasters on the same folds.
+
+    Attributes
+    ----------
+    results : dict of str to BacktestResult
+        The full backtest of each forecaster, by name, in the order given.
+    """
+
+    results: dict[str, BacktestResult]
+
+    @property
+    def leaderboard(self) -> pd.DataFrame:
+        """One row per model (index ``model``): its summary, sorted by MASE."""
+        board = pd.DataFrame({name: r.summary() for name, r in self.results.items()})
+        board = board.T.rename_axis("model").astype({"n_folds": int, "n_refits": int})
+        return board.sort_values("mase", kind="stable", na_position="last")
+
+    @property
+    def forecasts(self) -> pd.DataFrame:
+        """Every model's forecasts in one long frame with a leading ``model``."""
+        frames = [
+            r.forecasts.assign(model=name).set_index("model").reset_index()
+            for name, r in self.results.items()
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+
+# ---------------------------------------------------------------------- public API
+
+
+def backtest(
+    forecaster: Any,
+    y: pd.Series,
+    exog: pd.DataFrame | None = None,
+    *,
+    horizon: int,
+    n_folds: int | None = None,
+    initial: int | None = None,
+    step: int | None = None,
+    window: str = "expanding",
+    refit: bool | int = True,
+    m: int = 1,
+    coverage: float | None = None,
+    n_jobs: int | None = None,
+    verbose: bool = False,
+) -> BacktestResult:
+    """Evaluate a forecaster on rolling origins.
+
+    Each fold fits a clone of ``forecaster`` on the data before its origin (or
+    reuses the model of the latest refit fold, see ``refit``) and forecasts the
+    next ``horizon`` points, which are compared with the truth.
+
+    Parameters
+    ----------
+    forecaster : estimator
+        Unfitted forecaster with ``fit(y, exog=None)`` and
+        ``predict(steps=None, exog=None, last_window=None)``; it is cloned, never
+        modified.
+    y : pandas.Series
+        Numeric series with a regular DatetimeIndex and no NaN.
+    exog : pandas.DataFrame, optional
+        Exogenous variables on exactly ``y``'s index. Each fit gets the rows of
+        its training part, each forecast the ``horizon`` rows that follow its
+        origin.
+    horizon : int
+        Number of points each fold forecasts.
+    n_folds, initial, step, window
+        Fold placement, see :func:`make_folds`. By default the last 5 horizons of
+        ``y`` are forecast from expanding windows.
+    refit : bool or int, default=True
+        ``True`` fits a model for every fold; an integer ``k`` refits every ``k``
+        folds; ``False`` fits once, at the first fold. A fold that does not refit
+        calls ``predict(steps=horizon, last_window=y[train_start:origin])`` on the
+        model of the latest refit fold (``train_start`` is 0 with expanding
+        windows).
+    m : int, default=1
+        Seasonal period of the MASE scale: the in-sample MAE of the seasonal
+        naive forecast on each fold's data before the origin.
+    coverage : float, optional
+        Nominal coverage of prediction intervals, in (0, 1). Forecasters with a
+        ``predict_interval`` method then add ``lower``/``upper`` columns and the
+        ``coverage`` and ``width`` metrics; others are unaffected (see
+        :func:`conformal_interval` for intervals from any forecaster).
+    n_jobs : int, optional
+        Parallel jobs over refit groups, passed to :class:`joblib.Parallel`; the
+        active :func:`joblib.parallel_config` (e.g. ``backend="dask"``) applies.
+    verbose : bool, default=False
+        Let joblib report progress.
+
+    Returns
+    -------
+    BacktestResult
+        Long forecasts, per-fold and per-step metrics, ``summary()``.
+
+    Raises
+    ------
+    TypeError
+        If ``y`` is not a numeric Series with a DatetimeIndex, or ``exog`` not a
+        DataFrame.
+    ValueError
+        If ``horizon`` or another size is not positive, ``y`` holds NaN or has an
+        irregular index, ``exog`` is not aligned with ``y``, or ``y`` is too short
+        for the folds asked (the message says how many points are needed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from forecastrnn.baselines import Naive
+    >>> y = pd.Series(range(20), pd.date_range("2024-01-01", periods=20), dtype=float)
+    >>> result = backtest(Naive(), y, horizon=2, n_folds=3)
+    >>> result.folds[["fold", "n_train", "mae"]]
+       fold  n_train  mae
+    0     0       14  1.5
+    1     1       16  1.5
+    2     2       18  1.5
+    """
+    _check_coverage(coverage, allow_none=True)
+    y, exog, groups = _plan(y, exog, horizon, n_folds, initial, step, window, refit, m)
+    tasks = [(forecaster, y, exog, group, horizon, coverage) for group in groups]
+    return _assemble(y, groups, _run(tasks, n_jobs, verbose), horizon, m)
+
+
+def compare(
+    forecasters: Mapping[str, Any],
+    y: pd.Series,
+    exog: pd.DataFrame | None = None,
+    *,
+    horizon: int,
+    n_folds: int | None = None,
+    initial: int | None = None,
+    step: int | None = None,
+    window: str = "expanding",
+    refit: bool | int = True,
+    m: int = 1,
+    coverage: float | None = None,
+    n_jobs: int | None = None,
+    verbose: bool = False,
+) -> Comparison:
+    """Backtest several forecasters on the same folds.
+
+    Every (forecaster, refit group) pair is one parallel task, so models and
+    folds share the workers.
+
+    Parameters
+    ----------
+    forecasters : mapping of str to estimator
+        Forecasters by name (the leaderboard's index).
+    y, exog, horizon, n_folds, initial, step, window, refit, m, coverage, n_jobs, \
+verbose
+        As in :func:`backtest`.
+
+    Returns
+    -------
+    Comparison
+        ``.leaderboard``: one row per model with every metric and the runtime,
+        sorted by MASE ascending; ``.results``: each model's
+        :class:`BacktestResult`; ``.forecasts``: all forecasts in one frame.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`backtest`; also if ``forecasters`` is not a non-empty mapping
+        with string keys.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from forecastrnn.baselines import Drift, Naive
+    >>> y = pd.Series(np.arange(30.0), pd.date_range("2024-01-01", periods=30))
+    >>> board = compare({"naive": Naive(), "drift": Drift()}, y, horizon=3).leaderboard
+    >>> list(board.index)
+    ['drift', 'naive']
+    """
+    if not isinstance(forecasters, Mapping) or not forecasters:
+        raise TypeError(
+            "`forecasters` must be a non-empty dict of name to forecaster; got "
+            f"{forecasters!r}."
+        )
+    if not all(isinstance(name, str) for name in forecasters):
+        raise TypeError(f"`forecasters` keys must be str; got {list(forecasters)}.")
+    _check_coverage(coverage, allow_none=True)
+    y, exog, groups = _plan(y, exog, horizon, n_folds, initial, step, window, refit, m)
+    tasks = [
+        (forecaster, y, exog, group, horizon, coverage)
+        for forecaster in forecasters.values()
+        for group in groups
+    ]
+    outputs = _run(tasks, n_jobs, verbose)
+    n = len(groups)
+    return Comparison(
+        {
+            name: _assemble(y, groups, outputs[i * n : (i + 1) * n], horizon, m)
+            for i, name in enumerate(forecasters)
+        }
+    )
+
+
+def conformal_interval(
+    result: BacktestResult, forecast: pd.Series, coverage: float = 0.9
+) -> pd.DataFrame:
+    """Split-conformal prediction interval around a forecast, from backtest errors.
+
+    Works for any forecaster: the backtest's absolute errors at horizon step
+    ``h`` calibrate the interval of the forecast's ``h``-th point.
+
+    Parameters
+    ----------
+    result : BacktestResult
+        Backtest of the forecaster that made ``forecast``.
+    forecast : pandas.Series
+        Point forecast of at most the backtest's horizon; its ``h``-th value
+        is treated as horizon step ``h``.
+    coverage : float, default=0.9
+        Nominal coverage ``1 - alpha``, in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lower`` and ``upper`` on ``forecast``'s index.
+
+    Raises
+    ------
+    ValueError
+        If ``forecast`` is longer than the backtest's horizon, or there are too
+        few backtest errors per step for ``coverage`` (the message says how many
+        folds are needed).
+
+    Notes
+    -----
+    With the ``n`` absolute errors :math:`r_{(1)} \\le \\dots \\le r_{(n)}` of step
+    ``h``, the half-width is :math:`q_h = r_{(k)}`, :math:`k = \\lceil (n+1)(1 -
+    \\alpha) \\rceil`: the empirical quantile at level :math:`k / n`. If the
+    errors are exchangeable with the new one, the interval
+    :math:`\\hat y_h \\pm q_h` covers the truth with probability at least
+    :math:`1 - \\alpha`. It needs :math:`k \\le n`, i.e.
+    :math:`n \\ge (1 - \\alpha) / \\alpha`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from forecastrnn.baselines import Naive
+    >>> y = pd.Series(np.sin(np.arange(60.0)), pd.date_range("2024", periods=60))
+    >>> result = backtest(Naive(), y, horizon=2, n_folds=10)
+    >>> forecast = Naive().fit(y).predict(steps=2)
+    >>> conformal_interval(result, forecast, coverage=0.8).columns.tolist()
+    ['lower', 'upper']
+    """
+    _check_coverage(coverage, allow_none=False)
+    if not isinstance(forecast, pd.Series):
+        raise TypeError(f"`forecast` must be a pandas Series; got {type(forecast)}.")
+    errors = result.forecasts.assign(
+        error=(result.forecasts["y_true"] - result.forecasts["y_pred"]).abs()
+    )
+    by_step = errors.groupby("step", sort=True)["error"]
+    if len(forecast) > by_step.ngroups:
+        raise ValueError(
+            f"`forecast` has {len(forecast)} steps; the backtest covers "
+            f"{by_step.ngroups}. Backtest with `horizon`>={len(forecast)} or pass a "
+            "shorter forecast."
+        )
+    half = [
+        _conformal_quantile(by_step.get_group(h).to_numpy(), coverage)
+        for h in range(1, len(forecast) + 1)
+    ]
+    values = forecast.to_numpy(dtype=float)
+    return pd.DataFrame(
+        {"lower": values - half, "upper": values + half}, index=forecast.index
+    )
+
+
+def _conformal_quantile(errors: np.ndarray, coverage: float) -> float:
+    """The ``ceil((n + 1) * coverage)``-th smallest of ``n`` absolute errors."""
+    errors = np.sort(errors[~np.isnan(errors)])
+    n = len(errors)
+    # a tolerance so that e.g. (9 + 1) * 0.9 counts as 9, not 9.000000000000002
+    k = math.ceil((n + 1) * coverage - 1e-9)
+    if k > n:
+        needed = math.ceil(coverage / (1 - coverage) - 1e-9)
+        raise ValueError(
+            f"`coverage`={coverage} needs at least {needed} backtest errors per "
+            f"horizon step; the backtest has {n}. Backtest with `n_folds`>={needed} "
+            "or lower `coverage`."
+        )
+    return float(errors[k - 1])

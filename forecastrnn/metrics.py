@@ -1,0 +1,460 @@
+"""Forecast accuracy metrics: point errors, scaled errors, quantiles, intervals.
+
+Every metric takes array-likes of equal shape, 1-D (one forecast path) or 2-D
+(for example ``(n_folds, horizon)`` from a backtest), and averages over all
+entries. Values are compared by position; pandas index labels are not aligned.
+Percentage errors are fractions, as in `sklearn.metrics`: a MAPE of 0.05 means
+5 %.
+
+Division by zero follows one rule throughout: ``0 / 0`` counts as 0 (a perfect
+forecast of a zero is not an error) and ``x / 0`` with ``x > 0`` as ``inf``
+(the relative error is unbounded). No warning is issued; the result says it.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "METRICS",
+    "coverage",
+    "interval_width",
+    "mae",
+    "mape",
+    "mase",
+    "pinball_loss",
+    "point_metrics",
+    "rmse",
+    "smape",
+]
+
+
+# --------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------
+
+
+def _as_values(x, name: str) -> np.ndarray:
+    """Return `x` as a finite float64 array of 1 or 2 dimensions, or raise."""
+    try:
+        values = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"`{name}` must be array-like of real numbers; got "
+            f"{type(x).__name__} that cannot be converted ({err}). Pass a numpy "
+            "array, a list or a pandas Series of numbers."
+        ) from err
+    if values.ndim not in (1, 2):
+        raise ValueError(
+            f"`{name}` must be 1-D or 2-D; got {values.ndim} dimensions (shape "
+            f"{values.shape}). Reshape it, e.g. `np.ravel({name})`."
+        )
+    if values.size == 0:
+        raise ValueError(f"`{name}` is empty; expected at least one value.")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(
+            f"`{name}` has {int(bad.sum())} non-finite values (NaN or inf); "
+            "expected finite numbers. Drop or fill them before scoring."
+        )
+    return values
+
+
+def _check_arrays(reference: str, **arrays) -> list[np.ndarray]:
+    """Validate named arrays and require the shape of the `reference` one."""
+    values = {name: _as_values(x, name) for name, x in arrays.items()}
+    shape = values[reference].shape
+    for name, v in values.items():
+        if v.shape != shape:
+            raise ValueError(
+                f"`{name}` has shape {v.shape}; expected the shape of "
+                f"`{reference}`, {shape}. Pass one value per observation, in "
+                "the same order."
+            )
+    return list(values.values())
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Elementwise ``num / den`` with ``0/0 = 0`` and ``x/0 = inf`` for x > 0."""
+    out = np.zeros_like(num)
+    nonzero = den != 0
+    out[nonzero] = num[nonzero] / den[nonzero]
+    out[~nonzero & (num != 0)] = np.inf
+    return out
+
+
+# --------------------------------------------------------------------------
+# Point metrics
+# --------------------------------------------------------------------------
+
+
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Mean absolute error.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and forecasts, finite, of equal shape.
+
+    Returns
+    -------
+    float
+        ``mean(|y_true - y_pred|)`` over all entries. Equals
+        `sklearn.metrics.mean_absolute_error`.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty, not 1-D or 2-D, or not finite.
+    TypeError
+        If an input is not numeric.
+
+    Examples
+    --------
+    >>> mae([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])
+    0.6666666666666666
+    """
+    y_true, y_pred = _check_arrays("y_true", y_true=y_true, y_pred=y_pred)
+    return float(np.mean(np.abs(y_true - y_pred)))
+
+
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Root mean squared error.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and forecasts, finite, of equal shape.
+
+    Returns
+    -------
+    float
+        ``sqrt(mean((y_true - y_pred) ** 2))`` over all entries. Equals
+        `sklearn.metrics.root_mean_squared_error` for 1-D input; for 2-D input
+        it pools all entries (sklearn averages per-column RMSEs instead).
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty, not 1-D or 2-D, or not finite.
+
+    Examples
+    --------
+    >>> rmse([0.0, 0.0], [3.0, 4.0])
+    3.5355339059327378
+    """
+    y_true, y_pred = _check_arrays("y_true", y_true=y_true, y_pred=y_pred)
+    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+
+
+def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Mean absolute percentage error, as a fraction.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and forecasts, finite, of equal shape.
+
+    Returns
+    -------
+    float
+        ``mean(|y_true - y_pred| / |y_true|)``; 0.05 means 5 %. Equals
+        `sklearn.metrics.mean_absolute_percentage_error` when `y_true` has no
+        zeros.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty, not 1-D or 2-D, or not finite.
+
+    Notes
+    -----
+    A term with ``y_true == 0`` is 0 when the forecast is also 0 and ``inf``
+    otherwise, so the mean is ``inf`` as soon as a zero is missed. sklearn
+    divides by machine epsilon instead, giving a finite but meaningless value
+    near 1e15. Use `smape` or `mase` for series that cross zero.
+
+    Examples
+    --------
+    >>> mape([100.0, 200.0], [150.0, 100.0])
+    0.5
+    >>> mape([0.0, 1.0], [0.5, 1.0])
+    inf
+    """
+    y_true, y_pred = _check_arrays("y_true", y_true=y_true, y_pred=y_pred)
+    return float(np.mean(_ratio(np.abs(y_true - y_pred), np.abs(y_true))))
+
+
+def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Symmetric mean absolute percentage error, as a fraction in [0, 2].
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and forecasts, finite, of equal shape.
+
+    Returns
+    -------
+    float
+        ``mean(2 |y_true - y_pred| / (|y_true| + |y_pred|))``, the M4
+        competition's definition divided by 100.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty, not 1-D or 2-D, or not finite.
+
+    Notes
+    -----
+    A term where both the observation and the forecast are 0 counts as 0. The
+    denominator is zero only then, so sMAPE is always finite.
+
+    Examples
+    --------
+    >>> smape([1.0, 0.0], [3.0, 0.0])
+    0.5
+    """
+    y_true, y_pred = _check_arrays("y_true", y_true=y_true, y_pred=y_pred)
+    terms = _ratio(2.0 * np.abs(y_true - y_pred), np.abs(y_true) + np.abs(y_pred))
+    return float(np.mean(terms))
+
+
+def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -> float:
+    """Mean absolute scaled error (Hyndman & Koehler, 2006).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and forecasts of the evaluation period, of equal shape.
+    y_train : array-like of shape (n_train,)
+        The training part of the series, oldest first, at least ``m + 1``
+        values long.
+    m : int, default=1
+        Seasonal period of the scaling naive forecast; 1 is the plain naive
+        forecast.
+
+    Returns
+    -------
+    float
+        ``mae(y_true, y_pred) / mean(|y_train[m:] - y_train[:-m]|)``: below 1
+        means better than the in-sample seasonal naive forecast.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is not finite, `m` < 1 or `y_train` has
+        at most `m` values.
+    TypeError
+        If `m` is not an integer.
+
+    Notes
+    -----
+    When the training series repeats itself exactly every `m` steps the scale
+    is 0: MASE is then 0 for a perfect forecast and ``inf`` otherwise.
+
+    Examples
+    --------
+    >>> mase([5.0, 6.0], [5.0, 7.0], y_train=[1.0, 2.0, 3.0, 4.0])
+    0.5
+    """
+    y_true, y_pred = _check_arrays("y_true", y_true=y_true, y_pred=y_pred)
+    y_train = _as_values(y_train, "y_train")
+    if y_train.ndim != 1:
+        raise ValueError(
+            f"`y_train` must be 1-D, the training series oldest first; got shape "
+            f"{y_train.shape}. Pass the single series the model was trained on."
+        )
+    if isinstance(m, bool) or not isinstance(m, numbers.Integral):
+        raise TypeError(f"`m` must be an int; got {type(m).__name__}. Pass e.g. m=24.")
+    if m < 1:
+        raise ValueError(f"`m` must be at least 1; got {m}. Pass m=1 if not seasonal.")
+    if y_train.size <= m:
+        raise ValueError(
+            f"`y_train` has {y_train.size} values; the seasonal naive scale with "
+            f"`m`={m} needs at least {m + 1}. Pass more training data or a smaller "
+            "`m`."
+        )
+    scale = float(np.mean(np.abs(y_train[m:] - y_train[:-m])))
+    error = float(np.mean(np.abs(y_true - y_pred)))
+    if scale == 0.0:
+        return 0.0 if error == 0.0 else float("inf")
+    return error / scale
+
+
+# --------------------------------------------------------------------------
+# Probabilistic metrics
+# --------------------------------------------------------------------------
+
+
+def _check_level(quantile, name: str) -> float:
+    """Return `quantile` as a float strictly between 0 and 1, or raise."""
+    if isinstance(quantile, bool) or not isinstance(quantile, numbers.Real):
+        raise TypeError(
+            f"`{name}` must be a float in (0, 1); got {type(quantile).__name__}. "
+            f"Pass e.g. {name}=0.9."
+        )
+    if not 0.0 < quantile < 1.0:
+        raise ValueError(
+            f"`{name}` must be strictly between 0 and 1; got {quantile}. Pass "
+            f"e.g. {name}=0.9."
+        )
+    return float(quantile)
+
+
+def pinball_loss(y_true: ArrayLike, y_quantile: ArrayLike, quantile: float) -> float:
+    """Mean pinball (quantile) loss of a forecast of one quantile level.
+
+    Parameters
+    ----------
+    y_true, y_quantile : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and forecasts of their `quantile`-quantile.
+    quantile : float
+        The quantile level, strictly between 0 and 1.
+
+    Returns
+    -------
+    float
+        ``mean(max(q * (y - f), (q - 1) * (y - f)))``. Equals
+        `sklearn.metrics.mean_pinball_loss` with ``alpha=quantile``; at 0.5 it
+        is half the MAE.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is not finite or `quantile` is not in
+        (0, 1).
+
+    Examples
+    --------
+    >>> pinball_loss([1.0, 2.0], [3.0, 2.0], quantile=0.75)
+    0.25
+    """
+    q = _check_level(quantile, "quantile")
+    y_true, y_quantile = _check_arrays("y_true", y_true=y_true, y_quantile=y_quantile)
+    diff = y_true - y_quantile
+    return float(np.mean(np.maximum(q * diff, (q - 1.0) * diff)))
+
+
+def _check_crossed(lower: np.ndarray, upper: np.ndarray) -> None:
+    """Raise ValueError where a lower bound exceeds its upper bound."""
+    crossed = lower > upper
+    if crossed.any():
+        first = int(np.argmax(crossed.ravel()))
+        raise ValueError(
+            f"`lower` exceeds `upper` at {int(crossed.sum())} positions (first at "
+            f"flat position {first}: {lower.ravel()[first]} > "
+            f"{upper.ravel()[first]}); expected lower <= upper. Check that the "
+            "bounds are not swapped."
+        )
+
+
+def coverage(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
+    """Fraction of observations inside their prediction interval.
+
+    Parameters
+    ----------
+    y_true, lower, upper : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and the interval bounds, of equal shape, ``lower <= upper``.
+
+    Returns
+    -------
+    float
+        The share of entries with ``lower <= y_true <= upper`` (bounds
+        included), to compare with the nominal coverage of the intervals.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is not finite or a lower bound exceeds
+        its upper bound.
+
+    Examples
+    --------
+    >>> coverage([1.0, 2.0, 3.0, 4.0], [0.0, 2.0, 3.5, 0.0], [2.0, 3.0, 4.0, 1.0])
+    0.5
+    """
+    y_true, lower, upper = _check_arrays(
+        "y_true", y_true=y_true, lower=lower, upper=upper
+    )
+    _check_crossed(lower, upper)
+    return float(np.mean((lower <= y_true) & (y_true <= upper)))
+
+
+def interval_width(lower: ArrayLike, upper: ArrayLike) -> float:
+    """Mean width of prediction intervals, ``mean(upper - lower)``.
+
+    Parameters
+    ----------
+    lower, upper : array-like of shape (n,) or (n_rows, n_cols)
+        The interval bounds, of equal shape, ``lower <= upper``.
+
+    Returns
+    -------
+    float
+        The mean width, in the units of the series: report it beside
+        `coverage`, since wide intervals cover easily.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is not finite or a lower bound exceeds
+        its upper bound.
+
+    Examples
+    --------
+    >>> interval_width([0.0, 1.0], [2.0, 2.0])
+    1.5
+    """
+    lower, upper = _check_arrays("lower", lower=lower, upper=upper)
+    _check_crossed(lower, upper)
+    return float(np.mean(upper - lower))
+
+
+# --------------------------------------------------------------------------
+# All point metrics at once
+# --------------------------------------------------------------------------
+
+#: Point metrics of signature ``metric(y_true, y_pred) -> float``, by name.
+METRICS = {"mae": mae, "rmse": rmse, "mape": mape, "smape": smape}
+
+
+def point_metrics(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    y_train: ArrayLike | None = None,
+    m: int = 1,
+) -> dict[str, float]:
+    """Compute every point metric of a forecast, for backtest tables.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n,) or (n_rows, n_cols)
+        Observations and forecasts, finite, of equal shape.
+    y_train : array-like of shape (n_train,), optional
+        The training part of the series; when given, ``"mase"`` is added.
+    m : int, default=1
+        Seasonal period of the MASE scale.
+
+    Returns
+    -------
+    dict of str to float
+        ``{"mae", "rmse", "mape", "smape"}`` and ``"mase"`` with `y_train`, in
+        that order.
+
+    Raises
+    ------
+    ValueError
+        As the individual metrics.
+
+    Examples
+    --------
+    >>> point_metrics([1.0, 2.0], [1.0, 3.0])
+    {'mae': 0.5, 'rmse': 0.7071067811865476, 'mape': 0.25, 'smape': 0.2}
+    """
+    scores = {name: metric(y_true, y_pred) for name, metric in METRICS.items()}
+    if y_train is not None:
+        scores["mase"] = mase(y_true, y_pred, y_train, m=m)
+    return scores

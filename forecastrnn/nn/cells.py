@@ -1,0 +1,159 @@
+"""Recurrent cells: parameter initialisation and one time step.
+
+Row-vector convention (``x @ W``), batch-first, float32. The parameter names and
+gate orders are the public contract (see DESIGN.md):
+
+========  ===========================================  ==========================
+cell      parameters                                    gates (column blocks)
+========  ===========================================  ==========================
+``rnn``   ``W_xh (F, H)``, ``W_hh (H, H)``, ``b_h (H,)``  -
+``lstm``  ``W_x (F, 4H)``, ``W_h (H, 4H)``, ``b (4H,)``   ``i, f, g, o``
+``gru``   ``W_x (F, 3H)``, ``W_h (H, 3H)``,             ``r, z, n``
+          ``b_x (3H,)``, ``b_h (3H,)``
+========  ===========================================  ==========================
+
+The LSTM and GRU layouts are PyTorch's ``nn.LSTM`` / ``nn.GRU`` transposed, so
+weights copied from PyTorch (``weight_ih_l0.T`` and so on) give the same states.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+CELLS = ("rnn", "lstm", "gru")
+_N_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+class LSTMCarry(NamedTuple):
+    """The LSTM state: hidden state ``h`` and cell state ``c``, each ``(batch, H)``."""
+
+    h: Array
+    c: Array
+
+
+def check_cell(cell: str) -> str:
+    """Return ``cell`` if it names a known cell, else raise a clear ``ValueError``."""
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise ValueError(
+            f"`cell` must be one of {CELLS}; got {cell!r}. "
+            "Use 'rnn' (Elman), 'lstm' or 'gru'."
+        )
+    return cell
+
+
+def _glorot_uniform(key: Array, shape: tuple[int, int]) -> Array:
+    limit = jnp.sqrt(6.0 / (shape[0] + shape[1]))
+    return jax.random.uniform(key, shape, jnp.float32, -limit, limit)
+
+
+def _orthogonal_blocks(key: Array, hidden_size: int, n_blocks: int) -> Array:
+    keys = jax.random.split(key, n_blocks)
+    init = jax.nn.initializers.orthogonal()
+    blocks = [init(k, (hidden_size, hidden_size), jnp.float32) for k in keys]
+    return jnp.concatenate(blocks, axis=1)
+
+
+def init_cell(cell: str, key: Array, n_inputs: int, hidden_size: int) -> dict:
+    """Initialise the parameters of one recurrent cell.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+        The cell type.
+    key : jax.Array
+        PRNG key.
+    n_inputs : int
+        Number of input features ``F`` per time step.
+    hidden_size : int
+        Size ``H`` of the hidden state.
+
+    Returns
+    -------
+    dict of str to jax.Array
+        Parameters named as in the module table. Input weights are
+        Glorot-uniform, recurrent weights orthogonal (one orthogonal block per
+        gate), biases zero except the LSTM forget-gate bias, which is one (as
+        in Keras, so that the cell remembers by default).
+
+    Examples
+    --------
+    >>> import jax
+    >>> p = init_cell("gru", jax.random.key(0), n_inputs=3, hidden_size=8)
+    >>> sorted((k, v.shape) for k, v in p.items())
+    [('W_h', (8, 24)), ('W_x', (3, 24)), ('b_h', (24,)), ('b_x', (24,))]
+    """
+    check_cell(cell)
+    k_x, k_h = jax.random.split(key)
+    n_gates = _N_GATES[cell]
+    w_x = _glorot_uniform(k_x, (n_inputs, n_gates * hidden_size))
+    w_h = _orthogonal_blocks(k_h, hidden_size, n_gates)
+    zeros = jnp.zeros((n_gates * hidden_size,), jnp.float32)
+    if cell == "rnn":
+        return {"W_xh": w_x, "W_hh": w_h, "b_h": zeros}
+    if cell == "lstm":
+        forget = jnp.zeros_like(zeros).at[hidden_size : 2 * hidden_size].set(1.0)
+        return {"W_x": w_x, "W_h": w_h, "b": forget}
+    return {"W_x": w_x, "W_h": w_h, "b_x": zeros, "b_h": zeros}
+
+
+def _drop(h: Array, mask: Array | None) -> Array:
+    return h if mask is None else h * mask
+
+
+def rnn_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Array:
+    """Elman step ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)``.
+
+    ``mask`` (optional, ``(batch, H)``) is the recurrent dropout mask, applied to
+    ``h_{t-1}`` where it enters the recurrent matmul; the same holds for the
+    other cells.
+    """
+    return jnp.tanh(x @ params["W_xh"] + _drop(h, mask) @ params["W_hh"] + params["b_h"])
+
+
+def lstm_step(
+    params: dict, carry: LSTMCarry, x: Array, mask: Array | None = None
+) -> LSTMCarry:
+    """LSTM step with gate blocks ``i, f, g, o``.
+
+    ``c_t = f * c_{t-1} + i * g`` and ``h_t = o * tanh(c_t)``, where
+    ``i, f, o`` are sigmoid gates and ``g`` is the tanh candidate.
+    """
+    gates = x @ params["W_x"] + _drop(carry.h, mask) @ params["W_h"] + params["b"]
+    i, f, g, o = jnp.split(gates, 4, axis=-1)
+    c = jax.nn.sigmoid(f) * carry.c + jax.nn.sigmoid(i) * jnp.tanh(g)
+    return LSTMCarry(jax.nn.sigmoid(o) * jnp.tanh(c), c)
+
+
+def gru_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Array:
+    """GRU step with gate blocks ``r, z, n`` (PyTorch's variant).
+
+    ``n = tanh(x W_xn + b_xn + r * (h W_hn + b_hn))`` and
+    ``h_t = (1 - z) * n + z * h_{t-1}``: the reset gate is applied after the
+    hidden matmul, as in PyTorch, flax and equinox.
+    """
+    gx = x @ params["W_x"] + params["b_x"]
+    gh = _drop(h, mask) @ params["W_h"] + params["b_h"]
+    xr, xz, xn = jnp.split(gx, 3, axis=-1)
+    hr, hz, hn = jnp.split(gh, 3, axis=-1)
+    r = jax.nn.sigmoid(xr + hr)
+    z = jax.nn.sigmoid(xz + hz)
+    n = jnp.tanh(xn + r * hn)
+    return (1.0 - z) * n + z * h
+
+
+STEPS = {"rnn": rnn_step, "lstm": lstm_step, "gru": gru_step}
+
+
+def init_carry(cell: str, batch: int, hidden_size: int) -> Array | LSTMCarry:
+    """Zero initial state for a batch: an array, or an ``LSTMCarry`` for the LSTM."""
+    h = jnp.zeros((batch, hidden_size), jnp.float32)
+    return LSTMCarry(h, h) if cell == "lstm" else h
+
+
+def carry_hidden(carry: Array | LSTMCarry) -> Array:
+    """The hidden state ``h`` of a carry."""
+    return carry.h if isinstance(carry, LSTMCarry) else carry

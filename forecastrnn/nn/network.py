@@ -1,0 +1,124 @@
+"""Encoder + head: the whole forecasting network as two pure functions.
+
+``y = W_hy h + b_y`` maps the encoder's summary state (the last hidden state,
+or the attention context next to it) to all ``n_outputs`` at once.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from .layers import attention_pool, encode, init_attention, init_layers
+
+
+class NetworkConfig(NamedTuple):
+    """Static structure of a network (hashable, so it can key compiled code).
+
+    ``unroll`` and ``remat`` choose the scan form (see ``scan_cell``); they do
+    not change the result beyond float rounding.
+    """
+
+    cell: str
+    n_inputs: int
+    hidden_size: int
+    n_outputs: int
+    num_layers: int = 1
+    bidirectional: bool = False
+    attention: bool = False
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    unroll: int = 1
+    remat: bool = False
+
+    @property
+    def state_size(self) -> int:
+        """Width of the encoder output (``2 * hidden_size`` when bidirectional)."""
+        return self.hidden_size * (2 if self.bidirectional else 1)
+
+
+def init_network(config: NetworkConfig, key: Array) -> dict:
+    """Initialise the network parameters.
+
+    Returns
+    -------
+    dict
+        ``{"layers": [...], "head": {"W_hy", "b_y"}}`` plus ``"attention"`` when
+        ``config.attention``. The head is Glorot-uniform with a zero bias.
+
+    Examples
+    --------
+    >>> import jax
+    >>> cfg = NetworkConfig("lstm", n_inputs=1, hidden_size=8, n_outputs=3)
+    >>> p = init_network(cfg, jax.random.key(0))
+    >>> p["head"]["W_hy"].shape
+    (8, 3)
+    """
+    k_layers, k_att, k_head = jax.random.split(key, 3)
+    params = {
+        "layers": init_layers(
+            config.cell, k_layers, config.n_inputs, config.hidden_size,
+            config.num_layers, config.bidirectional,
+        )
+    }
+    head_in = config.state_size
+    if config.attention:
+        params["attention"] = init_attention(k_att, config.state_size)
+        head_in *= 2
+    w = jax.nn.initializers.glorot_uniform()(
+        k_head, (head_in, config.n_outputs), jnp.float32
+    )
+    params["head"] = {"W_hy": w, "b_y": jnp.zeros((config.n_outputs,), jnp.float32)}
+    return params
+
+
+def apply_network(
+    config: NetworkConfig,
+    params: dict,
+    xs: Array,
+    *,
+    key: Array | None = None,
+    return_attention: bool = False,
+) -> Array | tuple[Array, Array]:
+    """Forecast from a batch of windows.
+
+    Parameters
+    ----------
+    config : NetworkConfig
+    params : dict
+        From :func:`init_network`.
+    xs : jax.Array of shape (batch, window_size, n_inputs)
+    key : jax.Array, optional
+        Dropout key. Give it during training only; without it the network is
+        deterministic (inference).
+    return_attention : bool, default False
+        Also return the attention weights ``(batch, window_size)`` (requires
+        ``config.attention``).
+
+    Returns
+    -------
+    jax.Array of shape (batch, n_outputs)
+        ``W_hy h + b_y`` where ``h`` is the last state, or
+        ``[context, last state]`` with attention.
+    """
+    hs, last = encode(
+        config.cell, params["layers"], xs,
+        dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,
+        key=key, unroll=config.unroll, remat=config.remat,
+    )
+    weights = None
+    if config.attention:
+        context, weights = attention_pool(params["attention"], hs, last)
+        last = jnp.concatenate([context, last], axis=-1)
+    y = last @ params["head"]["W_hy"] + params["head"]["b_y"]
+    if return_attention:
+        if weights is None:
+            raise ValueError(
+                "`return_attention=True` needs a network built with "
+                "`attention=True`."
+            )
+        return y, weights
+    return y

@@ -249,12 +249,13 @@ def _plan(y, exog, horizon, n_folds, initial, step, window, refit, m):
 
 def _forecast_values(pred: Any, expected: pd.Index, what: str) -> np.ndarray:
     """Check a forecaster's output covers the ``expected`` timestamps."""
+    kind = type(pred).__name__
     if isinstance(pred, pd.Series):
         pred = pred.to_frame()
     if not isinstance(pred, pd.DataFrame) or not pred.index.equals(expected):
         index = getattr(pred, "index", None)
         raise ValueError(
-            f"The forecaster's `{what}` returned {type(pred).__name__} indexed by "
+            f"The forecaster's `{what}` returned {kind} indexed by "
             f"{list(index) if index is not None else None}; expected the "
             f"{len(expected)} timestamps {expected[0]} .. {expected[-1]}."
         )
@@ -280,11 +281,14 @@ def _run_group(forecaster, y, exog, group, horizon, coverage):
     outputs = []
     for i, (_, fold) in enumerate(group):
         stop = fold.train_stop
+        # a reused model gets the context as `last_window`, and exog rows for
+        # it as well as for the horizon (forecasters match exog by label)
+        context = slice(stop if i == 0 else fold.train_start, stop)
         kwargs = {"steps": horizon}
         if exog is not None:
-            kwargs["exog"] = exog.iloc[stop : stop + horizon]
+            kwargs["exog"] = exog.iloc[context.start : stop + horizon]
         if i > 0:
-            kwargs["last_window"] = y.iloc[fold.train_start : stop]
+            kwargs["last_window"] = y.iloc[context]
         expected = y.index[stop : stop + horizon]
         start = time.perf_counter()
         y_pred = _forecast_values(model.predict(**kwargs), expected, "predict")[:, 0]
@@ -344,7 +348,7 @@ def _score(frame: pd.DataFrame) -> dict[str, float]:
 
 
 def _fold_rows(y, number, fold, out, horizon, m):
-    """The forecast rows and the summary row of one fold."""
+    """The forecast rows and the summary row (with metrics) of one fold."""
     index, values, stop = y.index, y.to_numpy(), fold.train_stop
     forecast = {
         "fold": number,
@@ -366,9 +370,11 @@ def _fold_rows(y, number, fold, out, horizon, m):
         "refit": out["refit"],
         "fit_seconds": out["fit_seconds"],
         "predict_seconds": out["predict_seconds"],
-        "mase_scale": _mase_scale(values[fold.train_start : stop], m),
     }
-    return pd.DataFrame(forecast), row
+    frame = pd.DataFrame(forecast)
+    scale = _mase_scale(values[fold.train_start : stop], m)
+    scores = _score(frame.assign(mase_scale=scale))
+    return frame, row | scores | {"mase_scale": scale}
 
 
 def _assemble(y, groups, outputs, horizon, m) -> BacktestResult:
@@ -378,7 +384,7 @@ def _assemble(y, groups, outputs, horizon, m) -> BacktestResult:
         for (number, fold), out in zip(group, group_outputs, strict=True):
             frame, row = _fold_rows(y, number, fold, out, horizon, m)
             frames.append(frame)
-            rows.append(row | _score(frame.assign(mase_scale=row["mase_scale"])))
+            rows.append(row)
             if out["history"] is not None:
                 histories[number] = out["history"]
     forecasts = pd.concat(frames, ignore_index=True)
@@ -517,7 +523,7 @@ def backtest(
     exog : pandas.DataFrame, optional
         Exogenous variables on exactly ``y``'s index. Each fit gets the rows of
         its training part, each forecast the ``horizon`` rows that follow its
-        origin.
+        origin, preceded by the rows of ``last_window`` when one is passed.
     horizon : int
         Number of points each fold forecasts.
     n_folds, initial, step, window

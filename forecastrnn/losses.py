@@ -48,7 +48,8 @@ def pinball(y_pred: Array, y_true: Array, quantiles: Array) -> Array:
         ``max(q * (y - p), (q - 1) * (y - p))``.
     """
     diff = y_true[..., None] - y_pred
-    return jnp.maximum(quantiles * diff, (quantiles - 1.0) * diff)
+    q = jnp.broadcast_to(quantiles, diff.shape)
+    return jnp.maximum(q * diff, (q - 1.0) * diff)
 
 
 def check_loss(loss: str) -> str:

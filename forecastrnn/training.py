@@ -122,7 +122,7 @@ def train_epoch(
         params, opt_state = carry
         w = (idx < n_train).astype(jnp.float32)
         loss, grads = grad_fn(params, X[idx], Y[idx], w, k)
-        norm = optax.global_norm(grads)
+        norm = optax.tree.norm(grads)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         stats = jnp.stack([loss * w.sum(), norm, w.sum()])
         return (optax.apply_updates(params, updates), opt_state), stats

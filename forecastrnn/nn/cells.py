@@ -111,7 +111,8 @@ def rnn_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Arr
     ``h_{t-1}`` where it enters the recurrent matmul; the same holds for the
     other cells.
     """
-    return jnp.tanh(x @ params["W_xh"] + _drop(h, mask) @ params["W_hh"] + params["b_h"])
+    pre = x @ params["W_xh"] + _drop(h, mask) @ params["W_hh"]
+    return jnp.tanh(pre + params["b_h"][None, :])
 
 
 def lstm_step(
@@ -122,7 +123,7 @@ def lstm_step(
     ``c_t = f * c_{t-1} + i * g`` and ``h_t = o * tanh(c_t)``, where
     ``i, f, o`` are sigmoid gates and ``g`` is the tanh candidate.
     """
-    gates = x @ params["W_x"] + _drop(carry.h, mask) @ params["W_h"] + params["b"]
+    gates = x @ params["W_x"] + _drop(carry.h, mask) @ params["W_h"] + params["b"][None, :]
     i, f, g, o = jnp.split(gates, 4, axis=-1)
     c = jax.nn.sigmoid(f) * carry.c + jax.nn.sigmoid(i) * jnp.tanh(g)
     return LSTMCarry(jax.nn.sigmoid(o) * jnp.tanh(c), c)
@@ -135,8 +136,8 @@ def gru_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Arr
     ``h_t = (1 - z) * n + z * h_{t-1}``: the reset gate is applied after the
     hidden matmul, as in PyTorch, flax and equinox.
     """
-    gx = x @ params["W_x"] + params["b_x"]
-    gh = _drop(h, mask) @ params["W_h"] + params["b_h"]
+    gx = x @ params["W_x"] + params["b_x"][None, :]
+    gh = _drop(h, mask) @ params["W_h"] + params["b_h"][None, :]
     xr, xz, xn = jnp.split(gx, 3, axis=-1)
     hr, hz, hn = jnp.split(gh, 3, axis=-1)
     r = jax.nn.sigmoid(xr + hr)
@@ -148,9 +149,11 @@ def gru_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Arr
 STEPS = {"rnn": rnn_step, "lstm": lstm_step, "gru": gru_step}
 
 
-def init_carry(cell: str, batch: int, hidden_size: int) -> Array | LSTMCarry:
+def init_carry(
+    cell: str, batch: int, hidden_size: int, dtype=jnp.float32
+) -> Array | LSTMCarry:
     """Zero initial state for a batch: an array, or an ``LSTMCarry`` for the LSTM."""
-    h = jnp.zeros((batch, hidden_size), jnp.float32)
+    h = jnp.zeros((batch, hidden_size), dtype)
     return LSTMCarry(h, h) if cell == "lstm" else h
 
 

@@ -70,7 +70,7 @@ def scan_cell(
         )
     batch, hidden_size = xs.shape[0], _hidden_size(cell, params)
     if h0 is None:
-        h0 = init_carry(cell, batch, hidden_size)
+        h0 = init_carry(cell, batch, hidden_size, xs.dtype)
     elif cell == "lstm" and not isinstance(h0, LSTMCarry):
         h0 = LSTMCarry(h0, jnp.zeros_like(h0))
 
@@ -199,7 +199,7 @@ def attention_pool(params: dict, hs: Array, query: Array) -> tuple[Array, Array]
         The attention weights; each row sums to one.
     """
     scores = jnp.tanh(
-        hs @ params["W_k"] + (query @ params["W_q"])[:, None, :] + params["b_a"]
+        hs @ params["W_k"] + (query @ params["W_q"])[:, None, :] + params["b_a"][None, None, :]
     )
     weights = jax.nn.softmax(scores @ params["v"], axis=-1)
     context = jnp.einsum("bt,btd->bd", weights, hs)

@@ -113,7 +113,7 @@ def apply_network(
     if config.attention:
         context, weights = attention_pool(params["attention"], hs, last)
         last = jnp.concatenate([context, last], axis=-1)
-    y = last @ params["head"]["W_hy"] + params["head"]["b_y"]
+    y = last @ params["head"]["W_hy"] + params["head"]["b_y"][None, :]
     if return_attention:
         if weights is None:
             raise ValueError(

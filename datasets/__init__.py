@@ -1,0 +1,1 @@
+"""Bundled real datasets, installed as forecastrnn._data (see PROVENANCE.md)."""

@@ -1,0 +1,147 @@
+"""Training loop: losses, clipping, early stopping, non-finite losses, bucketing."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from forecastrnn import losses, training
+from forecastrnn.nn import NetworkConfig, init_network
+
+
+def _data(n=40, window=6, horizon=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, window, 1)).astype(np.float32)
+    Y = np.stack([X[:, -1, 0] * 0.5, X[:, -2, 0]], axis=1)[:, :horizon].astype(
+        np.float32
+    )
+    return X, Y
+
+
+def _spec(**kw):
+    net = NetworkConfig("gru", 1, 8, 2)
+    return training.TrainSpec(network=net, **{"batch_size": 8, **kw})
+
+
+def test_losses_against_numpy():
+    p = jnp.array([[0.0, 2.0, -3.0]])
+    y = jnp.array([[1.0, 2.0, 0.5]])
+    np.testing.assert_allclose(losses.mse(p, y), [[1.0, 0.0, 12.25]])
+    np.testing.assert_allclose(losses.mae(p, y), [[1.0, 0.0, 3.5]])
+    np.testing.assert_allclose(losses.huber(p, y, 1.0), [[0.5, 0.0, 3.0]])
+    q = jnp.array([0.1, 0.9])
+    pin = losses.pinball(jnp.array([[0.0, 0.0]]), jnp.array([2.0]), q)
+    np.testing.assert_allclose(pin, [[0.2, 1.8]], rtol=1e-6)  # under-prediction
+    pin = losses.pinball(jnp.array([[4.0, 4.0]]), jnp.array([2.0]), q)
+    np.testing.assert_allclose(pin, [[1.8, 0.2]], rtol=1e-6)  # over-prediction
+
+
+def test_bucket_rounds_to_powers_of_two_multiples():
+    assert training.bucket(1, 32) == 32
+    assert training.bucket(33, 32) == 64
+    assert training.bucket(100, 32) == 128
+    assert training.bucket(129, 32) == 256
+    assert training.bucket(5) == 8
+
+
+def test_one_epoch_equals_manual_minibatch_loop_with_padding(key):
+    """The scanned, padded, bucketed epoch equals plain optax updates."""
+    X, Y = _data(n=20)  # 20 rows, batch 8: batches of 8, 8, 4; bucket = 32 rows
+    spec = _spec(optimizer="sgd", learning_rate=0.1, clip_norm=None)
+    params = init_network(spec.network, key)
+    opt = training.make_optimizer(spec)
+    Xp, Yp = training.pad_rows(X, 32), training.pad_rows(Y, 32)
+    new, _, stats = training.train_epoch(
+        spec, params, opt.init(params), Xp, Yp, 20, Xp, Yp, 0, jax.random.key(3)
+    )
+    # replay the same permutation by hand
+    u = jax.random.uniform(jax.random.split(jax.random.key(3))[0], (32,))
+    order = np.asarray(jnp.argsort(jnp.where(jnp.arange(32) < 20, u, 2.0)))[:20]
+    ref, state, total = params, opt.init(params), 0.0
+    for start in range(0, 20, 8):
+        idx = order[start : start + 8]
+
+        def loss(p, idx=idx):
+            out = training.apply_network(spec.network, p, jnp.asarray(X[idx]))
+            return jnp.mean(training.sample_losses(spec, out, jnp.asarray(Y[idx])))
+
+        value, grads = jax.value_and_grad(loss)(ref)
+        total += float(value) * len(idx)
+        updates, state = opt.update(grads, state, ref)
+        ref = optax.apply_updates(ref, updates)
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=2e-4, atol=1e-6), new, ref
+    )
+    assert float(stats.train_loss) == pytest.approx(total / 20, rel=1e-4)
+    assert np.isnan(float(stats.val_loss))
+
+
+def test_clipping_bounds_the_update_norm(key):
+    X, Y = _data()
+    Y = Y * 1000.0  # huge errors, huge gradients
+    lr, clip = 0.01, 0.5
+    for clip_norm, bounded in [(clip, True), (None, False)]:
+        spec = _spec(
+            optimizer="sgd", learning_rate=lr, clip_norm=clip_norm, batch_size=40
+        )
+        params = init_network(spec.network, key)
+        opt = training.make_optimizer(spec)
+        new, _, stats = training.train_epoch(
+            spec, params, opt.init(params), X, Y, 40, X, Y, 0, key
+        )
+        diff = jax.tree.map(lambda a, b: a - b, new, params)
+        step = float(optax.tree.norm(diff))
+        assert float(stats.grad_norm) > 100 * clip  # recorded before clipping
+        if bounded:
+            assert step <= lr * clip * (1 + 1e-5)
+        else:
+            assert step > 10 * lr * clip
+
+
+def test_early_stopping_restores_best_epoch(key):
+    X, Y = _data(n=64)
+    spec = _spec(learning_rate=0.05)
+    Xv, Yv = X[:16], -Y[:16] * 50  # validation that training can only get worse on
+    params, history = training.fit_network(
+        spec,
+        init_network(spec.network, key),
+        X,
+        Y,
+        key=key,
+        max_epochs=50,
+        validation=(Xv, Yv),
+        patience=3,
+    )
+    val = np.asarray(history["val_loss"])
+    best = int(np.argmin(val))
+    assert len(val) == best + 1 + 3  # stopped after `patience` epochs without gain
+    out = training.predict_network(spec.network, params, Xv)
+    loss = float(np.mean(training.sample_losses(spec, out, Yv)))
+    assert loss == pytest.approx(val[best], rel=1e-4)
+
+
+def test_non_finite_loss_stops_and_keeps_last_finite_params(key):
+    X, Y = _data()
+    spec = _spec(optimizer="sgd", learning_rate=1e30, clip_norm=None)
+    start = init_network(spec.network, key)
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"stopped at epoch \d+: the loss became non-finite.*Lower `learning_rate`",
+    ):
+        params, history = training.fit_network(
+            spec, start, X, Y, key=key, max_epochs=20
+        )
+    assert len(history["epoch"]) < 20
+    assert all(np.all(np.isfinite(np.asarray(a))) for a in jax.tree.leaves(params))
+    assert np.all(np.isfinite(training.predict_network(spec.network, params, X)))
+
+
+def test_growing_training_set_reuses_the_compiled_epoch(key):
+    spec = _spec(batch_size=16)
+    params = init_network(spec.network, key)
+    before = training.train_epoch._cache_size()
+    for n in (70, 90, 110, 128):  # all bucket to 128 rows
+        X, Y = _data(n=n)
+        training.fit_network(spec, params, X, Y, key=key, max_epochs=1)
+    assert training.train_epoch._cache_size() - before == 1

@@ -1,7 +1,43 @@
-"""forecastrnn: recurrent time-series forecasting in JAX behind scikit-learn."""
+"""forecastrnn: recurrent time-series forecasting in JAX behind scikit-learn.
 
+The public API, by stage of the data flow:
+
+- data: :mod:`forecastrnn.datasets` (``load_energy``, ``load_weather``,
+  ``load_stock``), :mod:`forecastrnn.windows` (``make_windows``, calendar
+  features, time splits, augmentation), :mod:`forecastrnn.scaling`;
+- models: :class:`RNNRegressor` (windows in, horizons out),
+  :class:`RNNForecaster` (series in, future out), :mod:`forecastrnn.baselines`;
+- evaluation: :func:`backtest`, :func:`compare`, :mod:`forecastrnn.metrics`;
+- the functional JAX core: :mod:`forecastrnn.nn`, :mod:`forecastrnn.training`.
+"""
+
+from . import baselines, datasets, metrics, scaling, windows
+from .backtest import (
+    BacktestResult,
+    Comparison,
+    backtest,
+    compare,
+    conformal_interval,
+    make_folds,
+)
 from .estimators import RNNRegressor
+from .windows import make_windows
 
 __version__ = "0.1.0"
 
-__all__ = ["RNNRegressor", "__version__"]
+__all__ = [
+    "BacktestResult",
+    "Comparison",
+    "RNNRegressor",
+    "__version__",
+    "backtest",
+    "baselines",
+    "compare",
+    "conformal_interval",
+    "datasets",
+    "make_folds",
+    "make_windows",
+    "metrics",
+    "scaling",
+    "windows",
+]

@@ -266,10 +266,15 @@ def fit_network(
 def predict_network(
     config: NetworkConfig, params: dict, X: np.ndarray, chunk: int = 4096
 ) -> np.ndarray:
-    """Outputs ``(n, n_outputs)`` for windows ``X``, in power-of-two padded chunks."""
+    """Outputs ``(n, n_outputs)`` for windows ``X``, in padded chunks.
+
+    Chunks are padded to ``32 * 2**k`` rows: few compiled programs, and every
+    batch of up to 32 windows runs the same program, so a window's forecast
+    does not depend on which other windows share its call.
+    """
     out = []
     for start in range(0, len(X), chunk):
         part = X[start : start + chunk]
-        padded = pad_rows(part, bucket(len(part)))
+        padded = pad_rows(part, bucket(len(part), 32))
         out.append(np.asarray(predict_batch(config, params, jnp.asarray(padded)))[: len(part)])
     return np.concatenate(out) if out else np.zeros((0, config.n_outputs), np.float32)

@@ -21,6 +21,8 @@ from .backtest import (
     make_folds,
 )
 from .estimators import RNNRegressor
+from .forecasters import RNNForecaster
+from .persistence import load
 from .windows import make_windows
 
 __version__ = "0.1.0"
@@ -28,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BacktestResult",
     "Comparison",
+    "RNNForecaster",
     "RNNRegressor",
     "__version__",
     "backtest",
@@ -35,6 +38,7 @@ __all__ = [
     "compare",
     "conformal_interval",
     "datasets",
+    "load",
     "make_folds",
     "make_windows",
     "metrics",

@@ -184,7 +184,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self._check_params()
         X2 = self._flatten(X)
         X2, y = validate_data(
-            self, X2, y, multi_output=True, y_numeric=True,
+            self,
+            X2,
+            y,
+            multi_output=True,
+            y_numeric=True,
             dtype=[np.float64, np.float32],
         )
         windows = self._windows(X2)
@@ -197,7 +201,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         params = init_network(spec.network, k_init)
         train, validation = self._split(windows, Y)
         params, history = training.fit_network(
-            spec, params, *train, key=k_train, max_epochs=self.max_epochs,
+            spec,
+            params,
+            *train,
+            key=k_train,
+            max_epochs=self.max_epochs,
             validation=validation,
             patience=self.patience if validation is not None else None,
             on_epoch=self._progress(),
@@ -210,13 +218,21 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _check_params(self) -> None:
         check_cell(self.cell)
         check_loss(self.loss)
-        for name in ("hidden_size", "num_layers", "n_channels", "batch_size",
-                     "max_epochs", "patience"):
+        for name in (
+            "hidden_size",
+            "num_layers",
+            "n_channels",
+            "batch_size",
+            "max_epochs",
+            "patience",
+        ):
             value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(
-                    f"`{name}` must be a positive integer; got {value!r}."
-                )
+            if (
+                not isinstance(value, numbers.Integral)
+                or isinstance(value, bool)
+                or value < 1
+            ):
+                raise ValueError(f"`{name}` must be a positive integer; got {value!r}.")
         for name in ("dropout", "recurrent_dropout"):
             value = getattr(self, name)
             if not isinstance(value, numbers.Real) or not 0 <= value < 1:
@@ -230,7 +246,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 f"{self.validation_fraction!r}."
             )
         if not self.learning_rate > 0:
-            raise ValueError(f"`learning_rate` must be > 0; got {self.learning_rate!r}.")
+            raise ValueError(
+                f"`learning_rate` must be > 0; got {self.learning_rate!r}."
+            )
         if self.weight_decay < 0:
             raise ValueError(f"`weight_decay` must be >= 0; got {self.weight_decay!r}.")
         if self.clip_norm is not None and not self.clip_norm > 0:
@@ -277,10 +295,15 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     def _network_config(self, n_outputs: int, scan: dict) -> NetworkConfig:
         return NetworkConfig(
-            cell=self.cell, n_inputs=self.n_channels, hidden_size=self.hidden_size,
-            n_outputs=n_outputs, num_layers=self.num_layers,
-            bidirectional=bool(self.bidirectional), attention=bool(self.attention),
-            dropout=float(self.dropout), recurrent_dropout=float(self.recurrent_dropout),
+            cell=self.cell,
+            n_inputs=self.n_channels,
+            hidden_size=self.hidden_size,
+            n_outputs=n_outputs,
+            num_layers=self.num_layers,
+            bidirectional=bool(self.bidirectional),
+            attention=bool(self.attention),
+            dropout=float(self.dropout),
+            recurrent_dropout=float(self.recurrent_dropout),
             **scan,
         )
 
@@ -288,7 +311,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         return training.TrainSpec(
             network=self._network_config(n_outputs, TRAIN_SCAN),
             loss=self.loss,
-            quantiles=tuple(float(q) for q in self.quantiles) if self.loss == "quantile" else (),
+            quantiles=tuple(float(q) for q in self.quantiles)
+            if self.loss == "quantile"
+            else (),
             optimizer=self.optimizer,
             learning_rate=float(self.learning_rate),
             weight_decay=float(self.weight_decay),
@@ -322,7 +347,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
         def on_epoch(epoch, record):
             bar.update(1)
-            bar.set_postfix(loss=f"{record['train_loss']:.4g}", val=f"{record['val_loss']:.4g}")
+            bar.set_postfix(
+                loss=f"{record['train_loss']:.4g}", val=f"{record['val_loss']:.4g}"
+            )
             if epoch == self.max_epochs:
                 bar.close()
 
@@ -335,7 +362,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self, self._flatten(X), reset=False, dtype=[np.float64, np.float32]
         )
         windows = self._windows(X2)
-        config = self._network_config(self.n_outputs_ * self._n_quantiles(), PREDICT_SCAN)
+        config = self._network_config(
+            self.n_outputs_ * self._n_quantiles(), PREDICT_SCAN
+        )
         return training.predict_network(config, self.params_, windows)
 
     def predict(self, X) -> np.ndarray:
@@ -383,13 +412,28 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if not self.attention:
-            raise ValueError("`attention_weights` needs a model fit with `attention=True`.")
-        X2 = validate_data(self, self._flatten(X), reset=False, dtype=[np.float64, np.float32])
-        config = self._network_config(self.n_outputs_ * self._n_quantiles(), PREDICT_SCAN)
+            raise ValueError(
+                "`attention_weights` needs a model fit with `attention=True`."
+            )
+        X2 = validate_data(
+            self, self._flatten(X), reset=False, dtype=[np.float64, np.float32]
+        )
+        config = self._network_config(
+            self.n_outputs_ * self._n_quantiles(), PREDICT_SCAN
+        )
         _, weights = apply_network(
             config, self.params_, self._windows(X2), return_attention=True
         )
         return np.asarray(weights, np.float64)
+
+    def save(self, path):
+        """Save the fitted model to ``path`` (``.npz``: JSON config + arrays).
+
+        Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
+        """
+        from .persistence import save
+
+        return save(self, path)
 
 
 def _is_optax_optimizer(name) -> bool:

@@ -29,14 +29,21 @@ def sine_windows(n=400, window=24, horizon=12, noise=0.1, seed=0):
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_noisy_sine_beats_last_value_by_a_wide_margin(cell):
     X, Y = sine_windows()
-    model = RNNRegressor(cell, hidden_size=16, max_epochs=15, learning_rate=5e-3, random_state=0)
+    model = RNNRegressor(
+        cell, hidden_size=16, max_epochs=15, learning_rate=5e-3, random_state=0
+    )
     model.fit(X[:300], Y[:300])
     pred = model.predict(X[300:])
     assert pred.shape == (100, 12)
     mse = np.mean((pred - Y[300:]) ** 2)
     naive = np.mean((X[300:, -1:] - Y[300:]) ** 2)
     assert mse < 0.1 * naive  # measured ~0.02 x naive for every cell
-    assert list(model.history_.columns) == ["train_loss", "val_loss", "grad_norm", "grad_norm_max"]
+    assert list(model.history_.columns) == [
+        "train_loss",
+        "val_loss",
+        "grad_norm",
+        "grad_norm_max",
+    ]
     assert model.history_["train_loss"].iloc[-1] < model.history_["train_loss"].iloc[0]
 
 
@@ -48,7 +55,9 @@ def test_same_seed_bit_identical_and_clone_and_pickle_round_trip():
     np.testing.assert_array_equal(clone(a).fit(X, Y).predict(X), a.predict(X))
     restored = pickle.loads(pickle.dumps(a))
     np.testing.assert_array_equal(restored.predict(X), a.predict(X))
-    c = RNNRegressor("lstm", dropout=0.2, recurrent_dropout=0.2, **{**TINY, "random_state": 1})
+    c = RNNRegressor(
+        "lstm", dropout=0.2, recurrent_dropout=0.2, **{**TINY, "random_state": 1}
+    )
     assert not np.allclose(c.fit(X, Y).predict(X), a.predict(X))
 
 
@@ -60,15 +69,25 @@ def test_three_d_input_and_channels_layout():
     a = RNNRegressor("gru", n_channels=3, **TINY).fit(X3, y)
     b = RNNRegressor("gru", n_channels=3, **TINY).fit(flat, y)
     np.testing.assert_array_equal(a.predict(X3), b.predict(flat))
-    assert a.predict(X3).shape == (50,) and a.n_features_in_ == 18 and a.window_size_ == 6
-    with pytest.raises(ValueError, match=r"3-D `X` has 3 channels .* Set `n_channels=3`"):
+    assert (
+        a.predict(X3).shape == (50,) and a.n_features_in_ == 18 and a.window_size_ == 6
+    )
+    with pytest.raises(
+        ValueError, match=r"3-D `X` has 3 channels .* Set `n_channels=3`"
+    ):
         RNNRegressor(**TINY).fit(X3, y)
 
 
 @pytest.mark.parametrize(
     ("options"),
-    [{"num_layers": 2}, {"bidirectional": True}, {"attention": True},
-     {"loss": "huber"}, {"loss": "mae"}, {"optimizer": "rmsprop", "weight_decay": 1e-3}],
+    [
+        {"num_layers": 2},
+        {"bidirectional": True},
+        {"attention": True},
+        {"loss": "huber"},
+        {"loss": "mae"},
+        {"optimizer": "rmsprop", "weight_decay": 1e-3},
+    ],
 )
 def test_architecture_and_training_options_fit_and_predict(options):
     X, Y = sine_windows(n=60, horizon=3)
@@ -79,8 +98,15 @@ def test_architecture_and_training_options_fit_and_predict(options):
 
 def test_quantile_loss_gives_ordered_quantiles_and_median_point():
     X, Y = sine_windows(n=120, horizon=4, noise=0.3)
-    model = RNNRegressor("gru", hidden_size=8, max_epochs=10, learning_rate=1e-2,
-                         loss="quantile", quantiles=(0.1, 0.5, 0.9), random_state=0)
+    model = RNNRegressor(
+        "gru",
+        hidden_size=8,
+        max_epochs=10,
+        learning_rate=1e-2,
+        loss="quantile",
+        quantiles=(0.1, 0.5, 0.9),
+        random_state=0,
+    )
     q = model.fit(X, Y).predict_quantiles(X)
     assert q.shape == (120, 4, 3)
     assert np.all(np.diff(q, axis=-1) >= 0)
@@ -127,19 +153,28 @@ def test_caller_arrays_are_never_modified():
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"cell": "elman"}, r"`cell` must be one of \('rnn', 'lstm', 'gru'\); got 'elman'"),
+        (
+            {"cell": "elman"},
+            r"`cell` must be one of \('rnn', 'lstm', 'gru'\); got 'elman'",
+        ),
         ({"hidden_size": 0}, r"`hidden_size` must be a positive integer; got 0"),
         ({"num_layers": -1}, r"`num_layers` must be a positive integer; got -1"),
         ({"batch_size": 2.5}, r"`batch_size` must be a positive integer; got 2.5"),
         ({"max_epochs": 0}, r"`max_epochs` must be a positive integer"),
         ({"dropout": 1.0}, r"`dropout` must be a float in \[0, 1\); got 1.0"),
-        ({"recurrent_dropout": -0.1}, r"`recurrent_dropout` must be a float in \[0, 1\)"),
+        (
+            {"recurrent_dropout": -0.1},
+            r"`recurrent_dropout` must be a float in \[0, 1\)",
+        ),
         ({"loss": "mape"}, r"`loss` must be one of"),
         ({"optimizer": "adamx"}, r"`optimizer` must name an optax optimizer"),
         ({"learning_rate": 0}, r"`learning_rate` must be > 0"),
         ({"clip_norm": 0}, r"`clip_norm` must be > 0 or None"),
         ({"validation_fraction": 1.5}, r"`validation_fraction` must be in \(0, 1\)"),
-        ({"loss": "quantile", "quantiles": (0.5, 1.2)}, r"`quantiles` must be .* in \(0, 1\)"),
+        (
+            {"loss": "quantile", "quantiles": (0.5, 1.2)},
+            r"`quantiles` must be .* in \(0, 1\)",
+        ),
     ],
 )
 def test_bad_hyperparameters(params, match):
@@ -158,20 +193,26 @@ def test_bad_data():
     Y_inf[0, 0] = np.inf
     with pytest.raises(ValueError, match="Input y contains infinity"):
         RNNRegressor(**TINY).fit(X, Y_inf)
-    with pytest.raises(ValueError, match=r"`X` has 24 columns, not a multiple of `n_channels=5`"):
+    with pytest.raises(
+        ValueError, match=r"`X` has 24 columns, not a multiple of `n_channels=5`"
+    ):
         RNNRegressor(n_channels=5, **TINY).fit(X, Y)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         RNNRegressor(**TINY).fit(X, Y[:-1])
     with pytest.raises(NotFittedError):
         RNNRegressor(**TINY).predict(X)
     model = RNNRegressor(**TINY).fit(X, Y)
-    with pytest.raises(ValueError, match="X has 20 features, but RNNRegressor is expecting 24"):
+    with pytest.raises(
+        ValueError, match="X has 20 features, but RNNRegressor is expecting 24"
+    ):
         model.predict(X[:, :20])
 
 
 def test_too_few_samples_for_validation_warns_and_trains_without_early_stopping():
     X, Y = sine_windows(n=1, horizon=2)
-    with pytest.warns(ValidationSplitWarning, match=r"1 samples are too few .* without early stopping"):
+    with pytest.warns(
+        ValidationSplitWarning, match=r"1 samples are too few .* without early stopping"
+    ):
         model = RNNRegressor(**TINY).fit(X, Y)
     assert model.n_epochs_ == 2
     assert model.history_["val_loss"].isna().all()

@@ -1,0 +1,739 @@
+"""The ``forecastrnn`` command: list the bundled data, backtest models, forecast.
+
+::
+
+    forecastrnn datasets
+    forecastrnn backtest --dataset energy [--models lstm,gru,naive] [--out DIR]
+    forecastrnn backtest --csv sales.csv --time-col date --target units
+    forecastrnn forecast --dataset stock --ticker MSFT --interval 0.8 --out f.csv
+
+Every model trains on the same trailing ``--train-size`` observations of the
+series (a sliding window of fixed length), so a backtest on years of hourly
+data finishes in minutes. The recurrent networks are fit once, at the first
+fold, and forecast the later folds from their new context (``last_window``);
+the statistical baselines refit at every fold. Progress bars go to stderr,
+results (the leaderboard, the forecast, the paths written) to stdout. Bad input
+ends the command with one line ``forecastrnn: error: ...`` and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+
+from . import baselines, datasets, windows
+from .backtest import Comparison, backtest
+from .forecasters import RNNForecaster
+
+RNN_CELLS = ("lstm", "gru", "rnn")
+MODELS = (*RNN_CELLS, "naive", "seasonal_naive", "drift", "ets", "arima", "theta")
+DEFAULT_EPOCHS = 30
+
+
+class CLIError(Exception):
+    """Bad input to the command; reported as one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Defaults of a bundled dataset."""
+
+    target: str
+    horizon: int
+    season: int  # seasonal period of the models (seasonal naive, ETS, Theta)
+    m: int  # seasonal period of the MASE scale
+    train_size: int
+    models: str
+
+
+_HOURLY_MODELS = "lstm,gru,naive,seasonal_naive,ets,theta"
+PRESETS = {
+    # 8 weeks of hourly history: a daily cycle 56 times over
+    "energy": Preset("load_kw", 24, 24, 24, 1344, _HOURLY_MODELS),
+    "weather": Preset("temp_c", 24, 24, 24, 1344, _HOURLY_MODELS),
+    # two years of trading days; prices have no cycle worth scaling MASE by
+    "stock": Preset("adj_close", 5, 5, 1, 504, "lstm,gru,naive,drift,theta"),
+}
+
+
+@dataclass(frozen=True)
+class Series:
+    """The series to model and how it was chosen."""
+
+    y: pd.Series
+    label: str
+    preset: Preset | None
+
+
+# ------------------------------------------------------------------------ parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, raised as `CLIError`."""
+
+    def error(self, message: str):
+        raise CLIError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a coverage between 0 and 1 such as 0.8, got {text!r}"
+        )
+    return value
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    data = parser.add_argument_group("data (one of --dataset or --csv)")
+    data.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="bundled dataset: energy, weather or stock (see `forecastrnn datasets`)",
+    )
+    data.add_argument("--ticker", help="ticker for --dataset stock (default AAPL)")
+    data.add_argument("--csv", metavar="PATH", help="your own CSV file")
+    data.add_argument(
+        "--time-col", metavar="C", help="timestamp column of --csv (default: the first)"
+    )
+    data.add_argument(
+        "--target",
+        metavar="COL",
+        help="column to forecast (defaults: energy load_kw, weather temp_c, stock "
+        "adj_close; for a CSV its only numeric column)",
+    )
+    data.add_argument(
+        "--freq",
+        help="frequency of --csv when it cannot be inferred (h, D, B, MS, ...)",
+    )
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    model = parser.add_argument_group("models")
+    model.add_argument(
+        "--horizon",
+        type=_positive_int,
+        metavar="H",
+        help="steps to forecast (defaults: 24 hourly, 5 stock, one season for a CSV)",
+    )
+    model.add_argument(
+        "--train-size",
+        type=_positive_int,
+        metavar="N",
+        help="train on at most the last N observations before each forecast "
+        "(defaults: 1344 = 8 weeks hourly, 504 stock, max(56 seasons, 500) for a CSV)",
+    )
+    model.add_argument(
+        "--season",
+        type=_positive_int,
+        metavar="S",
+        help="seasonal period (defaults: 24 hourly, 5 stock, from the CSV's frequency)",
+    )
+    model.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=DEFAULT_EPOCHS,
+        metavar="E",
+        help=f"most training epochs of the networks, with early stopping "
+        f"(default {DEFAULT_EPOCHS})",
+    )
+    model.add_argument(
+        "--window",
+        type=_positive_int,
+        metavar="W",
+        help="past steps a network reads (default: RNNForecaster's)",
+    )
+    model.add_argument(
+        "--seed", type=int, default=0, help="random seed of the networks (default 0)"
+    )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bars or notes (results and warnings are still printed)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show Python tracebacks on errors"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``forecastrnn`` command."""
+    parser = _Parser(
+        prog="forecastrnn",
+        description="Recurrent (LSTM, GRU, Elman RNN) and statistical forecasting: "
+        "backtest and compare models, or forecast the future of a series.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser("datasets", help="list the bundled datasets")
+    run = commands.add_parser(
+        "backtest",
+        help="rolling-origin backtest of several models; writes a report",
+        description="Backtest models on the last --folds horizons of a series and "
+        "write an HTML/Markdown report, the forecasts and the leaderboard to --out. "
+        "Networks are fit once at the first fold, baselines at every fold.",
+    )
+    _add_data_options(run)
+    _add_model_options(run)
+    run.add_argument(
+        "--models",
+        metavar="LIST",
+        help=f"comma-separated, from {','.join(MODELS)} (defaults: energy and "
+        "weather lstm,gru,naive,seasonal_naive,ets,theta; stock "
+        "lstm,gru,naive,drift,theta)",
+    )
+    run.add_argument(
+        "--folds", type=_positive_int, default=5, metavar="K", help="folds (default 5)"
+    )
+    run.add_argument(
+        "--coverage",
+        type=_probability,
+        metavar="P",
+        help="also score central prediction intervals of this coverage, e.g. 0.8 "
+        "(the networks then train on the quantile loss)",
+    )
+    run.add_argument(
+        "--out", default="report", metavar="DIR", help="output folder (default report)"
+    )
+    _add_run_options(run)
+    fc = commands.add_parser(
+        "forecast",
+        help="fit one model and write its forecast of the future to a CSV",
+        description="Fit one model on the end of a series and write the next "
+        "--steps values (with --interval, a central prediction interval too).",
+    )
+    _add_data_options(fc)
+    _add_model_options(fc)
+    fc.add_argument(
+        "--model", default="lstm", choices=MODELS, metavar="NAME",
+        help=f"one of {','.join(MODELS)} (default lstm)",
+    )  # fmt: skip
+    fc.add_argument(
+        "--steps", type=_positive_int, metavar="N", help="steps (default: --horizon)"
+    )
+    fc.add_argument(
+        "--interval",
+        type=_probability,
+        metavar="P",
+        help="add `lower` and `upper` columns: a central interval of coverage P",
+    )
+    fc.add_argument(
+        "--out", default="forecast.csv", metavar="FILE", help="default forecast.csv"
+    )
+    _add_run_options(fc)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"forecastrnn {__version__}"
+
+
+# -------------------------------------------------------------------------- data
+
+
+def _dataset_series(name: str, ticker: str | None, target: str | None) -> Series:
+    """The target series of a bundled dataset."""
+    name = name.lower()
+    if name.startswith("stock:") and ticker is None:  # names of `datasets`
+        name, ticker = name.split(":", 1)
+    if name not in PRESETS:
+        raise CLIError(
+            f"unknown dataset {name!r}; choose energy, weather or stock "
+            "(`forecastrnn datasets` lists them), or pass --csv"
+        )
+    if ticker is not None and name != "stock":
+        raise CLIError(f"--ticker applies to --dataset stock, not {name!r}")
+    if name == "stock":
+        ticker = (ticker or "AAPL").upper()
+        if ticker not in datasets.TICKERS:
+            choices = ", ".join(datasets.TICKERS)
+            raise CLIError(f"unknown ticker {ticker!r}; choose one of {choices}")
+        frame, label = datasets.load_stock(ticker), f"stock {ticker}"
+    else:
+        frame, label = getattr(datasets, f"load_{name}")(), name
+    preset = PRESETS[name]
+    column = _column(frame, target or preset.target, label)
+    return Series(frame[column], label, preset)
+
+
+def _column(frame: pd.DataFrame, target: str, where: str) -> str:
+    if target not in frame.columns:
+        raise CLIError(
+            f"unknown column {target!r} in {where}; its columns are "
+            f"{', '.join(map(str, frame.columns))}"
+        )
+    return target
+
+
+def _read_csv(path: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise CLIError(f"cannot read --csv {path!r}: no such file") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        reason = " ".join(str(error).split())
+        raise CLIError(f"cannot read --csv {path!r} as CSV: {reason}") from None
+    except pd.errors.EmptyDataError:
+        raise CLIError(f"cannot read --csv {path!r}: the file is empty") from None
+    if frame.shape[1] < 2 or frame.empty:
+        raise CLIError(
+            f"--csv {path!r} has {frame.shape[1]} column(s) and {len(frame)} row(s); "
+            "expected a timestamp column and at least one value column, with a header"
+        )
+    return frame
+
+
+def _time_index(values: pd.Series, path: str, freq: str | None) -> pd.DatetimeIndex:
+    """Parse, check and regularise the timestamps of a CSV."""
+    try:
+        index = pd.DatetimeIndex(pd.to_datetime(values))
+    except (ValueError, TypeError) as error:
+        reason = " ".join(str(error).split())[:120]
+        raise CLIError(
+            f"column {values.name!r} of {path!r} is not a column of timestamps "
+            f"({reason}); pick the right one with --time-col"
+        ) from None
+    if index.hasnans:
+        raise CLIError(f"column {values.name!r} of {path!r} has empty timestamps")
+    if index.has_duplicates:
+        first = index[index.duplicated()][0]
+        raise CLIError(f"column {values.name!r} of {path!r} repeats timestamp {first}")
+    return index.rename(values.name)
+
+
+def _infer_freq(index: pd.DatetimeIndex, freq: str | None, path: str):
+    """The regular frequency of ``index``: ``freq``, inferred, or the usual gap."""
+    if freq is not None:
+        try:
+            return pd.tseries.frequencies.to_offset(freq)
+        except ValueError:
+            raise CLIError(
+                f"--freq {freq!r} is not a frequency (h, D, B, MS)"
+            ) from None
+    inferred = pd.infer_freq(index) if len(index) >= 3 else None
+    if inferred is not None:
+        return pd.tseries.frequencies.to_offset(inferred)
+    gaps = pd.Series(index[1:] - index[:-1])
+    usual = gaps.mode()
+    if len(usual) == 0 or usual.iloc[0] <= pd.Timedelta(0):
+        raise CLIError(f"cannot infer the frequency of {path!r}; pass --freq (h, D)")
+    return pd.tseries.frequencies.to_offset(usual.iloc[0])
+
+
+def _csv_series(path: str, time_col: str | None, target: str | None, freq) -> Series:
+    """The target series of a user's CSV file, on a regular index."""
+    frame = _read_csv(path)
+    time_col = str(frame.columns[0]) if time_col is None else time_col
+    _column(frame, time_col, repr(path))
+    values = frame.drop(columns=time_col)
+    if target is None:
+        numeric = values.select_dtypes("number").columns
+        if len(numeric) != 1:
+            raise CLIError(
+                f"{path!r} has {len(numeric)} numeric columns besides {time_col!r}; "
+                f"choose one with --target ({', '.join(map(str, values.columns))})"
+            )
+        target = str(numeric[0])
+    _column(values, target, repr(path))
+    y = pd.to_numeric(values[target], errors="coerce")
+    bad = values[target].notna() & y.isna()
+    if bad.any():
+        line = int(bad.to_numpy().argmax()) + 2  # 1-based, after the header
+        raise CLIError(
+            f"column {target!r} of {path!r} is not numeric: line {line} holds "
+            f"{values[target][bad].iloc[0]!r}"
+        )
+    index = _time_index(frame[time_col], path, freq)
+    y = pd.Series(y.to_numpy(dtype=float), index=index, name=target).sort_index()
+    offset = _infer_freq(y.index, freq, path)
+    regular = y.asfreq(offset)
+    off_grid = y.index.difference(regular.index)
+    if len(off_grid):
+        raise CLIError(
+            f"{path!r} has timestamps off a regular {offset.freqstr!r} grid (first: "
+            f"{off_grid[0]}); pass the right --freq or resample the file"
+        )
+    return Series(regular, Path(path).name, None)
+
+
+def load_series(args: argparse.Namespace, note: Callable[[str], None]) -> Series:
+    """The series chosen by the data options, its gaps filled from the past."""
+    if (args.dataset is None) == (args.csv is None):
+        raise CLIError("pass exactly one of --dataset NAME or --csv PATH")
+    if args.csv is None and (args.time_col or args.freq):
+        raise CLIError("--time-col and --freq apply to --csv only")
+    if args.dataset is not None:
+        series = _dataset_series(args.dataset, args.ticker, args.target)
+    else:
+        if args.ticker is not None:
+            raise CLIError("--ticker applies to --dataset stock only")
+        series = _csv_series(args.csv, args.time_col, args.target, args.freq)
+    return _filled(series, note)
+
+
+def _filled(series: Series, note: Callable[[str], None]) -> Series:
+    """Drop leading and trailing gaps, carry the last value over inner ones."""
+    y = series.y
+    valid = y.notna().to_numpy()
+    if not valid.any():
+        raise CLIError(f"column {y.name!r} of {series.label} has no values")
+    first, last = valid.argmax(), len(valid) - valid[::-1].argmax()
+    trimmed = y.iloc[first:last]
+    n_missing = int(trimmed.isna().sum())
+    if first or last < len(y):
+        n_ends = len(y) - len(trimmed)
+        note(f"dropped {n_ends} missing values at the ends of {y.name!r}")
+    if n_missing:
+        note(f"filled {n_missing} missing values of {y.name!r} with the last value")
+        trimmed = windows.fill_missing(trimmed, "ffill")
+    return Series(trimmed, series.label, series.preset)
+
+
+# ------------------------------------------------------------------------ models
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the models need to know, resolved from options and presets."""
+
+    horizon: int
+    season: int
+    m: int
+    train_size: int
+    epochs: int
+    window: int | None
+    seed: int
+    coverage: float | None
+    progress: bool
+
+
+def _season_of(index: pd.DatetimeIndex) -> int:
+    from statsmodels.tsa.tsatools import freq_to_period
+
+    try:
+        return int(freq_to_period(index.freq))
+    except (ValueError, AttributeError):
+        return 1
+
+
+def settings(args: argparse.Namespace, series: Series, coverage) -> Settings:
+    """Resolve the model settings: options, else the dataset's preset, else rules."""
+    preset = series.preset
+    if preset is None:  # a CSV: a season from the frequency, one season ahead
+        season = _season_of(series.y.index)
+        preset = Preset("", season if season > 1 else 10, season, season,
+                        max(56 * season, 500), "")  # fmt: skip
+    season = args.season or preset.season
+    m = args.season or preset.m
+    horizon = args.horizon or preset.horizon
+    train_size = args.train_size or preset.train_size
+    return Settings(
+        horizon=horizon, season=season, m=m, train_size=train_size,
+        epochs=args.epochs, window=args.window, seed=args.seed, coverage=coverage,
+        progress=not args.quiet,
+    )  # fmt: skip
+
+
+def _calendar(index: pd.DatetimeIndex) -> tuple[str, ...]:
+    """Calendar cycles that vary at the sampling step of ``index``."""
+    step = pd.Series(index[1:5] - index[:4]).median()
+    if step < pd.Timedelta(days=1):
+        return ("hour", "day_of_week", "day_of_year")
+    if step < pd.Timedelta(days=7):
+        return ("day_of_week", "day_of_year")
+    return ("day_of_year",)
+
+
+def _network(cell: str, s: Settings, index: pd.DatetimeIndex) -> RNNForecaster:
+    model = RNNForecaster(
+        cell,
+        horizon=s.horizon,
+        calendar_features=_calendar(index),
+        max_epochs=s.epochs,
+        random_state=s.seed,
+        verbose=int(s.progress),
+    )
+    if s.window is not None:
+        model.set_params(window_size=s.window)
+    if s.coverage is not None:
+        lo, hi = (1 - s.coverage) / 2, (1 + s.coverage) / 2
+        model.set_params(loss="quantile", quantiles=(lo, 0.5, hi))
+    return model
+
+
+def make_model(name: str, s: Settings, index: pd.DatetimeIndex):
+    """The unfitted forecaster called ``name``."""
+    if name in RNN_CELLS:
+        return _network(name, s, index)
+    seasonal = s.season > 1
+    if name == "naive":
+        return baselines.Naive()
+    if name == "seasonal_naive":
+        return baselines.SeasonalNaive(season_length=s.season)
+    if name == "drift":
+        return baselines.Drift()
+    if name == "ets":
+        if seasonal:
+            return baselines.ETS(seasonal="add", seasonal_periods=s.season)
+        return baselines.ETS(trend="add", damped_trend=True)
+    if name == "arima":
+        if seasonal:
+            return baselines.ARIMA(order=(2, 0, 0), seasonal_order=(1, 1, 0, s.season))
+        return baselines.ARIMA(order=(1, 1, 1))
+    if name == "theta":
+        return baselines.Theta(period=s.season)
+    raise CLIError(f"unknown model {name!r}; choose from {','.join(MODELS)}")
+
+
+def parse_models(text: str) -> list[str]:
+    """Model names from a comma-separated list, checked, duplicates removed."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in MODELS]
+    if unknown or not names:
+        raise CLIError(
+            f"unknown model(s) {', '.join(unknown) or repr(text)} in --models; "
+            f"choose from {','.join(MODELS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+class _Tracked(BaseEstimator):
+    """A forecaster that calls ``on_predict()`` after each forecast (progress)."""
+
+    def __init__(self, forecaster=None, on_predict=None):
+        self.forecaster = forecaster
+        self.on_predict = on_predict
+
+    def fit(self, y, exog=None):
+        self.forecaster_ = clone(self.forecaster).fit(y, exog=exog)
+        return self
+
+    @property
+    def history_(self):
+        return self.forecaster_.history_
+
+    def predict(self, **kwargs):
+        forecast = self.forecaster_.predict(**kwargs)
+        if self.on_predict is not None:
+            self.on_predict()
+        return forecast
+
+    def predict_interval(self, **kwargs):
+        return self.forecaster_.predict_interval(**kwargs)
+
+
+# ------------------------------------------------------------------------ output
+
+
+class Console:
+    """Where the command writes: results to stdout, the rest to stderr."""
+
+    def __init__(self, quiet: bool, out=None, err=None):
+        self.quiet = quiet
+        self.out = sys.stdout if out is None else out
+        self.err = sys.stderr if err is None else err
+
+    def result(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            print(f"forecastrnn: {text}", file=self.err)
+
+    def warn(self, text: str) -> None:
+        print(f"forecastrnn: warning: {text}", file=self.err)
+
+
+def _report_warnings(caught, model: str, console: Console) -> None:
+    """One line per distinct warning raised while ``model`` ran."""
+    seen = set()
+    for record in caught:
+        text = " ".join(str(record.message).split())
+        if text not in seen:
+            seen.add(text)
+            console.warn(f"{model}: {text[:300]}")
+
+
+def _leaderboard_text(board: pd.DataFrame) -> str:
+    metrics = ("mase", "smape", "mae", "rmse", "coverage", "width")
+    columns = [c for c in metrics if c in board]
+    table = board[columns].copy()
+    table["seconds"] = board["total_seconds"]
+    return table.to_string(float_format=lambda v: f"{v:.4g}")
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def cmd_datasets(args: argparse.Namespace, console: Console) -> int:
+    table = datasets.list_datasets()
+    table["start"] = table["start"].dt.strftime("%Y-%m-%d")
+    table["end"] = table["end"].dt.strftime("%Y-%m-%d")
+    shown = table[["name", "frequency", "rows", "start", "end", "licence"]]
+    console.result(shown.to_string(index=False))
+    console.result()
+    for row in table.itertuples():
+        console.result(f"{row.name:<11} columns: {row.columns}")
+    console.result()
+    console.result("Backtest one: forecastrnn backtest --dataset energy")
+    return 0
+
+
+def _fold_data(y: pd.Series, s: Settings, n_folds: int) -> tuple[pd.Series, int]:
+    """The tail of ``y`` the folds use and the training size of each fold."""
+    test = n_folds * s.horizon
+    train = min(s.train_size, len(y) - test)
+    if train < 2 * s.horizon:
+        raise CLIError(
+            f"the series has {len(y)} observations: too few for {n_folds} folds of "
+            f"--horizon {s.horizon} after a training part; lower --folds or --horizon"
+        )
+    return y.iloc[-(train + test) :], train
+
+
+def _run_backtests(models: dict, y: pd.Series, train: int, n_folds: int, s, console):
+    """Backtest every model on the same folds, with a progress bar over them."""
+    from tqdm.auto import tqdm
+
+    results = {}
+    total = len(models) * n_folds
+    with tqdm(total=total, desc="folds", unit="fold", disable=not s.progress) as bar:
+        for name, model in models.items():
+            bar.set_postfix_str(name)
+            tracked = _Tracked(model, on_predict=lambda: bar.update(1))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                results[name] = backtest(
+                    tracked, y, horizon=s.horizon, n_folds=n_folds, initial=train,
+                    window="sliding", refit=name not in RNN_CELLS, m=s.m,
+                    coverage=s.coverage,
+                )  # fmt: skip
+            _report_warnings(caught, name, console)
+    return Comparison(results)
+
+
+def _write_outputs(comparison: Comparison, y: pd.Series, out: Path, title: str):
+    from .report import write_report
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CLIError(f"cannot create --out {str(out)!r}: {error.strerror}") from None
+    html, md = write_report(comparison, out / "report", title=title, y=y)
+    forecasts = out / "forecasts.csv"
+    comparison.forecasts.to_csv(forecasts, index=False)
+    leaderboard = out / "leaderboard.csv"
+    comparison.leaderboard.to_csv(leaderboard)
+    return [html, md, forecasts, leaderboard]
+
+
+def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
+    series = load_series(args, console.note)
+    s = settings(args, series, args.coverage)
+    default_models = series.preset.models if series.preset else "lstm,gru,naive,theta"
+    names = parse_models(args.models or default_models)
+    y, train = _fold_data(series.y, s, args.folds)
+    models = {name: make_model(name, s, y.index) for name in names}
+    console.note(
+        f"backtesting {', '.join(names)} on {series.label} {y.name!r}: {args.folds} "
+        f"folds of {s.horizon} steps, each model trained on {train} observations "
+        f"({y.index[0]} to {y.index[train - 1]} for the first fold)"
+    )
+    comparison = _run_backtests(models, y, train, args.folds, s, console)
+    title = f"Backtest report: {series.label} {y.name}"
+    paths = _write_outputs(comparison, y, Path(args.out), title)
+    console.result(_leaderboard_text(comparison.leaderboard))
+    console.result()
+    console.result("Sorted by MASE (< 1: better than the in-sample seasonal naive).")
+    for path in paths:
+        console.result(f"wrote {path}")
+    return 0
+
+
+def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
+    series = load_series(args, console.note)
+    s = settings(args, series, args.interval)
+    steps = args.steps or s.horizon
+    y = series.y.iloc[-s.train_size :]
+    model = make_model(args.model, s, y.index)
+    console.note(
+        f"fitting {args.model} on the last {len(y)} observations of {series.label} "
+        f"{y.name!r} ({y.index[0]} to {y.index[-1]})"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(y)
+        if args.interval is None:
+            frame = model.predict(steps=steps).rename("forecast").to_frame()
+        else:
+            frame = model.predict_interval(steps=steps, coverage=args.interval)
+            frame = frame.rename(columns={"mean": "forecast"})
+    _report_warnings(caught, args.model, console)
+    frame.index.name = y.index.name or "timestamp"
+    out = Path(args.out)
+    try:
+        frame.to_csv(out)
+    except OSError as error:
+        raise CLIError(f"cannot write --out {str(out)!r}: {error.strerror}") from None
+    console.result(frame.to_string(float_format=lambda v: f"{v:.6g}"))
+    console.result(f"wrote {out}")
+    return 0
+
+
+COMMANDS = {
+    "datasets": cmd_datasets,
+    "backtest": cmd_backtest,
+    "forecast": cmd_forecast,
+}
+
+
+def _one_line(error: BaseException) -> str:
+    text = error.args[0] if isinstance(error, KeyError) and error.args else error
+    return " ".join(str(text).split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``forecastrnn`` command; return its exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        console = Console(quiet=getattr(args, "quiet", False))
+        return COMMANDS[args.command](args, console)
+    except (CLIError, ValueError, TypeError, KeyError, OSError) as error:
+        if debug:
+            raise
+        print(f"forecastrnn: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("forecastrnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

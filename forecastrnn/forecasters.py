@@ -1,0 +1,557 @@
+"""``RNNForecaster``: a series in, its future out.
+
+The forecaster composes the data-flow stages: `windows` cuts the series into
+supervised samples, `scaling` standardises them (fitted on the training series
+only), `RNNRegressor` learns the mapping, and the forecast is scaled back and
+indexed by the next timestamps. It re-implements none of them.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from . import scaling, windows
+from .estimators import RNNRegressor
+
+# Hyperparameters handed to the RNNRegressor unchanged.
+REGRESSOR_PARAMS = (
+    "cell", "hidden_size", "num_layers", "bidirectional", "attention", "dropout",
+    "recurrent_dropout", "loss", "quantiles", "optimizer", "learning_rate",
+    "weight_decay", "clip_norm", "batch_size", "max_epochs", "early_stopping",
+    "validation_fraction", "patience", "random_state", "verbose",
+)  # fmt: skip
+
+
+class RNNForecaster(BaseEstimator):
+    """Recurrent forecaster for one series (Elman RNN, LSTM or GRU).
+
+    ``fit(y)`` cuts ``y`` into windows of ``window_size`` past steps followed by
+    ``horizon`` future steps, scales them with statistics of the training
+    series only, and trains an :class:`~forecastrnn.RNNRegressor` on them.
+    ``predict()`` forecasts the ``horizon`` steps after the end of the
+    series (or of ``last_window``) as a pandas Series on the future timestamps.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default "lstm"
+    window_size : int, default 48
+        Past steps the network reads for each forecast.
+    horizon : int, default 24
+        Steps forecast jointly (``strategy="direct"``).
+    strategy : {"direct", "recursive"}, default "direct"
+        ``"direct"``: one network predicts all ``horizon`` steps at once.
+        ``"recursive"``: a one-step network is iterated, each forecast fed back
+        as the newest observation. Forecasts longer than ``horizon`` extend a
+        direct model the same way, ``horizon`` steps at a time.
+    scaler : {"standard", "minmax", "robust"} or None, default "standard"
+        Scaling of the target and of numeric covariates, fitted in ``fit``.
+    calendar_features : bool or tuple of str, default False
+        Add future-known calendar covariates (hour, day of week, day of year
+        as sin/cos pairs; or the tuple given, see
+        :func:`forecastrnn.windows.calendar_features`) generated from the index.
+    past_covariates : tuple of str, default ()
+        Columns of ``exog`` known only up to the forecast origin (they enter the
+        input window only). Every other ``exog`` column is future-known: its
+        values over the forecast period must be passed to ``predict``, as for
+        ``ARIMA``.
+    hidden_size, num_layers, bidirectional, attention, dropout, \
+recurrent_dropout, loss, quantiles, optimizer, learning_rate, weight_decay, \
+clip_norm, batch_size, max_epochs, early_stopping, validation_fraction, \
+patience, random_state, verbose
+        Passed to :class:`~forecastrnn.RNNRegressor` (see there).
+
+    Attributes
+    ----------
+    regressor_ : RNNRegressor
+        The fitted network.
+    history_ : pandas.DataFrame
+        Training history (``regressor_.history_``).
+    y_scale_ : forecastrnn.scaling.ScaleState or None
+        Target scaling fitted on the training series.
+    n_obs_ : int
+
+    Notes
+    -----
+    With future-known covariates the network reads ``window_size + horizon``
+    steps: the window, then the forecast period with the target and past
+    covariates set to zero, a 0/1 flag channel marking the forecast period,
+    and the future-known covariates over both.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> idx = pd.date_range("2024-01-01", periods=300, freq="h")
+    >>> y = pd.Series(np.sin(np.arange(300) * 2 * np.pi / 24), idx, name="load")
+    >>> f = RNNForecaster("gru", window_size=24, horizon=6, max_epochs=2,
+    ...                   random_state=0).fit(y)
+    >>> f.predict().index[0]
+    Timestamp('2024-01-13 12:00:00')
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        window_size: int = 48,
+        horizon: int = 24,
+        *,
+        strategy: str = "direct",
+        scaler: str | None = "standard",
+        calendar_features: bool | tuple[str, ...] = False,
+        past_covariates: tuple[str, ...] = (),
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        attention: bool = False,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        loss: str = "mse",
+        quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
+        optimizer="adam",
+        learning_rate: float = 3e-3,
+        weight_decay: float = 0.0,
+        clip_norm: float | None = 1.0,
+        batch_size: int = 64,
+        max_epochs: int = 40,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 5,
+        random_state=None,
+        verbose: int = 0,
+    ):
+        self.cell = cell
+        self.window_size = window_size
+        self.horizon = horizon
+        self.strategy = strategy
+        self.scaler = scaler
+        self.calendar_features = calendar_features
+        self.past_covariates = past_covariates
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.attention = attention
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.loss = loss
+        self.quantiles = quantiles
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.clip_norm = clip_norm
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> RNNForecaster:
+        """Fit the network to a series.
+
+        Parameters
+        ----------
+        y : pandas.Series
+            Numeric target with a regular DatetimeIndex (or a step-1 integer
+            index), no NaN (see :func:`forecastrnn.windows.fill_missing`).
+        exog : pandas.DataFrame, optional
+            Covariates with a row for every timestamp of ``y`` (matched by
+            label). See ``past_covariates``.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        y = windows.check_series(y, name="y")
+        past, future = self._split_exog(exog, y.index, "y")
+        needed = self.window_size + self._block()
+        if len(y) < needed + 1:
+            raise ValueError(
+                f"`y` has {len(y)} observations; `window_size + horizon` = "
+                f"{needed} and at least two windows need {needed + 1}. Lower "
+                "`window_size` or `horizon`, or pass more data."
+            )
+        self.y_scale_ = self._fit_scale(y.to_numpy())
+        self.past_scale_ = None if past is None else self._fit_scale(past.to_numpy())
+        user_future = None if future is None else self._user_columns(future)
+        self.future_scale_ = (
+            None
+            if user_future is None
+            else self._fit_scale(future[user_future].to_numpy())
+        )
+        w = windows.make_windows(
+            self._scaled_y(y),
+            self.window_size,
+            self._block(),
+            exog=self._scaled(past, self.past_scale_),
+            future_exog=self._scaled_future(future),
+        )
+        X = _network_inputs(w.X, w.future)
+        params = {name: getattr(self, name) for name in REGRESSOR_PARAMS}
+        self.regressor_ = RNNRegressor(**params, n_channels=X.shape[2]).fit(X, w.Y)
+        self.history_ = self.regressor_.history_
+        self.y_name_, self.n_obs_ = y.name, len(y)
+        self.y_tail_ = y.iloc[-self.window_size :]
+        self.exog_tail_ = None
+        self.exog_columns_ = None
+        if exog is not None:
+            self.exog_tail_ = _rows(_as_frame(exog), y.index, "`y`").iloc[
+                -self.window_size :
+            ]
+            self.exog_columns_ = list(self.exog_tail_.columns)
+        return self
+
+    def _check_params(self) -> None:
+        for name in ("window_size", "horizon"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, numbers.Integral)
+                or isinstance(value, bool)
+                or value < 1
+            ):
+                raise ValueError(f"`{name}` must be a positive integer; got {value!r}.")
+        if self.strategy not in ("direct", "recursive"):
+            raise ValueError(
+                f"`strategy` must be 'direct' or 'recursive'; got {self.strategy!r}."
+            )
+        if self.scaler is not None and self.scaler not in scaling.METHODS:
+            raise ValueError(
+                f"`scaler` must be one of {scaling.METHODS} or None; got {self.scaler!r}."
+            )
+        if isinstance(self.past_covariates, str):
+            raise TypeError(
+                "`past_covariates` must be a tuple of column names; got the string "
+                f"{self.past_covariates!r}. Write ({self.past_covariates!r},)."
+            )
+
+    def _block(self) -> int:
+        """Steps the network predicts per call."""
+        return 1 if self.strategy == "recursive" else self.horizon
+
+    def _calendar(self) -> tuple[str, ...]:
+        if self.calendar_features is True:
+            return ("hour", "day_of_week", "day_of_year")
+        return tuple(self.calendar_features or ())
+
+    def _split_exog(self, exog, index: pd.Index, against: str):
+        """Past and future-known covariate frames on ``index`` (calendar added)."""
+        past = future = None
+        if exog is not None:
+            frame = _rows(_as_frame(exog), index, against)
+            missing = [c for c in self.past_covariates if c not in frame.columns]
+            if missing:
+                raise ValueError(
+                    f"`past_covariates` names {missing}, not columns of `exog` "
+                    f"({list(frame.columns)}). Fix the names."
+                )
+            past_cols = list(self.past_covariates)
+            past = frame[past_cols] if past_cols else None
+            rest = frame.drop(columns=past_cols)
+            future = rest if len(rest.columns) else None
+        elif self.past_covariates:
+            raise ValueError(
+                f"`past_covariates={self.past_covariates!r}` but no `exog` was given. "
+                "Pass `exog` with those columns."
+            )
+        calendar = self._calendar()
+        if calendar:
+            if not isinstance(index, pd.DatetimeIndex):
+                raise ValueError(
+                    "`calendar_features` needs a DatetimeIndex; `y` has an integer "
+                    "index. Set `calendar_features=False` or pass dated data."
+                )
+            cal = windows.calendar_features(index, calendar)
+            future = cal if future is None else pd.concat([future, cal], axis=1)
+        return past, future
+
+    def _user_columns(self, future: pd.DataFrame) -> list[str]:
+        n_cal = 2 * len(self._calendar())
+        cols = list(future.columns)
+        return cols[: len(cols) - n_cal] or None
+
+    def _fit_scale(self, values: np.ndarray):
+        return None if self.scaler is None else scaling.fit_scaler(values, self.scaler)
+
+    @staticmethod
+    def _scaled(frame, state):
+        if frame is None or state is None:
+            return frame
+        return scaling.transform(state, frame)
+
+    def _scaled_y(self, y: pd.Series) -> pd.Series:
+        return self._scaled(y, self.y_scale_)
+
+    def _scaled_future(self, future):
+        if future is None or self.future_scale_ is None:
+            return future
+        future = future.copy()
+        cols = self._user_columns(future)
+        future[cols] = scaling.transform(self.future_scale_, future[cols])
+        return future
+
+    # -------------------------------------------------------------- predict
+    def predict(self, steps=None, exog=None, last_window=None) -> pd.Series:
+        """Forecast the next ``steps`` values.
+
+        Parameters
+        ----------
+        steps : int, optional
+            Number of steps; defaults to ``horizon``. Longer forecasts are
+            produced ``horizon`` steps at a time, feeding forecasts back (not
+            possible with past covariates).
+        exog : pandas.DataFrame, optional
+            Future-known covariates over the forecast period (and, with
+            ``last_window``, over its last ``window_size`` steps), matched by
+            label; extra rows are ignored.
+        last_window : pandas.Series, optional
+            A new context: the recent tail (at least ``window_size`` points) of
+            a series of the same kind. The model is not refit.
+
+        Returns
+        -------
+        pandas.Series
+            Named like the training series, indexed by the next ``steps``
+            timestamps after the context.
+        """
+        return self._forecast(steps, exog, last_window, quantiles=False)
+
+    def predict_quantiles(
+        self, steps=None, exog=None, last_window=None
+    ) -> pd.DataFrame:
+        """Forecast quantiles (model fit with ``loss="quantile"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per level of ``quantiles`` (float labels), indexed like
+            :meth:`predict`. Beyond ``horizon`` steps the median is fed back.
+        """
+        check_is_fitted(self)
+        if self.loss != "quantile":
+            raise ValueError(
+                "`predict_quantiles` needs `loss='quantile'`; this forecaster used "
+                f"`loss={self.loss!r}`. Refit with loss='quantile', or wrap any "
+                "forecaster's backtest in `forecastrnn.conformal_interval`."
+            )
+        return self._forecast(steps, exog, last_window, quantiles=True)
+
+    def predict_interval(
+        self, steps=None, coverage: float = 0.8, exog=None, last_window=None
+    ) -> pd.DataFrame:
+        """Central prediction interval from the fitted quantiles.
+
+        ``coverage`` must be the spread of a symmetric pair of the fitted
+        levels (e.g. 0.8 for (0.1, 0.9)).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``mean`` (the median), ``lower`` and ``upper``.
+        """
+        q = self.predict_quantiles(steps, exog, last_window)
+        levels = np.asarray(q.columns, float)
+        lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
+        found = [levels[np.isclose(levels, v)] for v in (lo, hi)]
+        if not all(len(f) for f in found):
+            raise ValueError(
+                f"`coverage={coverage}` needs the quantiles {lo:g} and {hi:g}; the "
+                f"model was fit with {tuple(levels)}. Pass a coverage they span, or "
+                f"refit with quantiles=({lo:g}, 0.5, {hi:g})."
+            )
+        middle = levels[np.argmin(np.abs(levels - 0.5))]
+        return pd.DataFrame(
+            {"mean": q[middle], "lower": q[found[0][0]], "upper": q[found[1][0]]}
+        )
+
+    def _forecast(self, steps, exog, last_window, quantiles: bool):
+        check_is_fitted(self)
+        steps = self.horizon if steps is None else steps
+        if (
+            isinstance(steps, bool)
+            or not isinstance(steps, numbers.Integral)
+            or steps < 1
+        ):
+            raise ValueError(f"`steps` must be a positive integer; got {steps!r}.")
+        if exog is not None and self.exog_columns_ is None:
+            raise ValueError(
+                "`exog` was given to `predict` but the model was fit without "
+                "covariates. Drop it, or refit with `exog`."
+            )
+        context = self._context(last_window)
+        block = self._block()
+        if steps > block and self.past_covariates:
+            raise ValueError(
+                f"`steps={steps}` exceeds the {block} step(s) the model forecasts at "
+                "once, and the past covariates "
+                f"{list(self.past_covariates)} are unknown beyond the origin. Pass "
+                f"steps <= {block} or refit with a longer `horizon`."
+            )
+        target = self._scaled_y(context)
+        outputs = []
+        while sum(len(o) for o in outputs) < steps:
+            out = self._predict_block(target, exog, last_window is not None, quantiles)
+            outputs.append(out)
+            point = out[:, out.shape[1] // 2] if quantiles else out
+            target = _append(target, point)
+        values = np.concatenate(outputs)[:steps]
+        if self.y_scale_ is not None:
+            values = scaling.inverse_transform(self.y_scale_, values)
+        index = windows.future_index(context.index, steps)
+        if quantiles:
+            return pd.DataFrame(
+                values, index=index, columns=[float(q) for q in self.quantiles]
+            )
+        return pd.Series(values, index=index, name=self.y_name_)
+
+    def _context(self, last_window) -> pd.Series:
+        if last_window is None:
+            return self.y_tail_
+        context = windows.check_series(last_window, name="last_window")
+        if len(context) < self.window_size:
+            raise ValueError(
+                f"`last_window` has {len(context)} observations; the model reads "
+                f"`window_size` = {self.window_size}. Pass a longer tail."
+            )
+        freq = getattr(self.y_tail_.index, "freq", None)
+        if freq is not None and getattr(context.index, "freq", None) != freq:
+            raise ValueError(
+                f"`last_window` has frequency {getattr(context.index, 'freqstr', None)!r}; "
+                f"the model was fit on {freq.freqstr!r} data. Pass a series of the "
+                "same kind."
+            )
+        return context.iloc[-self.window_size :]
+
+    def _predict_block(self, target: pd.Series, exog, new_context: bool, quantiles):
+        """Scaled network output for the block after ``target``: ``(block,)`` or
+        ``(block, n_quantiles)``."""
+        block = self._block()
+        labels = target.index.append(windows.future_index(target.index, block))
+        past = future = None
+        if self.exog_columns_ is not None or self._calendar():
+            frame = self._exog_rows(exog, labels, new_context)
+            past, future = self._split_exog(frame, labels, "the forecast period")
+            past = (
+                None
+                if past is None
+                else self._scaled(past.iloc[:-block], self.past_scale_)
+            )
+            future = self._scaled_future(future)
+        lw = windows.last_window(
+            target,
+            self.window_size,
+            exog=past,
+            future_exog=future,
+            horizon=block if future is not None else None,
+        )
+        X = _network_inputs(lw.X, lw.future)
+        if quantiles:
+            return self.regressor_.predict_quantiles(X)[0]
+        return self.regressor_.predict(X).reshape(-1)
+
+    def _exog_rows(self, exog, labels: pd.Index, new_context: bool):
+        """Covariate rows for the window and forecast ``labels``, or None."""
+        if self.exog_columns_ is None:
+            return None
+        sources = [] if exog is None else [_as_frame(exog)]
+        missing = [c for s in sources for c in self.exog_columns_ if c not in s.columns]
+        if missing:
+            raise ValueError(
+                f"`exog` lacks the columns {missing} the model was fit with "
+                f"({self.exog_columns_}). Pass all of them."
+            )
+        if not new_context:
+            sources.append(self.exog_tail_)
+        if not sources:
+            raise ValueError(
+                f"The model was fit with covariates {self.exog_columns_}: pass "
+                "`exog` covering `last_window`'s last steps and the forecast period."
+            )
+        frame = pd.concat(sources)
+        frame = frame[~frame.index.duplicated(keep="first")]
+        return _rows(
+            frame[self.exog_columns_], labels, "the window and forecast period"
+        )
+
+    # ---------------------------------------------------------- inspection
+    def input_windows(self, y: pd.Series, exog=None) -> np.ndarray:
+        """The scaled network inputs of every window of ``y``.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_windows, window_size, n_channels)
+            As the network reads them (``window_size + horizon`` steps with
+            future-known covariates); for diagnostics such as gradient norms.
+        """
+        check_is_fitted(self)
+        y = windows.check_series(y, name="y")
+        past, future = self._split_exog(exog, y.index, "y")
+        w = windows.make_windows(
+            self._scaled_y(y),
+            self.window_size,
+            self._block(),
+            exog=self._scaled(past, self.past_scale_),
+            future_exog=self._scaled_future(future),
+        )
+        return _network_inputs(w.X, w.future)
+
+    def save(self, path):
+        """Save the fitted forecaster to ``path`` (``.npz``: JSON config + arrays).
+
+        Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
+        """
+        from .persistence import save
+
+        return save(self, path)
+
+
+def _network_inputs(X: np.ndarray, future: np.ndarray | None) -> np.ndarray:
+    """Windows as the network reads them (see the Notes of `RNNForecaster`)."""
+    if future is None:
+        return X
+    n, window, channels = X.shape
+    block = future.shape[1] - window
+    padded = np.concatenate([X, np.zeros((n, block, channels))], axis=1)
+    flag = np.broadcast_to(
+        np.concatenate([np.zeros(window), np.ones(block)])[None, :, None],
+        (n, window + block, 1),
+    )
+    return np.concatenate([padded, flag, future], axis=2)
+
+
+def _as_frame(exog) -> pd.DataFrame:
+    if isinstance(exog, pd.Series):
+        return exog.to_frame()
+    if not isinstance(exog, pd.DataFrame):
+        raise TypeError(
+            f"`exog` must be a pandas DataFrame indexed like `y`; got "
+            f"{type(exog).__name__}. Wrap it: pd.DataFrame(values, index=y.index)."
+        )
+    return exog
+
+
+def _rows(frame: pd.DataFrame, labels: pd.Index, against: str) -> pd.DataFrame:
+    """``frame`` restricted to ``labels``; a clear error for missing rows."""
+    missing = labels.difference(frame.index)
+    if len(missing):
+        raise ValueError(
+            f"`exog` has no rows for {len(missing)} timestamps of {against} "
+            f"(first: {missing[0]}). Pass `exog` covering them (extra rows are "
+            "ignored)."
+        )
+    return frame.loc[labels]
+
+
+def _append(target: pd.Series, values: np.ndarray) -> pd.Series:
+    """``target`` moved forward by ``values`` on its next labels, same length."""
+    labels = windows.future_index(target.index, len(values))
+    index = target.index.append(labels)[-len(target) :]
+    if isinstance(index, pd.DatetimeIndex):
+        index = pd.DatetimeIndex(index, freq=labels.freq)
+    data = np.concatenate([target.to_numpy(), values])[-len(target) :]
+    return pd.Series(data, index=index, name=target.name)

@@ -1,0 +1,923 @@
+"""Backtest plots and the self-contained HTML / Markdown report.
+
+:func:`write_report` turns a :class:`~forecastrnn.Comparison` (or one
+:class:`~forecastrnn.BacktestResult`) into two files with the same content:
+
+- ``<name>.html``: one self-contained page. CSS is inline and every plot is an
+  embedded ``data:image/png;base64`` URI, so the page opens offline and can be
+  mailed as a single file; it loads no script, font or remote resource.
+- ``<name>.md``: the Markdown twin, whose plots are PNG files in the folder
+  ``<name>_files/`` next to it, referenced by relative links.
+
+The plots are also public (:func:`plot_error_by_step`, :func:`plot_forecasts`)
+and, like :mod:`forecastrnn.diagnostics`, are drawn on
+:class:`matplotlib.figure.Figure` directly: no pyplot, no backend or global
+state is touched.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .backtest import BacktestResult, Comparison
+from .diagnostics import _axes, _label, plot_training_history
+
+__all__ = ["plot_error_by_step", "plot_forecasts", "write_report"]
+
+# Leaderboard column -> (header label, number format); unknown columns keep
+# their name and the "value" format.
+_COLUMNS = {
+    "mae": ("MAE", "value"),
+    "rmse": ("RMSE", "value"),
+    "mape": ("MAPE", "percent"),
+    "smape": ("sMAPE", "percent"),
+    "mase": ("MASE", "ratio"),
+    "coverage": ("Coverage", "percent"),
+    "width": ("Width", "value"),
+    "n_folds": ("Folds", "int"),
+    "n_refits": ("Refits", "int"),
+    "fit_seconds": ("Fit (s)", "seconds"),
+    "predict_seconds": ("Predict (s)", "seconds"),
+    "total_seconds": ("Total (s)", "seconds"),
+}
+_LOWER_IS_BETTER = ("mae", "rmse", "mape", "smape", "mase")
+_DPI = 120
+_STYLE = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9,
+    "axes.edgecolor": "#8c959f",
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "grid.color": "#d0d7de",
+    "figure.facecolor": "white",
+}
+
+
+# ------------------------------------------------------------------------ input
+
+
+def _as_comparison(result: Any) -> Comparison:
+    """``result`` as a Comparison (a single BacktestResult is named "model")."""
+    if isinstance(result, Comparison):
+        return result
+    if isinstance(result, BacktestResult):
+        return Comparison({"model": result})
+    raise TypeError(
+        "`result` must be a Comparison from `forecastrnn.compare` or a "
+        f"BacktestResult from `forecastrnn.backtest`; got {type(result).__name__}."
+    )
+
+
+def _check_y(y: Any) -> pd.Series | None:
+    """Validate the optional series ``y`` (the backtested series)."""
+    if y is not None and not (
+        isinstance(y, pd.Series) and isinstance(y.index, pd.DatetimeIndex)
+    ):
+        raise TypeError(
+            "`y` must be the backtested pandas Series (with its DatetimeIndex) or "
+            f"None; got {type(y).__name__}."
+        )
+    return y
+
+
+# ------------------------------------------------------------------------ plots
+
+
+def plot_error_by_step(
+    result: Comparison | BacktestResult, metric: str = "mae", ax: Axes | None = None
+) -> Figure:
+    """Plot a metric against the horizon step, a line per model.
+
+    Parameters
+    ----------
+    result : Comparison or BacktestResult
+    metric : str, default "mae"
+        A column of each result's ``by_step`` (``mae``, ``rmse``, ``mape``,
+        ``smape``, ``mase``, ...).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    comparison = _as_comparison(result)
+    fig, ax = _axes(ax, (9.0, 3.6))
+    for i, (name, res) in enumerate(comparison.results.items()):
+        if metric not in res.by_step:
+            raise ValueError(
+                f"`metric`={metric!r} is not a per-step metric; choose one of "
+                f"{[c for c in res.by_step.columns if c not in ('step', 'n')]}."
+            )
+        steps = res.by_step["step"].to_numpy()
+        ax.plot(
+            steps,
+            res.by_step[metric].to_numpy(),
+            color=f"C{i % 10}",
+            marker="o" if len(steps) <= 48 else None,
+            markersize=3,
+            label=_label(name),
+        )
+    label = _COLUMNS.get(metric, (metric, ""))[0]
+    ax.set(xlabel="horizon step", ylabel=label, title=f"{label} by horizon step")
+    ax.set_xlim(left=0.5)
+    ax.grid(True, alpha=0.6)
+    ax.legend(frameon=False, ncols=min(len(comparison.results), 4))
+    return fig
+
+
+def plot_forecasts(
+    result: Comparison | BacktestResult, y: pd.Series | None = None, *, n_folds: int = 3
+) -> Figure:
+    """Forecasts against the actual values for the most recent folds.
+
+    One panel per model (small multiples sharing the time axis): the actual
+    series in black, each fold's forecast in the model's colour, its prediction
+    interval shaded when the backtest computed intervals, and a dotted line at
+    each forecast origin.
+
+    Parameters
+    ----------
+    result : Comparison or BacktestResult
+    y : pandas.Series, optional
+        The backtested series; given, the panels also show the two horizons of
+        history before the first fold shown.
+    n_folds : int, default 3
+        How many of the latest folds to show.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    comparison, y = _as_comparison(result), _check_y(y)
+    if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 1:
+        raise ValueError(f"`n_folds` must be a positive integer; got {n_folds!r}.")
+    names = list(comparison.results)
+    fig = Figure(figsize=(9.0, 0.6 + 2.1 * len(names)), layout="constrained")
+    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    for i, (ax, name) in enumerate(zip(axes, names, strict=True)):
+        forecasts = comparison.results[name].forecasts
+        latest = np.sort(forecasts["fold"].unique())[-n_folds:]
+        shown = forecasts[forecasts["fold"].isin(latest)]
+        actual = _actual(shown, y)
+        ax.plot(actual.index, actual.to_numpy(), color="#24292f", linewidth=1.1)
+        for _, fold in shown.groupby("fold", sort=True):
+            _plot_fold(ax, fold, f"C{i % 10}")
+        ax.set_title(_label(name), loc="left")
+        ax.grid(True, alpha=0.6)
+    locator = AutoDateLocator()
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    # neutral legend entries: each panel draws its forecasts in its own colour
+    handles = [
+        Line2D([], [], color="#24292f", linewidth=1.1, label="actual"),
+        Line2D([], [], color="#8c959f", linewidth=1.6, label="forecast"),
+    ]
+    if any("lower" in r.forecasts for r in comparison.results.values()):
+        handles.append(
+            Patch(color="#8c959f", alpha=0.3, linewidth=0, label="prediction interval")
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color="#8c959f",
+            linewidth=0.8,
+            linestyle=":",
+            label="forecast origin",
+        )
+    )
+    fig.legend(
+        handles=handles, loc="outside upper right", ncols=len(handles), frameon=False
+    )
+    return fig
+
+
+def _actual(shown: pd.DataFrame, y: pd.Series | None) -> pd.Series:
+    """The actual values behind the folds shown, with some history when ``y``."""
+    truth = shown.drop_duplicates("timestamp").set_index("timestamp")["y_true"]
+    if y is None:
+        return truth.sort_index()
+    horizon = int(shown["step"].max())
+    start = y.index.searchsorted(shown["origin"].min())
+    stop = y.index.searchsorted(shown["timestamp"].max(), side="right")
+    return y.iloc[max(start - 2 * horizon, 0) : stop]
+
+
+def _plot_fold(ax: Axes, fold: pd.DataFrame, color: str) -> None:
+    """One fold's forecast (and interval) with its origin marked."""
+    times = fold["timestamp"].to_numpy()
+    if "lower" in fold:
+        ax.fill_between(
+            times,
+            fold["lower"].to_numpy(),
+            fold["upper"].to_numpy(),
+            color=color,
+            alpha=0.18,
+            linewidth=0,
+        )
+    ax.plot(times, fold["y_pred"].to_numpy(), color=color, linewidth=1.6)
+    ax.axvline(fold["origin"].iloc[0], color="#8c959f", linewidth=0.8, linestyle=":")
+
+
+# ------------------------------------------------------------------- formatting
+
+
+def _decimals(values: np.ndarray, most: int = 4) -> int:
+    """Decimals giving the largest value of a column about four significant digits."""
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size == 0 or finite.max() == 0:
+        return min(2, most)
+    digits = int(np.floor(np.log10(finite.max()))) + 1
+    return int(np.clip(4 - digits, 0, most))
+
+
+def _format(values: Any, kind: str) -> list[str]:
+    """Format a column of numbers: thousands separators, shared decimals."""
+    values = np.asarray(values, dtype=float)
+    if kind == "int":
+        return [f"{v:,.0f}" if np.isfinite(v) else "–" for v in values]
+    if kind == "percent":
+        decimals = 2 if np.nanmax(np.abs(values), initial=0) < 0.01 else 1
+        values, suffix = 100 * values, "%"
+    else:
+        decimals = {"ratio": 3}.get(kind) or _decimals(
+            values, 2 if kind == "seconds" else 4
+        )
+        suffix = ""
+    out = []
+    for v in values:
+        if np.isnan(v):
+            out.append("–")
+        elif np.isinf(v):
+            out.append("∞" if v > 0 else "−∞")
+        else:
+            out.append(f"{v:,.{decimals}f}{suffix}".replace("-", "−"))
+    return out
+
+
+def _when(stamp: Any) -> str:
+    """A timestamp without a midnight time of day."""
+    stamp = pd.Timestamp(stamp)
+    return stamp.strftime(
+        "%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M"
+    )
+
+
+# --------------------------------------------------------- document structure
+
+
+class _Table(NamedTuple):
+    """A formatted table: headers ``(label, tooltip)``, cells, emphasis."""
+
+    headers: list[tuple[str, str]]
+    rows: list[list[str]]
+    numeric: list[bool]
+    best: set[tuple[int, int]]
+    scroll: bool = False
+
+
+class _Image(NamedTuple):
+    """A rendered plot: file name, alternative text, PNG bytes, caption."""
+
+    name: str
+    alt: str
+    png: bytes
+    caption: str
+
+
+class _Section(NamedTuple):
+    """A titled part of the report: paragraphs (str), tables and images."""
+
+    anchor: str
+    title: str
+    blocks: list
+
+
+def _png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (no timestamp or software metadata)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _best_cells(values: np.ndarray, axis: int) -> set[tuple[int, int]]:
+    """Cells holding the (finite) minimum along ``axis`` of a 2-D array."""
+    best = set()
+    lines = values.T if axis == 0 else values
+    for i, line in enumerate(lines):
+        if np.isfinite(line).any():
+            for j in np.flatnonzero(line == np.nanmin(line)):
+                best.add((int(j), i) if axis == 0 else (i, int(j)))
+    return best
+
+
+def _leaderboard_table(comparison: Comparison) -> _Table:
+    board = comparison.leaderboard
+    headers = [("#", "rank by MASE"), ("Model", "model")]
+    columns = [_format(board[c], _COLUMNS.get(c, (c, "value"))[1]) for c in board]
+    headers += [(_COLUMNS.get(c, (c, ""))[0], str(c)) for c in board]
+    rows = [
+        [str(r + 1), str(name), *(col[r] for col in columns)]
+        for r, name in enumerate(board.index)
+    ]
+    best = set()
+    for j, column in enumerate(board.columns):
+        if column in _LOWER_IS_BETTER and len(board) > 1:
+            cells = _best_cells(board[[column]].to_numpy(float), axis=0)
+            best |= {(i, j + 2) for i, _ in cells}
+    return _Table(headers, rows, [True, False] + [True] * len(board.columns), best)
+
+
+def _wide_table(
+    frame: pd.DataFrame, first: tuple[str, str], kind: str, scroll: bool = False
+) -> _Table:
+    """Rows of ``frame`` (index shown first), one numeric column per model."""
+    values = frame.to_numpy(float)
+    cells = _format(values.ravel(), kind)
+    n = values.shape[1]
+    rows = [
+        [str(label), *cells[i * n : (i + 1) * n]] for i, label in enumerate(frame.index)
+    ]
+    best = {(i, j + 1) for i, j in _best_cells(values, axis=1)} if n > 1 else set()
+    headers = [first, *((str(c), str(c)) for c in frame.columns)]
+    return _Table(headers, rows, [False] + [True] * n, best, scroll)
+
+
+def _history_table(histories: dict[int, pd.DataFrame]) -> _Table:
+    rows, columns = [], {"epochs": [], "train": [], "val": [], "grad": [], "max": []}
+    for frame in histories.values():
+        columns["epochs"].append(len(frame))
+        columns["train"].append(frame["train_loss"].iloc[-1])
+        columns["val"].append(frame["val_loss"].min())
+        columns["grad"].append(frame["grad_norm"].iloc[-1])
+        columns["max"].append(frame.get("grad_norm_max", frame["grad_norm"]).max())
+    formatted = {
+        k: _format(v, "int" if k == "epochs" else "value") for k, v in columns.items()
+    }
+    for i, fold in enumerate(histories):
+        rows.append([str(fold), *(formatted[k][i] for k in columns)])
+    headers = [
+        ("Fold", "refit fold"),
+        ("Epochs", "epochs run"),
+        ("Final train loss", "train_loss at the last epoch"),
+        ("Best val loss", "lowest val_loss"),
+        ("Final grad norm", "grad_norm at the last epoch"),
+        ("Max grad norm", "largest grad_norm_max"),
+    ]
+    return _Table(headers, rows, [False] + [True] * 5, set())
+
+
+# ---------------------------------------------------------------------- sections
+
+
+_FREQUENCIES = {
+    "h": "hourly",
+    "D": "daily",
+    "B": "business-daily",
+    "W": "weekly",
+    "min": "minutely",
+    "s": "secondly",
+    "MS": "monthly",
+    "ME": "monthly",
+    "QS": "quarterly",
+    "QE": "quarterly",
+    "YS": "yearly",
+    "YE": "yearly",
+}
+
+
+def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
+    """Title, subtitle, generation line and the key facts of the report."""
+    import forecastrnn
+
+    first = next(iter(comparison.results.values()))
+    folds, board = first.folds, comparison.leaderboard
+    series = "unnamed series" if y is None or y.name is None else str(y.name)
+    facts = [("Series", series)]
+    if y is not None:
+        freq = y.index.freqstr or pd.infer_freq(y.index)
+        described = _FREQUENCIES.get(str(freq).split("-")[0], freq or "irregular")
+        facts += [
+            ("Observations", f"{len(y):,} · {described}"),
+            ("Span", f"{_when(y.index[0])} → {_when(y.index[-1])}"),
+        ]
+    expanding = (folds["train_start"] == folds["train_start"].iloc[0]).all()
+    n_refits = int(folds["refit"].sum())
+    facts += [
+        ("Horizon", f"{int(first.forecasts['step'].max())} steps"),
+        (
+            "Folds",
+            f"{len(folds)} · {'expanding' if expanding else 'sliding'} window"
+            f" · {n_refits} refit{'s' if n_refits != 1 else ''}",
+        ),
+        (
+            "Forecast origins",
+            f"{_when(folds['origin'].iloc[0])} → {_when(folds['origin'].iloc[-1])}",
+        ),
+        ("Training size", f"{folds['n_train'].min():,} → {folds['n_train'].max():,}"),
+        (
+            "Best model",
+            f"{board.index[0]} · MASE {_format([board['mase'].iloc[0]], 'ratio')[0]}",
+        ),
+    ]
+    n_models = len(comparison.results)
+    return {
+        "title": title,
+        "subtitle": f"Rolling-origin backtest of {n_models} "
+        f"model{'s' if n_models > 1 else ''} on {series}",
+        "generated": f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} "
+        f"by forecastrnn {forecastrnn.__version__}",
+        "facts": facts,
+    }
+
+
+def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
+    results = comparison.results
+    board = comparison.leaderboard
+    leaderboard = [
+        "Metrics pooled over every forecast of every fold, best MASE first; the "
+        "best value of each error metric is highlighted. MASE below 1 beats the "
+        "in-sample (seasonal) naive forecast. Times are compute seconds summed over folds.",
+        _leaderboard_table(comparison),
+    ]
+    if "coverage" in board:
+        leaderboard.insert(
+            1,
+            "Coverage is the share of actual values inside the "
+            "prediction interval; width its mean width.",
+        )
+    mae_by_step = pd.DataFrame(
+        {name: r.by_step.set_index("step")["mae"] for name, r in results.items()}
+    )
+    mae_by_fold = pd.DataFrame(
+        {name: r.folds.set_index("fold")["mae"] for name, r in results.items()}
+    )
+    origins = next(iter(results.values())).folds.set_index("fold")["origin"]
+    mae_by_fold.index = [f"{i} · {_when(origins[i])}" for i in mae_by_fold.index]
+    n_shown = min(3, len(origins))
+    sections = [
+        _Section("leaderboard", "Leaderboard", leaderboard),
+        _Section(
+            "horizon",
+            "Error by horizon step",
+            [
+                "Mean absolute error at each step ahead, pooled over folds; errors "
+                "usually grow with the step.",
+                _Image(
+                    "error_by_step",
+                    "MAE by horizon step, a line per model",
+                    _png(plot_error_by_step(comparison)),
+                    "MAE by horizon step.",
+                ),
+                _wide_table(
+                    mae_by_step,
+                    ("Step", "horizon step"),
+                    "value",
+                    scroll=len(mae_by_step) > 12,
+                ),
+            ],
+        ),
+        _Section(
+            "forecasts",
+            "Forecasts against actuals",
+            [
+                _Image(
+                    "forecasts",
+                    "Forecasts of the latest folds against the actual "
+                    "series, a panel per model",
+                    _png(plot_forecasts(comparison, y)),
+                    f"The latest {n_shown} fold{'s' if n_shown > 1 else ''}: actual "
+                    "values in black, forecasts in colour"
+                    + (
+                        " with their prediction intervals shaded"
+                        if "coverage" in board
+                        else ""
+                    )
+                    + "; dotted lines mark the forecast origins.",
+                ),
+            ],
+        ),
+        _Section(
+            "folds",
+            "Error by fold",
+            [
+                "Mean absolute error of each fold (its number and forecast origin).",
+                _wide_table(
+                    mae_by_fold,
+                    ("Fold · origin", "fold and origin"),
+                    "value",
+                    scroll=len(mae_by_fold) > 12,
+                ),
+            ],
+        ),
+    ]
+    training = _training_blocks(results)
+    if training:
+        sections.append(_Section("training", "Training", training))
+    return sections
+
+
+def _training_blocks(results: dict[str, BacktestResult]) -> list:
+    blocks, used = [], set()
+    for name, result in results.items():
+        if not result.histories:
+            continue
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "model"
+        while f"training-{slug}" in used:
+            slug += "-x"
+        used.add(f"training-{slug}")
+        runs = {f"fold {k}": h for k, h in result.histories.items()}
+        fig = plot_training_history(runs, title=name)
+        blocks += [
+            _Image(
+                f"training-{slug}",
+                f"Training curves of {name}",
+                _png(fig),
+                f"{name}: loss per epoch (train solid, validation dashed) and the "
+                "gradient's global norm before clipping (thick: mean over batches, "
+                "thin: largest batch), one colour per refit fold.",
+            ),
+            _history_table(result.histories),
+        ]
+    if blocks:
+        blocks.insert(
+            0,
+            "Learning curves of the recurrent models at each refit fold, "
+            "and the gradient norm per epoch: a norm that keeps growing "
+            "signals exploding gradients, one that collapses towards "
+            "zero vanishing ones.",
+        )
+    return blocks
+
+
+# ------------------------------------------------------------------------ HTML
+
+_CSS = """
+:root {
+  --fg:#1f2328;
+  --muted:#59636e;
+  --line:#d1d9e0;
+  --soft:#f6f8fa;
+  --best:#1a7f37;
+}
+* {
+  box-sizing:border-box;
+}
+body {
+  margin:0;
+  background:#fff;
+  color:var(--fg);
+  font-size:15px;
+  line-height:1.55;
+  font-family:-apple-system,BlinkMacSystemFont,"Segoe UI","Helvetica Neue",Arial,
+    sans-serif;
+}
+main {
+  max-width:1080px;
+  margin:0 auto;
+  padding:40px 28px 64px;
+}
+h1 {
+  font-size:28px;
+  line-height:1.2;
+  margin:0 0 6px;
+  letter-spacing:-.01em;
+}
+h2 {
+  font-size:19px;
+  margin:0 0 12px;
+  padding-bottom:6px;
+  border-bottom:1px solid var(--line);
+}
+.subtitle {
+  color:var(--muted);
+  margin:0 0 22px;
+}
+.generated {
+  font-size:13px;
+}
+.facts {
+  display:grid;
+  grid-template-columns:repeat(auto-fill,minmax(230px,1fr));
+  gap:10px;
+  margin:0 0 18px;
+}
+.fact {
+  background:var(--soft);
+  border:1px solid var(--line);
+  border-radius:8px;
+  padding:9px 13px;
+}
+.fact .k {
+  font-size:11px;
+  text-transform:uppercase;
+  letter-spacing:.06em;
+  color:var(--muted);
+}
+.fact .v {
+  font-weight:600;
+  overflow-wrap:anywhere;
+}
+nav {
+  font-size:14px;
+  color:var(--muted);
+}
+nav a {
+  color:#0969da;
+  text-decoration:none;
+  margin-right:14px;
+}
+section {
+  margin-top:38px;
+}
+p {
+  margin:0 0 12px;
+  max-width:78ch;
+}
+.table {
+  overflow:auto;
+  border:1px solid var(--line);
+  border-radius:8px;
+  margin:0 0 14px;
+  width:fit-content;
+  max-width:100%;
+}
+.table.scroll {
+  max-height:404px;
+}
+table {
+  border-collapse:collapse;
+  font-size:13.5px;
+  font-variant-numeric:tabular-nums;
+}
+th,td {
+  padding:6px 12px;
+  border-bottom:1px solid var(--line);
+  white-space:nowrap;
+  text-align:left;
+}
+th {
+  background:var(--soft);
+  font-weight:600;
+  position:sticky;
+  top:0;
+}
+tr:last-child td {
+  border-bottom:0;
+}
+tbody tr:hover {
+  background:#f3f8ff;
+}
+.num {
+  text-align:right;
+}
+td.best {
+  color:var(--best);
+  font-weight:700;
+}
+figure {
+  margin:6px 0 18px;
+}
+figure img {
+  display:block;
+  max-width:100%;
+  height:auto;
+  border:1px solid var(--line);
+  border-radius:8px;
+}
+figcaption {
+  color:var(--muted);
+  font-size:13px;
+  margin-top:6px;
+}
+footer {
+  margin-top:48px;
+  padding-top:12px;
+  border-top:1px solid var(--line);
+  color:var(--muted);
+  font-size:13px;
+}
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _html_table(table: _Table) -> str:
+    def cell(tag, text, numeric, extra=""):
+        cls = " ".join(c for c in ("num" if numeric else "", extra) if c)
+        return f"<{tag}{f' class={cls!r}' if cls else ''}>{text}</{tag}>"
+
+    head = "".join(
+        f'<th{" class=num" if num else ""} title="{_e(tip)}">{_e(label)}</th>'
+        for (label, tip), num in zip(table.headers, table.numeric, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            cell("td", _e(text), num, "best" if (i, j) in table.best else "")
+            for j, (text, num) in enumerate(zip(row, table.numeric, strict=True))
+        )
+        + "</tr>"
+        for i, row in enumerate(table.rows)
+    )
+    scroll = " scroll" if table.scroll else ""
+    return (
+        f'<div class="table{scroll}"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def _html_block(block: Any) -> str:
+    if isinstance(block, str):
+        return f"<p>{_e(block)}</p>"
+    if isinstance(block, _Table):
+        return _html_table(block)
+    data = base64.b64encode(block.png).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(block.alt)}">'
+        f"<figcaption>{_e(block.caption)}</figcaption></figure>"
+    )
+
+
+def _html(header: dict, sections: list[_Section]) -> str:
+    facts = "".join(
+        f'<div class="fact"><div class="k">{_e(k)}</div>'
+        f'<div class="v">{_e(v)}</div></div>'
+        for k, v in header["facts"]
+    )
+    nav = "".join(f'<a href="#{s.anchor}">{_e(s.title)}</a>' for s in sections)
+    body = "".join(
+        f'<section id="{s.anchor}"><h2>{_e(s.title)}</h2>'
+        + "".join(_html_block(b) for b in s.blocks)
+        + "</section>"
+        for s in sections
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{_e(header['title'])}</title><style>{_CSS}</style></head><body><main>"
+        f"<header><h1>{_e(header['title'])}</h1>"
+        f'<p class="subtitle">{_e(header["subtitle"])}<br>'
+        f'<span class="generated">{_e(header["generated"])}</span></p>'
+        f'<div class="facts">{facts}</div><nav>{nav}</nav></header>{body}'
+        f"<footer>{_e(header['generated'])}. A self-contained page: no scripts, "
+        "fonts or remote resources.</footer></main></body></html>\n"
+    )
+
+
+# -------------------------------------------------------------------- Markdown
+
+
+def _md(text: Any) -> str:
+    """Markdown-safe text: HTML escaped, Markdown punctuation backslashed."""
+    text = html.escape(str(text), quote=False)
+    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
+
+
+def _md_table(table: _Table) -> str:
+    def row(cells):
+        return "| " + " | ".join(cells) + " |"
+
+    lines = [
+        row([_md(label) for label, _ in table.headers]),
+        row(["---:" if num else "---" for num in table.numeric]),
+    ]
+    for i, cells in enumerate(table.rows):
+        lines.append(
+            row(
+                [
+                    f"**{_md(t)}**" if (i, j) in table.best else _md(t)
+                    for j, t in enumerate(cells)
+                ]
+            )
+        )
+    return "\n".join(lines)
+
+
+def _markdown(header: dict, sections: list[_Section], folder: str) -> str:
+    out = [
+        f"# {_md(header['title'])}",
+        "",
+        f"_{_md(header['subtitle'])}_  ",
+        _md(header["generated"]),
+        "",
+    ]
+    out += [f"- **{_md(k)}:** {_md(v)}" for k, v in header["facts"]]
+    for section in sections:
+        out += ["", f"## {_md(section.title)}", ""]
+        for block in section.blocks:
+            if isinstance(block, str):
+                out += [_md(block), ""]
+            elif isinstance(block, _Table):
+                out += [_md_table(block), ""]
+            else:
+                link = quote(f"{folder}/{block.name}.png")
+                out += [
+                    f"![{_md(block.alt)}]({link})",
+                    "",
+                    f"_{_md(block.caption)}_",
+                    "",
+                ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------- public
+
+
+def write_report(
+    result: Comparison | BacktestResult,
+    path: str | os.PathLike,
+    *,
+    title: str | None = None,
+    y: pd.Series | None = None,
+) -> tuple[Path, Path]:
+    """Write the backtest report as a self-contained HTML page and a Markdown twin.
+
+    The report holds a header (series, horizon, folds, best model, generation
+    time, library version), the leaderboard (every metric and the runtime of
+    every model), the error by horizon step (plot and table), forecasts against
+    actuals for the latest folds (with prediction intervals when the backtest
+    computed them), the error of every fold and, for recurrent models, their
+    training curves and gradient norms per epoch.
+
+    Parameters
+    ----------
+    result : Comparison or BacktestResult
+        From :func:`forecastrnn.compare` or :func:`forecastrnn.backtest` (a
+        single result is reported as the model ``"model"``).
+    path : str or os.PathLike
+        Where to write; the suffix is replaced by ``.html`` and ``.md``. Missing
+        parent folders are created; existing files are overwritten.
+    title : str, optional
+        Page title; defaults to ``"Backtest report: <series name>"``.
+    y : pandas.Series, optional
+        The backtested series: adds its name, length and span to the header and
+        some history before the folds shown in the forecast plot.
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+        The HTML file and the Markdown file. The Markdown file's plots are PNG
+        files in the folder ``<name>_files`` next to it, linked relatively; the
+        HTML page embeds the same plots as ``data:`` URIs and needs nothing else.
+
+    Raises
+    ------
+    TypeError
+        If ``result`` is neither a Comparison nor a BacktestResult, or ``y`` is
+        not a Series with a DatetimeIndex.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, tempfile
+    >>> from forecastrnn import compare
+    >>> from forecastrnn.baselines import Drift, Naive
+    >>> y = pd.Series(np.arange(40.0), pd.date_range("2024", periods=40), name="y")
+    >>> result = compare({"naive": Naive(), "drift": Drift()}, y, horizon=3)
+    >>> html_path, md_path = write_report(result, f"{tempfile.mkdtemp()}/report")
+    >>> html_path.suffix, md_path.suffix
+    ('.html', '.md')
+    """
+    comparison, y = _as_comparison(result), _check_y(y)
+    if title is None:
+        title = "Backtest report" + (
+            "" if y is None or y.name is None else f": {y.name}"
+        )
+    base = Path(path)
+    html_path, md_path = base.with_suffix(".html"), base.with_suffix(".md")
+    folder = md_path.with_name(f"{md_path.stem}_files")
+    with matplotlib.rc_context(_STYLE):
+        header = _header(comparison, y, str(title))
+        sections = _sections(comparison, y)
+    folder.mkdir(parents=True, exist_ok=True)
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, _Image):
+                (folder / f"{block.name}.png").write_bytes(block.png)
+    html_path.write_text(_html(header, sections), encoding="utf-8")
+    md_path.write_text(_markdown(header, sections, folder.name), encoding="utf-8")
+    return html_path, md_path

@@ -1,0 +1,219 @@
+"""RNNForecaster: series in, future out."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from forecastrnn import RNNForecaster
+from forecastrnn.datasets import NYSE_TRADING_DAY
+
+TINY = {"hidden_size": 8, "max_epochs": 2, "batch_size": 32, "random_state": 0}
+
+
+def hourly(n=400, seed=0, name="load"):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = 10 + np.sin(2 * np.pi * t / 24) + 0.1 * rng.standard_normal(n)
+    return pd.Series(
+        values, pd.date_range("2024-01-01", periods=n, freq="h"), name=name
+    )
+
+
+def test_direct_forecast_index_name_and_learns_the_season():
+    y = hourly(1200)
+    model = RNNForecaster(
+        "gru", window_size=24, horizon=12, hidden_size=16, max_epochs=15, random_state=0
+    ).fit(y.iloc[:-12])
+    pred = model.predict()
+    assert pred.name == "load"
+    assert pred.index.equals(y.index[-12:]) and pred.index.freq == y.index.freq
+    mae = np.mean(np.abs(pred - y.iloc[-12:]))
+    naive = np.mean(np.abs(y.iloc[-13] - y.iloc[-12:]))
+    assert mae < 0.5 * naive
+    assert model.history_ is model.regressor_.history_
+
+
+def test_get_params_set_params_clone():
+    model = RNNForecaster("rnn", window_size=12, horizon=3, **TINY)
+    params = model.get_params()
+    assert (
+        params["cell"] == "rnn"
+        and params["window_size"] == 12
+        and params["hidden_size"] == 8
+    )
+    twin = clone(model).set_params(cell="lstm", hidden_size=4)
+    assert twin.cell == "lstm" and model.cell == "rnn"
+    y = hourly(200)
+    a = clone(model).fit(y).predict()
+    b = clone(model).fit(y).predict()
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_scaler_is_fitted_on_training_series_only():
+    y = hourly(300)
+    model = RNNForecaster("gru", window_size=12, horizon=3, **TINY).fit(y)
+    assert float(model.y_scale_.center) == pytest.approx(y.mean())
+    assert float(model.y_scale_.scale) == pytest.approx(y.std(ddof=0))
+
+
+def test_last_window_forecasts_from_new_context_without_refitting():
+    y = hourly(500)
+    model = RNNForecaster("lstm", window_size=24, horizon=6, **TINY).fit(y.iloc[:300])
+    params = model.regressor_.params_
+    pred = model.predict(last_window=y.iloc[:400])
+    assert pred.index[0] == y.index[400] and len(pred) == 6
+    assert model.regressor_.params_ is params
+    # only the last window_size points matter
+    pd.testing.assert_series_equal(pred, model.predict(last_window=y.iloc[376:400]))
+    with pytest.raises(
+        ValueError,
+        match=r"`last_window` has 10 observations; the model reads `window_size` = 24",
+    ):
+        model.predict(last_window=y.iloc[:10])
+    daily = pd.Series(
+        np.arange(40.0), pd.date_range("2024-01-01", periods=40, freq="D")
+    )
+    with pytest.raises(
+        ValueError, match=r"`last_window` has frequency 'D'; the model was fit on 'h'"
+    ):
+        model.predict(last_window=daily)
+
+
+def test_recursive_strategy_and_direct_extension_beyond_horizon():
+    y = hourly(300)
+    rec = RNNForecaster(
+        "gru", window_size=24, horizon=6, strategy="recursive", **TINY
+    ).fit(y)
+    assert rec.regressor_.n_outputs_ == 1
+    pred = rec.predict(steps=10)
+    assert len(pred) == 10 and pred.index[0] == y.index[-1] + pd.Timedelta("1h")
+    direct = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    long = direct.predict(steps=14)
+    pd.testing.assert_series_equal(long.iloc[:6], direct.predict())
+    # the second block is the model applied to the first block fed back
+    context = pd.concat([y, direct.predict()]).iloc[-24:]
+    context.index = pd.DatetimeIndex(context.index, freq="h")
+    np.testing.assert_allclose(long.iloc[6:12], direct.predict(last_window=context))
+
+
+def test_trading_day_series_continues_on_trading_days():
+    idx = pd.date_range("2013-01-02", "2013-03-28", freq=NYSE_TRADING_DAY)
+    y = pd.Series(np.linspace(1, 2, len(idx)), idx, name="adj_close")
+    pred = RNNForecaster("rnn", window_size=10, horizon=3, **TINY).fit(y).predict()
+    assert list(pred.index.strftime("%Y-%m-%d")) == [
+        "2013-04-01",
+        "2013-04-02",
+        "2013-04-03",
+    ]
+
+
+def test_future_known_and_past_covariates():
+    y = hourly(400)
+    idx = pd.date_range(y.index[0], periods=420, freq="h")
+    rng = np.random.default_rng(1)
+    exog = pd.DataFrame(
+        {"temp": rng.standard_normal(420), "price": rng.standard_normal(420)}, idx
+    )
+    model = RNNForecaster(
+        "gru",
+        window_size=24,
+        horizon=6,
+        calendar_features=True,
+        past_covariates=("price",),
+        **TINY,
+    )
+    model.fit(y, exog=exog.iloc[:400])
+    # channels: target, price (past), flag, temp (future), 3 calendar sin/cos pairs
+    assert model.regressor_.n_channels == 1 + 1 + 1 + 1 + 6
+    pred = model.predict(exog=exog)
+    assert pred.index.equals(idx[400:406])
+    changed = exog.copy()
+    changed.loc[idx[400:406], "temp"] += 5.0  # future-known covariate matters
+    assert not np.allclose(model.predict(exog=changed), pred)
+    with pytest.raises(ValueError, match=r"`exog` has no rows for 6 timestamps"):
+        model.predict(exog=exog.iloc[:400])
+    with pytest.raises(
+        ValueError, match=r"`steps=8` exceeds the 6 step\(s\).*past covariates"
+    ):
+        model.predict(steps=8, exog=exog)
+    with pytest.raises(ValueError, match=r"`exog` lacks the columns \['price'\]"):
+        model.predict(exog=exog[["temp"]])
+    no_exog = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    with pytest.raises(ValueError, match="fit without covariates"):
+        no_exog.predict(exog=exog)
+
+
+def test_quantile_forecaster_intervals():
+    y = hourly(400)
+    model = RNNForecaster(
+        "gru",
+        window_size=24,
+        horizon=6,
+        loss="quantile",
+        quantiles=(0.1, 0.5, 0.9),
+        **TINY,
+    ).fit(y)
+    q = model.predict_quantiles()
+    assert list(q.columns) == [0.1, 0.5, 0.9] and q.index.equals(model.predict().index)
+    interval = model.predict_interval(coverage=0.8)
+    assert list(interval.columns) == ["mean", "lower", "upper"]
+    assert np.all(interval["lower"] <= interval["upper"])
+    with pytest.raises(
+        ValueError, match=r"`coverage=0.95` needs the quantiles 0.025 and 0.975"
+    ):
+        model.predict_interval(coverage=0.95)
+    point = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    with pytest.raises(ValueError, match="needs `loss='quantile'`.*conformal_interval"):
+        point.predict_interval()
+
+
+def test_input_windows_matches_network_layout():
+    y = hourly(200)
+    model = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    X = model.input_windows(y)
+    assert X.shape == (200 - 24 - 6 + 1, 24, 1)
+    np.testing.assert_allclose(X[0, :, 0], (y.iloc[:24] - y.mean()) / y.std(ddof=0))
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"window_size": 0}, r"`window_size` must be a positive integer; got 0"),
+        ({"horizon": -2}, r"`horizon` must be a positive integer; got -2"),
+        ({"strategy": "mimo"}, r"`strategy` must be 'direct' or 'recursive'"),
+        ({"scaler": "zscore"}, r"`scaler` must be one of"),
+        ({"cell": "tcn"}, r"`cell` must be one of"),
+    ],
+)
+def test_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=match):
+        RNNForecaster(**{**TINY, **params}).fit(hourly(200))
+
+
+def test_bad_series_and_steps():
+    model = RNNForecaster("gru", window_size=24, horizon=6, **TINY)
+    with pytest.raises(NotFittedError):
+        model.predict()
+    with pytest.raises(
+        ValueError, match=r"`y` has 20 observations; `window_size \+ horizon` = 30"
+    ):
+        model.fit(hourly(20))
+    gappy = hourly(200)
+    gappy.iloc[50] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(gappy)
+    with pytest.raises(TypeError, match="`y` must be a pandas Series"):
+        model.fit(np.arange(100.0))
+    fitted = model.fit(hourly(200))
+    for steps in (0, -1, 2.5):
+        with pytest.raises(ValueError, match=r"`steps` must be a positive integer"):
+            fitted.predict(steps=steps)
+
+
+def test_caller_series_is_not_modified():
+    y = hourly(200)
+    before = y.copy()
+    RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y).predict()
+    pd.testing.assert_series_equal(y, before)

@@ -253,7 +253,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(f"`weight_decay` must be >= 0; got {self.weight_decay!r}.")
         if self.clip_norm is not None and not self.clip_norm > 0:
             raise ValueError(
-                f"`clip_norm` must be > 0 or None (no clipping); got {self.clip_norm!r}."
+                "`clip_norm` must be > 0 or None (no clipping); got "
+                f"{self.clip_norm!r}."
             )
         if not callable(self.optimizer) and not _is_optax_optimizer(self.optimizer):
             raise ValueError(

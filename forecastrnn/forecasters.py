@@ -20,11 +20,27 @@ from .estimators import RNNRegressor
 
 # Hyperparameters handed to the RNNRegressor unchanged.
 REGRESSOR_PARAMS = (
-    "cell", "hidden_size", "num_layers", "bidirectional", "attention", "dropout",
-    "recurrent_dropout", "loss", "quantiles", "optimizer", "learning_rate",
-    "weight_decay", "clip_norm", "batch_size", "max_epochs", "early_stopping",
-    "validation_fraction", "patience", "random_state", "verbose",
-)  # fmt: skip
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "attention",
+    "dropout",
+    "recurrent_dropout",
+    "loss",
+    "quantiles",
+    "optimizer",
+    "learning_rate",
+    "weight_decay",
+    "clip_norm",
+    "batch_size",
+    "max_epochs",
+    "early_stopping",
+    "validation_fraction",
+    "patience",
+    "random_state",
+    "verbose",
+)
 
 
 class RNNForecaster(BaseEstimator):
@@ -222,7 +238,8 @@ patience, random_state, verbose
             )
         if self.scaler is not None and self.scaler not in scaling.METHODS:
             raise ValueError(
-                f"`scaler` must be one of {scaling.METHODS} or None; got {self.scaler!r}."
+                f"`scaler` must be one of {scaling.METHODS} or None; got "
+                f"{self.scaler!r}."
             )
         if isinstance(self.past_covariates, str):
             raise TypeError(
@@ -421,7 +438,8 @@ patience, random_state, verbose
         freq = getattr(self.y_tail_.index, "freq", None)
         if freq is not None and getattr(context.index, "freq", None) != freq:
             raise ValueError(
-                f"`last_window` has frequency {getattr(context.index, 'freqstr', None)!r}; "
+                "`last_window` has frequency "
+                f"{getattr(context.index, 'freqstr', None)!r}; "
                 f"the model was fit on {freq.freqstr!r} data. Pass a series of the "
                 "same kind."
             )

@@ -158,10 +158,17 @@ def _regressor_state(model, arrays: dict, prefix: str) -> dict:
     _put_frame(model.history_, arrays, f"{prefix}history_")
     return {
         "params_keys": [k for k, _ in _flatten(model.params_, f"{prefix}params_")],
-        **{a: int(getattr(model, a)) for a in (
-            "n_features_in_", "y_ndim_", "window_size_", "n_outputs_", "n_epochs_"
-        )},
-    }  # fmt: skip
+        **{
+            a: int(getattr(model, a))
+            for a in (
+                "n_features_in_",
+                "y_ndim_",
+                "window_size_",
+                "n_outputs_",
+                "n_epochs_",
+            )
+        },
+    }
 
 
 def _regressor_build(model, state: dict, arrays: dict, prefix: str):
@@ -184,7 +191,7 @@ def _regressor_build(model, state: dict, arrays: dict, prefix: str):
     got = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), params)
     if jax.tree.structure(expected) != jax.tree.structure(got) or any(
         e.shape != g.shape
-        for e, g in zip(jax.tree.leaves(expected), jax.tree.leaves(got))
+        for e, g in zip(jax.tree.leaves(expected), jax.tree.leaves(got), strict=True)
     ):
         raise ValueError(
             "The saved network parameters do not match the saved configuration "
@@ -207,14 +214,21 @@ def _forecaster_state(model, arrays: dict, prefix: str) -> dict:
         _put_frame(model.exog_tail_, arrays, f"{prefix}exog_tail_")
     name = model.y_name_
     return {
-        "regressor_": _regressor_state(model.regressor_, arrays, f"{prefix}regressor_/"),
+        "regressor_": _regressor_state(
+            model.regressor_, arrays, f"{prefix}regressor_/"
+        ),
         "regressor_params": _json_params(model.regressor_),
-        "scales": [n for n in ("y_scale_", "past_scale_", "future_scale_")
-                   if getattr(model, n) is not None],
-        "y_name_": name if name is None or isinstance(name, int | float | str) else str(name),
+        "scales": [
+            n
+            for n in ("y_scale_", "past_scale_", "future_scale_")
+            if getattr(model, n) is not None
+        ],
+        "y_name_": name
+        if name is None or isinstance(name, int | float | str)
+        else str(name),
         "n_obs_": int(model.n_obs_),
         "exog_columns_": model.exog_columns_,
-    }  # fmt: skip
+    }
 
 
 def _forecaster_build(model, state: dict, arrays: dict, prefix: str):
@@ -260,8 +274,10 @@ _STATE = {
 
 
 def _tuples(params: dict) -> dict:
-    return {k: tuple(v) if k in _TUPLE_PARAMS and isinstance(v, list) else v
-            for k, v in params.items()}  # fmt: skip
+    return {
+        k: tuple(v) if k in _TUPLE_PARAMS and isinstance(v, list) else v
+        for k, v in params.items()
+    }
 
 
 # ------------------------------------------------------------ pytree / pandas

@@ -225,8 +225,8 @@ def _check_coverage(coverage: Any, *, allow_none: bool) -> None:
         raise ValueError(f"`coverage` must be in (0, 1); got {coverage}.")
 
 
-def _plan(y, exog, horizon, n_folds, initial, step, window, refit, m):
-    """Validate the inputs and return ``(y, exog, groups)``."""
+def _plan(y, exog, horizon, n_folds, initial, step, window, m):
+    """Validate the inputs and return ``(y, exog, folds)``."""
     y = _check_y(y)
     exog = _check_exog(exog, y)
     _check_positive_int(m, "m")
@@ -241,7 +241,7 @@ def _plan(y, exog, horizon, n_folds, initial, step, window, refit, m):
             f"{len(y) + m + 1 - n_train} observations. Pass a longer series, a "
             "larger `initial`, or fewer folds."
         )
-    return y, exog, _groups(folds, _refit_every(refit, len(folds)))
+    return y, exog, folds
 
 
 # ------------------------------------------------------------------------- running
@@ -312,9 +312,17 @@ def _run_group(forecaster, y, exog, group, horizon, coverage):
 
 
 def _run(tasks, n_jobs, verbose):
-    """Run ``(forecaster, y, exog, group, horizon, coverage)`` tasks via joblib."""
-    parallel = joblib.Parallel(n_jobs=n_jobs, verbose=10 if verbose else 0)
-    return parallel(joblib.delayed(_run_group)(*task) for task in tasks)
+    """Run ``(forecaster, y, exog, group, horizon, coverage)`` tasks via joblib.
+
+    With ``verbose`` a progress bar counts finished refit groups.
+    """
+    parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+    results = parallel(joblib.delayed(_run_group)(*task) for task in tasks)
+    if verbose:
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(tasks), desc="backtest", unit="fit")
+    return list(results)
 
 
 # ------------------------------------------------------------------------- scoring
@@ -547,7 +555,7 @@ def backtest(
         Parallel jobs over refit groups, passed to :class:`joblib.Parallel`; the
         active :func:`joblib.parallel_config` (e.g. ``backend="dask"``) applies.
     verbose : bool, default=False
-        Let joblib report progress.
+        Show a progress bar over the fits (refit groups).
 
     Returns
     -------
@@ -577,7 +585,8 @@ def backtest(
     2     2       18  1.5
     """
     _check_coverage(coverage, allow_none=True)
-    y, exog, groups = _plan(y, exog, horizon, n_folds, initial, step, window, refit, m)
+    y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
+    groups = _groups(folds, _refit_every(refit, len(folds)))
     tasks = [(forecaster, y, exog, group, horizon, coverage) for group in groups]
     return _assemble(y, groups, _run(tasks, n_jobs, verbose), horizon, m)
 
@@ -607,9 +616,12 @@ def compare(
     ----------
     forecasters : mapping of str to estimator
         Forecasters by name (the leaderboard's index).
-    y, exog, horizon, n_folds, initial, step, window, refit, m, coverage, n_jobs, \
-verbose
+    y, exog, horizon, n_folds, initial, step, window, m, coverage, n_jobs, verbose
         As in :func:`backtest`.
+    refit : bool, int or mapping of str to bool or int, default=True
+        As in :func:`backtest`, for every model; or a policy per model name
+        (models not named refit every fold), e.g. ``{"lstm": False}`` to fit a
+        network once and refit the baselines at every origin.
 
     Returns
     -------
@@ -641,18 +653,32 @@ verbose
     if not all(isinstance(name, str) for name in forecasters):
         raise TypeError(f"`forecasters` keys must be str; got {list(forecasters)}.")
     _check_coverage(coverage, allow_none=True)
-    y, exog, groups = _plan(y, exog, horizon, n_folds, initial, step, window, refit, m)
+    y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
+    policies = (
+        refit if isinstance(refit, Mapping) else dict.fromkeys(forecasters, refit)
+    )
+    unknown = set(policies) - set(forecasters)
+    if unknown:
+        raise ValueError(
+            f"`refit` names {sorted(unknown)}, which are not in `forecasters` "
+            f"({list(forecasters)}). Use the same names."
+        )
+    groups = {
+        name: _groups(folds, _refit_every(policies.get(name, True), len(folds)))
+        for name in forecasters
+    }
     tasks = [
         (forecaster, y, exog, group, horizon, coverage)
-        for forecaster in forecasters.values()
-        for group in groups
+        for name, forecaster in forecasters.items()
+        for group in groups[name]
     ]
-    outputs = _run(tasks, n_jobs, verbose)
-    n = len(groups)
+    outputs = iter(_run(tasks, n_jobs, verbose))
     return Comparison(
         {
-            name: _assemble(y, groups, outputs[i * n : (i + 1) * n], horizon, m)
-            for i, name in enumerate(forecasters)
+            name: _assemble(
+                y, groups[name], [next(outputs) for _ in groups[name]], horizon, m
+            )
+            for name in forecasters
         }
     )
 

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import scaling, windows
@@ -41,6 +42,17 @@ REGRESSOR_PARAMS = (
     "random_state",
     "verbose",
 )
+
+
+def _is_quantile(forecaster) -> bool:
+    """Whether ``forecaster`` predicts quantiles; raises a clear error if not."""
+    if forecaster.loss != "quantile":
+        raise AttributeError(
+            "Quantiles and intervals need `loss='quantile'`; this forecaster uses "
+            f"`loss={forecaster.loss!r}`. Refit with loss='quantile', or wrap a "
+            "backtest of any forecaster in `forecastrnn.conformal_interval`."
+        )
+    return True
 
 
 class RNNForecaster(BaseEstimator):
@@ -338,6 +350,7 @@ patience, random_state, verbose
         """
         return self._forecast(steps, exog, last_window, quantiles=False)
 
+    @available_if(_is_quantile)
     def predict_quantiles(
         self, steps=None, exog=None, last_window=None
     ) -> pd.DataFrame:
@@ -349,22 +362,18 @@ patience, random_state, verbose
             One column per level of ``quantiles`` (float labels), indexed like
             :meth:`predict`. Beyond ``horizon`` steps the median is fed back.
         """
-        check_is_fitted(self)
-        if self.loss != "quantile":
-            raise ValueError(
-                "`predict_quantiles` needs `loss='quantile'`; this forecaster used "
-                f"`loss={self.loss!r}`. Refit with loss='quantile', or wrap any "
-                "forecaster's backtest in `forecastrnn.conformal_interval`."
-            )
         return self._forecast(steps, exog, last_window, quantiles=True)
 
+    @available_if(_is_quantile)
     def predict_interval(
         self, steps=None, coverage: float = 0.8, exog=None, last_window=None
     ) -> pd.DataFrame:
         """Central prediction interval from the fitted quantiles.
 
         ``coverage`` must be the spread of a symmetric pair of the fitted
-        levels (e.g. 0.8 for (0.1, 0.9)).
+        levels (e.g. 0.8 for (0.1, 0.9)). Like ``predict_quantiles``, only
+        available with ``loss="quantile"``; for any other model, wrap a
+        backtest in :func:`forecastrnn.conformal_interval`.
 
         Returns
         -------

@@ -369,6 +369,18 @@ def test_compare_ranks_models_on_the_same_folds():
         compare([Probe()], y, horizon=3)
 
 
+def test_compare_with_a_refit_policy_per_model():
+    y = _ramp(40)
+    models = {"net": Probe(shift=1.0), "base": Probe()}
+    comparison = compare(models, y, horizon=2, n_folds=4, refit={"net": False})
+    assert comparison.results["net"].folds["refit"].tolist() == [True] + [False] * 3
+    assert comparison.results["base"].folds["refit"].all()
+    alone = backtest(Probe(shift=1.0), y, horizon=2, n_folds=4, refit=False)
+    pd.testing.assert_frame_equal(comparison.results["net"].forecasts, alone.forecasts)
+    with pytest.raises(ValueError, match=r"`refit` names \['lstm'\], which are not"):
+        compare(models, y, horizon=2, n_folds=4, refit={"lstm": False})
+
+
 # ------------------------------------------------------------------ conformal
 
 

@@ -213,16 +213,9 @@ patience, random_state, verbose
             if user_future is None
             else self._fit_scale(future[user_future].to_numpy())
         )
-        w = windows.make_windows(
-            self._scaled_y(y),
-            self.window_size,
-            self._block(),
-            exog=self._scaled(past, self.past_scale_),
-            future_exog=self._scaled_future(future),
-        )
-        X = _network_inputs(w.X, w.future)
+        X, Y = self._windows(y, past, future)
         params = {name: getattr(self, name) for name in REGRESSOR_PARAMS}
-        self.regressor_ = RNNRegressor(**params, n_channels=X.shape[2]).fit(X, w.Y)
+        self.regressor_ = RNNRegressor(**params, n_channels=X.shape[2]).fit(X, Y)
         self.history_ = self.regressor_.history_
         self.y_name_, self.n_obs_ = y.name, len(y)
         self.y_tail_ = y.iloc[-self.window_size :]
@@ -517,7 +510,10 @@ patience, random_state, verbose
         """
         check_is_fitted(self)
         y = windows.check_series(y, name="y")
-        past, future = self._split_exog(exog, y.index, "y")
+        return self._windows(y, *self._split_exog(exog, y.index, "y"))[0]
+
+    def _windows(self, y, past, future) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled network inputs and targets of every window of ``y``."""
         w = windows.make_windows(
             self._scaled_y(y),
             self.window_size,
@@ -525,7 +521,7 @@ patience, random_state, verbose
             exog=self._scaled(past, self.past_scale_),
             future_exog=self._scaled_future(future),
         )
-        return _network_inputs(w.X, w.future)
+        return _network_inputs(w.X, w.future), w.Y
 
     def save(self, path):
         """Save the fitted forecaster to ``path`` (``.npz``: JSON config + arrays).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import jax
@@ -1018,6 +1019,61 @@ def time_split(data, *, test_size, validation_size=0, gap: int = 0) -> TimeSplit
 Augmentation = Callable[[jax.Array, jax.Array, jax.Array], tuple[jax.Array, jax.Array]]
 
 
+@dataclass(frozen=True)
+class _Augment:
+    """``fn(key, X, Y, **params)`` as a picklable object compared by value.
+
+    Value equality matters: the training step is compiled once per augmentation
+    *value*, so a cloned estimator (e.g. one per backtest fold) reuses it.
+    """
+
+    fn: Callable
+    params: tuple
+
+    def __call__(self, key, X, Y):
+        return self.fn(key, X, Y, **dict(self.params))
+
+
+def _jitter(key, X, Y, *, sigma):
+    X = jnp.asarray(X)
+    return X + sigma * jax.random.normal(key, X.shape, X.dtype), jnp.asarray(Y)
+
+
+def _magnitude(key, X, Y, *, sigma):
+    X, Y = jnp.asarray(X), jnp.asarray(Y)
+    factor = 1.0 + sigma * jax.random.normal(key, (X.shape[0], 1, X.shape[2]), X.dtype)
+    return X * factor, Y * factor[:, 0, :1].astype(Y.dtype)
+
+
+def _slicing(key, X, Y, *, min_ratio):
+    X = jnp.asarray(X)
+    n, w = X.shape[0], X.shape[1]
+    length = jax.random.uniform(key, (n, 1), X.dtype, min_ratio, 1.0) * (w - 1)
+    steps = jnp.linspace(0.0, 1.0, w, dtype=X.dtype)[None, :]
+    return _resample(X, (w - 1) - length + length * steps), jnp.asarray(Y)
+
+
+def _time_warp(key, X, Y, *, sigma, n_knots):
+    X = jnp.asarray(X)
+    n, w = X.shape[0], X.shape[1]
+    knots = 1.0 + sigma * jax.random.normal(key, (n, n_knots + 2, 1), X.dtype)
+    knots = jnp.maximum(knots, 0.1)
+    at = jnp.linspace(0.0, n_knots + 1.0, max(w - 1, 1), dtype=X.dtype)
+    speed = _resample(knots, jnp.broadcast_to(at[None, :], (n, at.shape[0])))
+    zero = jnp.zeros((n, 1), X.dtype)
+    warped = jnp.concatenate([zero, jnp.cumsum(speed[:, : w - 1, 0], axis=1)], 1)
+    warped = warped * ((w - 1) / jnp.maximum(warped[:, -1:], 1e-12))
+    return _resample(X, warped), jnp.asarray(Y)
+
+
+def _chain(key, X, Y, *, augmentations):
+    X, Y = jnp.asarray(X), jnp.asarray(Y)
+    keys = jax.random.split(key, len(augmentations))
+    for sub, fn in zip(keys, augmentations, strict=True):
+        X, Y = fn(sub, X, Y)
+    return X, Y
+
+
 def _check_scale(value, name: str) -> float:
     """Return a positive float parameter, or raise."""
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
@@ -1039,13 +1095,7 @@ def make_jitter(sigma: float = 0.03) -> Augmentation:
     >>> X.shape, bool((Y == 1).all())
     ((2, 3, 1), True)
     """
-    sigma = _check_scale(sigma, "sigma")
-
-    def augment(key, X, Y):
-        X = jnp.asarray(X)
-        return X + sigma * jax.random.normal(key, X.shape, X.dtype), jnp.asarray(Y)
-
-    return augment
+    return _Augment(_jitter, (("sigma", _check_scale(sigma, "sigma")),))
 
 
 def make_magnitude_scaling(sigma: float = 0.1) -> Augmentation:
@@ -1063,15 +1113,7 @@ def make_magnitude_scaling(sigma: float = 0.1) -> Augmentation:
     >>> bool(jnp.allclose(X[:, :1, 0], Y[:, :1]))
     True
     """
-    sigma = _check_scale(sigma, "sigma")
-
-    def augment(key, X, Y):
-        X, Y = jnp.asarray(X), jnp.asarray(Y)
-        shape = (X.shape[0], 1, X.shape[2])
-        factor = 1.0 + sigma * jax.random.normal(key, shape, X.dtype)
-        return X * factor, Y * factor[:, 0, :1].astype(Y.dtype)
-
-    return augment
+    return _Augment(_magnitude, (("sigma", _check_scale(sigma, "sigma")),))
 
 
 def _resample(X, positions):
@@ -1109,17 +1151,7 @@ def make_window_slicing(min_ratio: float = 0.9) -> Augmentation:
     """
     if not isinstance(min_ratio, int | float) or not 0.0 < min_ratio <= 1.0:
         raise ValueError(f"`min_ratio` must be in (0, 1]; got {min_ratio!r}.")
-    min_ratio = float(min_ratio)
-
-    def augment(key, X, Y):
-        X = jnp.asarray(X)
-        n, w = X.shape[0], X.shape[1]
-        ratio = jax.random.uniform(key, (n, 1), X.dtype, min_ratio, 1.0)
-        length = ratio * (w - 1)
-        steps = jnp.linspace(0.0, 1.0, w, dtype=X.dtype)[None, :]
-        return _resample(X, (w - 1) - length + length * steps), jnp.asarray(Y)
-
-    return augment
+    return _Augment(_slicing, (("min_ratio", float(min_ratio)),))
 
 
 def make_time_warp(sigma: float = 0.2, n_knots: int = 4) -> Augmentation:
@@ -1139,22 +1171,8 @@ def make_time_warp(sigma: float = 0.2, n_knots: int = 4) -> Augmentation:
     >>> float(Xw[0, 0, 0]), float(Xw[0, -1, 0])
     (0.0, 5.0)
     """
-    sigma = _check_scale(sigma, "sigma")
-    n_knots = _check_int(n_knots, "n_knots")
-
-    def augment(key, X, Y):
-        X = jnp.asarray(X)
-        n, w = X.shape[0], X.shape[1]
-        knots = 1.0 + sigma * jax.random.normal(key, (n, n_knots + 2, 1), X.dtype)
-        knots = jnp.maximum(knots, 0.1)
-        at = jnp.linspace(0.0, n_knots + 1.0, max(w - 1, 1), dtype=X.dtype)
-        speed = _resample(knots, jnp.broadcast_to(at[None, :], (n, at.shape[0])))
-        zero = jnp.zeros((n, 1), X.dtype)
-        warped = jnp.concatenate([zero, jnp.cumsum(speed[:, : w - 1, 0], axis=1)], 1)
-        warped = warped * ((w - 1) / jnp.maximum(warped[:, -1:], 1e-12))
-        return _resample(X, warped), jnp.asarray(Y)
-
-    return augment
+    params = (("sigma", _check_scale(sigma, "sigma")),)
+    return _Augment(_time_warp, (*params, ("n_knots", _check_int(n_knots, "n_knots"))))
 
 
 def chain_augmentations(*augmentations: Augmentation) -> Augmentation:
@@ -1167,13 +1185,9 @@ def chain_augmentations(*augmentations: Augmentation) -> Augmentation:
     >>> aug(jax.random.key(0), jnp.ones((2, 3, 1)), jnp.ones((2, 1)))[0].shape
     (2, 3, 1)
     """
-
-    def augment(key, X, Y):
-        X, Y = jnp.asarray(X), jnp.asarray(Y)
-        for sub, fn in zip(
-            jax.random.split(key, len(augmentations)), augmentations, strict=True
-        ):
-            X, Y = fn(sub, X, Y)
-        return X, Y
-
-    return augment
+    if not augmentations or not all(callable(a) for a in augmentations):
+        raise ValueError(
+            "`chain_augmentations` needs one or more augmentations such as "
+            f"make_jitter(); got {augmentations!r}."
+        )
+    return _Augment(_chain, (("augmentations", tuple(augmentations)),))

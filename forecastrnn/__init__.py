@@ -7,11 +7,13 @@ The public API, by stage of the data flow:
   features, time splits, augmentation), :mod:`forecastrnn.scaling`;
 - models: :class:`RNNRegressor` (windows in, horizons out),
   :class:`RNNForecaster` (series in, future out), :mod:`forecastrnn.baselines`;
-- evaluation: :func:`backtest`, :func:`compare`, :mod:`forecastrnn.metrics`;
+- evaluation: :func:`backtest`, :func:`compare`, :mod:`forecastrnn.metrics`,
+  :mod:`forecastrnn.report` (HTML/Markdown reports), :mod:`forecastrnn.diagnostics`
+  (gradient norms through time, attention weights);
 - the functional JAX core: :mod:`forecastrnn.nn`, :mod:`forecastrnn.training`.
 """
 
-from . import baselines, datasets, metrics, scaling, windows
+from . import baselines, datasets, diagnostics, metrics, report, scaling, windows
 from .backtest import (
     BacktestResult,
     Comparison,
@@ -38,10 +40,12 @@ __all__ = [
     "compare",
     "conformal_interval",
     "datasets",
+    "diagnostics",
     "load",
     "make_folds",
     "make_windows",
     "metrics",
+    "report",
     "scaling",
     "windows",
 ]

@@ -76,7 +76,7 @@ def _regressor(model: Any) -> RNNRegressor:
 
 def _windows(model: Any, regressor: RNNRegressor, X: Any) -> np.ndarray:
     """Validate ``X`` into float32 windows (n_windows, window_size, n_channels)."""
-    if isinstance(X, pd.Series | pd.DataFrame) and hasattr(model, "input_windows"):
+    if isinstance(X, pd.Series) and hasattr(model, "input_windows"):
         X = model.input_windows(X)
     window, channels = regressor.window_size_, regressor.n_channels
     X = np.asarray(X, dtype=np.float32)
@@ -248,7 +248,7 @@ def gradient_norms_through_time(model: Any, X: Any, y: Any = None) -> pd.DataFra
     (10, 1)
     """
     regressor = _regressor(model)
-    if y is not None and isinstance(X, pd.Series | pd.DataFrame):
+    if y is not None and isinstance(X, pd.Series):
         raise ValueError(
             "`y` cannot be given with a series `X`: the windows of a series have "
             "no aligned targets. Pass 3-D windows and their scaled targets, or "

@@ -500,7 +500,11 @@ patience, random_state, verbose
 
     # ---------------------------------------------------------- inspection
     def input_windows(self, y: pd.Series, exog=None) -> np.ndarray:
-        """The scaled network inputs of every window of ``y``.
+        """The scaled network inputs of every training window of ``y``.
+
+        The windows are those ``fit`` would cut from ``y``: each has its
+        ``horizon`` target steps inside ``y`` (the last one ends ``horizon``
+        steps before the end of ``y``).
 
         Returns
         -------

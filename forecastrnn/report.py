@@ -57,6 +57,7 @@ _COLUMNS = {
     "predict_seconds": ("Predict (s)", "seconds"),
     "total_seconds": ("Total (s)", "seconds"),
 }
+_HISTORY_COLUMNS = {"train_loss", "val_loss", "grad_norm"}
 _LOWER_IS_BETTER = ("mae", "rmse", "mape", "smape", "mase")
 _DPI = 120
 _STYLE = {
@@ -386,7 +387,7 @@ def _history_table(histories: dict[int, pd.DataFrame]) -> _Table:
         ("Final grad norm", "grad_norm at the last epoch"),
         ("Max grad norm", "largest grad_norm_max"),
     ]
-    return _Table(headers, rows, [False] + [True] * 5, set())
+    return _Table(headers, rows, [False] + [True] * 5, set(), len(rows) > 12)
 
 
 # ---------------------------------------------------------------------- sections
@@ -417,7 +418,7 @@ def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
     series = "unnamed series" if y is None or y.name is None else str(y.name)
     facts = [("Series", series)]
     if y is not None:
-        freq = y.index.freqstr or pd.infer_freq(y.index)
+        freq = y.index.freqstr or (pd.infer_freq(y.index) if len(y) > 2 else None)
         described = _FREQUENCIES.get(str(freq).split("-")[0], freq or "irregular")
         facts += [
             ("Observations", f"{len(y):,} · {described}"),
@@ -459,7 +460,8 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
     leaderboard = [
         "Metrics pooled over every forecast of every fold, best MASE first; the "
         "best value of each error metric is highlighted. MASE below 1 beats the "
-        "in-sample (seasonal) naive forecast. Times are compute seconds summed over folds.",
+        "in-sample (seasonal) naive forecast. Times are compute seconds summed "
+        "over folds.",
         _leaderboard_table(comparison),
     ]
     if "coverage" in board:
@@ -542,13 +544,19 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
 def _training_blocks(results: dict[str, BacktestResult]) -> list:
     blocks, used = [], set()
     for name, result in results.items():
-        if not result.histories:
+        # recurrent models' histories; other forecasters may record anything
+        histories = {
+            k: h
+            for k, h in result.histories.items()
+            if isinstance(h, pd.DataFrame) and _HISTORY_COLUMNS <= set(h.columns)
+        }
+        if not histories:
             continue
         slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "model"
         while f"training-{slug}" in used:
             slug += "-x"
         used.add(f"training-{slug}")
-        runs = {f"fold {k}": h for k, h in result.histories.items()}
+        runs = {f"fold {k}": h for k, h in histories.items()}
         fig = plot_training_history(runs, title=name)
         blocks += [
             _Image(
@@ -559,7 +567,7 @@ def _training_blocks(results: dict[str, BacktestResult]) -> list:
                 "gradient's global norm before clipping (thick: mean over batches, "
                 "thin: largest batch), one colour per refit fold.",
             ),
-            _history_table(result.histories),
+            _history_table(histories),
         ]
     if blocks:
         blocks.insert(

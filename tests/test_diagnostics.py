@@ -25,7 +25,11 @@ WINDOW = 60
 
 def _fit(cell, X, y, **params):
     model = RNNRegressor(
-        cell, hidden_size=8, max_epochs=1, early_stopping=False, random_state=0,
+        cell,
+        hidden_size=8,
+        max_epochs=1,
+        early_stopping=False,
+        random_state=0,
         **params,
     )
     return model.fit(X, y)
@@ -52,8 +56,15 @@ def attentive():
     """Two bidirectional Elman layers with attention and a quantile head."""
     X = np.random.default_rng(1).normal(size=(24, 12))
     model = RNNRegressor(
-        "rnn", hidden_size=4, num_layers=2, bidirectional=True, attention=True,
-        loss="quantile", max_epochs=1, early_stopping=False, random_state=0,
+        "rnn",
+        hidden_size=4,
+        num_layers=2,
+        bidirectional=True,
+        attention=True,
+        loss="quantile",
+        max_epochs=1,
+        early_stopping=False,
+        random_state=0,
     )
     return model.fit(X, X[:, -3:]), X
 
@@ -65,8 +76,15 @@ def forecaster():
     index = pd.date_range("2024-01-01", periods=WINDOW + 32, freq="h")
     y = pd.Series(np.sin(np.arange(WINDOW + 32) * 2 * np.pi / 24), index, name="load")
     model = RNNForecaster(
-        "lstm", window_size=WINDOW, horizon=1, hidden_size=8, max_epochs=1,
-        learning_rate=1e-3, batch_size=32, early_stopping=False, random_state=0,
+        "lstm",
+        window_size=WINDOW,
+        horizon=1,
+        hidden_size=8,
+        max_epochs=1,
+        learning_rate=1e-3,
+        batch_size=32,
+        early_stopping=False,
+        random_state=0,
     )
     return model.fit(y), y
 
@@ -137,7 +155,8 @@ def test_compare_gradient_flow_has_a_column_per_model(rnn, lstm, data):
     assert list(norms.columns) == ["lstm", "rnn"]
     assert norms.index.name == "lag"
     pd.testing.assert_series_equal(
-        norms["rnn"], gradient_norms_through_time(rnn, data[0])[0],
+        norms["rnn"],
+        gradient_norms_through_time(rnn, data[0])[0],
         check_names=False,
     )
 

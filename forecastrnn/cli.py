@@ -19,6 +19,7 @@ ends the command with one line ``forecastrnn: error: ...`` and exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -147,7 +148,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         "--season",
         type=_positive_int,
         metavar="S",
-        help="seasonal period (defaults: 24 hourly, 5 stock, from the CSV's frequency)",
+        help="seasonal period, of the models and of MASE (defaults: 24 hourly, 5 "
+        "stock, from the CSV's frequency)",
     )
     model.add_argument(
         "--epochs",
@@ -311,7 +313,9 @@ def _read_csv(path: str) -> pd.DataFrame:
 def _time_index(values: pd.Series, path: str, freq: str | None) -> pd.DatetimeIndex:
     """Parse, check and regularise the timestamps of a CSV."""
     try:
-        index = pd.DatetimeIndex(pd.to_datetime(values))
+        with warnings.catch_warnings():  # dateutil's fallback is fine for a CLI
+            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+            index = pd.DatetimeIndex(pd.to_datetime(values))
     except (ValueError, TypeError) as error:
         reason = " ".join(str(error).split())[:120]
         raise CLIError(
@@ -352,7 +356,9 @@ def _csv_series(path: str, time_col: str | None, target: str | None, freq) -> Se
     _column(frame, time_col, repr(path))
     values = frame.drop(columns=time_col)
     if target is None:
-        numeric = values.select_dtypes("number").columns
+        numeric = values.columns
+        if len(numeric) > 1:
+            numeric = values.select_dtypes("number").columns
         if len(numeric) != 1:
             raise CLIError(
                 f"{path!r} has {len(numeric)} numeric columns besides {time_col!r}; "
@@ -459,21 +465,11 @@ def settings(args: argparse.Namespace, series: Series, coverage) -> Settings:
     )  # fmt: skip
 
 
-def _calendar(index: pd.DatetimeIndex) -> tuple[str, ...]:
-    """Calendar cycles that vary at the sampling step of ``index``."""
-    step = pd.Series(index[1:5] - index[:4]).median()
-    if step < pd.Timedelta(days=1):
-        return ("hour", "day_of_week", "day_of_year")
-    if step < pd.Timedelta(days=7):
-        return ("day_of_week", "day_of_year")
-    return ("day_of_year",)
-
-
-def _network(cell: str, s: Settings, index: pd.DatetimeIndex) -> RNNForecaster:
+def _network(cell: str, s: Settings) -> RNNForecaster:
+    """The package's network for ``cell``; the command sets only these options."""
     model = RNNForecaster(
         cell,
         horizon=s.horizon,
-        calendar_features=_calendar(index),
         max_epochs=s.epochs,
         random_state=s.seed,
         verbose=int(s.progress),
@@ -486,10 +482,10 @@ def _network(cell: str, s: Settings, index: pd.DatetimeIndex) -> RNNForecaster:
     return model
 
 
-def make_model(name: str, s: Settings, index: pd.DatetimeIndex):
+def make_model(name: str, s: Settings):
     """The unfitted forecaster called ``name``."""
     if name in RNN_CELLS:
-        return _network(name, s, index)
+        return _network(name, s)
     seasonal = s.season > 1
     if name == "naive":
         return baselines.Naive()
@@ -523,7 +519,7 @@ def parse_models(text: str) -> list[str]:
 
 
 class _Tracked(BaseEstimator):
-    """A forecaster that calls ``on_predict()`` after each forecast (progress)."""
+    """A forecaster that calls ``on_predict()`` after each point forecast."""
 
     def __init__(self, forecaster=None, on_predict=None):
         self.forecaster = forecaster
@@ -605,7 +601,7 @@ def cmd_datasets(args: argparse.Namespace, console: Console) -> int:
 
 
 def _fold_data(y: pd.Series, s: Settings, n_folds: int) -> tuple[pd.Series, int]:
-    """The tail of ``y`` the folds use and the training size of each fold."""
+    """The tail of ``y`` the folds use and the training size of every fold."""
     test = n_folds * s.horizon
     train = min(s.train_size, len(y) - test)
     if train < 2 * s.horizon:
@@ -617,7 +613,12 @@ def _fold_data(y: pd.Series, s: Settings, n_folds: int) -> tuple[pd.Series, int]
 
 
 def _run_backtests(models: dict, y: pd.Series, train: int, n_folds: int, s, console):
-    """Backtest every model on the same folds, with a progress bar over them."""
+    """Backtest every model on the same sliding folds, with a progress bar.
+
+    Every fold trains on the ``train`` observations before its origin; the
+    networks are fit at the first fold only and forecast the later ones from
+    their new context, the baselines refit at every fold.
+    """
     from tqdm.auto import tqdm
 
     results = {}
@@ -658,18 +659,21 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     default_models = series.preset.models if series.preset else "lstm,gru,naive,theta"
     names = parse_models(args.models or default_models)
     y, train = _fold_data(series.y, s, args.folds)
-    models = {name: make_model(name, s, y.index) for name in names}
+    models = {name: make_model(name, s) for name in names}
     console.note(
         f"backtesting {', '.join(names)} on {series.label} {y.name!r}: {args.folds} "
-        f"folds of {s.horizon} steps, each model trained on {train} observations "
-        f"({y.index[0]} to {y.index[train - 1]} for the first fold)"
+        f"folds of {s.horizon} steps from {y.index[train]}, each trained on the "
+        f"{train} observations before its origin"
     )
     comparison = _run_backtests(models, y, train, args.folds, s, console)
     title = f"Backtest report: {series.label} {y.name}"
     paths = _write_outputs(comparison, y, Path(args.out), title)
     console.result(_leaderboard_text(comparison.leaderboard))
     console.result()
-    console.result("Sorted by MASE (< 1: better than the in-sample seasonal naive).")
+    naive = "naive" if s.m == 1 else f"seasonal naive (period {s.m})"
+    console.result(
+        f"Sorted by MASE: the MAE over that of the in-sample one-step {naive} forecast."
+    )
     for path in paths:
         console.result(f"wrote {path}")
     return 0
@@ -680,7 +684,7 @@ def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
     s = settings(args, series, args.interval)
     steps = args.steps or s.horizon
     y = series.y.iloc[-s.train_size :]
-    model = make_model(args.model, s, y.index)
+    model = make_model(args.model, s)
     console.note(
         f"fitting {args.model} on the last {len(y)} observations of {series.label} "
         f"{y.name!r} ({y.index[0]} to {y.index[-1]})"
@@ -725,6 +729,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         console = Console(quiet=getattr(args, "quiet", False))
         return COMMANDS[args.command](args, console)
+    except BrokenPipeError:  # e.g. `forecastrnn datasets | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (CLIError, ValueError, TypeError, KeyError, OSError) as error:
         if debug:
             raise

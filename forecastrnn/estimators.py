@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from functools import partial
 from collections.abc import Callable
 
 import jax
@@ -422,9 +423,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         config = self._network_config(
             self.n_outputs_ * self._n_quantiles(), PREDICT_SCAN
         )
-        _, weights = apply_network(
-            config, self.params_, self._windows(X2), return_attention=True
-        )
+        weights = _attention(config, self.params_, self._windows(X2))
         return np.asarray(weights, np.float64)
 
     def save(self, path):
@@ -435,6 +434,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         from .persistence import save
 
         return save(self, path)
+
+
+@partial(jax.jit, static_argnames="config")
+def _attention(config: NetworkConfig, params: dict, X) -> jax.Array:
+    """Attention weights ``(n, window_size)`` of a network built with attention."""
+    return apply_network(config, params, X, return_attention=True)[1]
 
 
 def _is_optax_optimizer(name) -> bool:

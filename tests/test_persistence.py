@@ -18,9 +18,7 @@ TINY = {"hidden_size": 4, "max_epochs": 2, "random_state": 0}
 def test_regressor_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((40, 12)), rng.standard_normal((40, 3))
-    model = RNNRegressor(
-        "lstm", num_layers=2, bidirectional=True, attention=True, **TINY
-    ).fit(X, y)
+    model = RNNRegressor("lstm", num_layers=2, attention=True, **TINY).fit(X, y)
     path = model.save(tmp_path / "model")
     assert path.name == "model.npz"
     restored = load(path)

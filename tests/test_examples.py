@@ -1,0 +1,53 @@
+"""Smoke tests: every script in examples/ runs end to end with --quick settings."""
+
+import runpy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def example_main(name):
+    """The ``main`` function of ``examples/<name>.py`` (not run as a script)."""
+    return runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name=name)["main"]
+
+
+def test_every_example_has_a_smoke_test():
+    tested = {"energy_forecast", "weather_forecast", "stock_forecast"}
+    tested |= {"sklearn_pipeline", "gradient_flow"}
+    assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
+
+
+@pytest.mark.parametrize("name", ["energy_forecast", "weather_forecast"])
+def test_hourly_examples(name, tmp_path):
+    forecast = example_main(name)(["--quick", "--out", str(tmp_path)])
+    assert isinstance(forecast, pd.DataFrame) and len(forecast) >= 24
+    assert forecast.notna().all().all()
+    for written in ("report.html", "report.md", "forecast.csv", "forecast.png"):
+        assert (tmp_path / written).stat().st_size > 0
+
+
+def test_stock_example(tmp_path):
+    table = example_main("stock_forecast")(["--quick", "--out", str(tmp_path)])
+    assert list(table.columns) == ["forecast", "lower", "upper"] and len(table) == 5
+    assert (table["lower"] <= table["forecast"]).all()
+    assert (table["forecast"] <= table["upper"]).all()
+    assert (tmp_path / "forecast.png").exists() and (tmp_path / "report.html").exists()
+
+
+def test_sklearn_pipeline_example():
+    search = example_main("sklearn_pipeline")(["--quick"])
+    assert isinstance(search, GridSearchCV)
+    assert search.best_params_["regressor__rnn__cell"] in ("rnn", "gru")
+    assert len(search.cv_results_["params"]) == 2
+
+
+def test_gradient_flow_example(tmp_path):
+    summary = example_main("gradient_flow")(["--quick", "--out", str(tmp_path)])
+    assert list(summary.index) == ["rnn", "lstm", "gru"]
+    decay = summary.filter(like="decay")
+    assert ((decay > 0) & (decay < 1)).all().all()  # gradients fade with the lag
+    assert (tmp_path / "gradient_flow.png").stat().st_size > 0

@@ -385,7 +385,7 @@ def _fold_rows(y, number, fold, out, horizon, m):
     return frame, row | scores | {"mase_scale": scale}
 
 
-def _assemble(y, groups, outputs, horizon, m) -> BacktestResult:
+def _assemble(y, groups, outputs, horizon, m, window) -> BacktestResult:
     """Turn the groups' raw outputs into a :class:`BacktestResult`."""
     frames, rows, histories = [], [], {}
     for group, group_outputs in zip(groups, outputs, strict=True):
@@ -402,7 +402,7 @@ def _assemble(y, groups, outputs, horizon, m) -> BacktestResult:
     by_step = pd.DataFrame(
         [{"step": s, "n": len(f), **_score(f)} for s, f in scaled.groupby("step")]
     )
-    return BacktestResult(forecasts, folds, by_step, histories)
+    return BacktestResult(forecasts, folds, by_step, histories, window)
 
 
 # ------------------------------------------------------------------------- results
@@ -431,12 +431,15 @@ class BacktestResult:
     histories : dict of int to pandas.DataFrame
         Training history (the fitted model's ``history_``) per refit fold, for
         forecasters that record one.
+    window : {"expanding", "sliding"}
+        How the training part moved from fold to fold.
     """
 
     forecasts: pd.DataFrame
     folds: pd.DataFrame
     by_step: pd.DataFrame
     histories: dict[int, pd.DataFrame] = field(default_factory=dict)
+    window: str = "expanding"
 
     def summary(self) -> pd.Series:
         """Overall metrics pooled over every forecast, with counts and runtime.
@@ -588,7 +591,8 @@ def backtest(
     y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
     groups = _groups(folds, _refit_every(refit, len(folds)))
     tasks = [(forecaster, y, exog, group, horizon, coverage) for group in groups]
-    return _assemble(y, groups, _run(tasks, n_jobs, verbose), horizon, m)
+    outputs = _run(tasks, n_jobs, verbose)
+    return _assemble(y, groups, outputs, horizon, m, window)
 
 
 def compare(
@@ -676,7 +680,12 @@ def compare(
     return Comparison(
         {
             name: _assemble(
-                y, groups[name], [next(outputs) for _ in groups[name]], horizon, m
+                y,
+                groups[name],
+                [next(outputs) for _ in groups[name]],
+                horizon,
+                m,
+                window,
             )
             for name in forecasters
         }

@@ -493,10 +493,12 @@ patience, random_state, verbose
                 "`exog` covering `last_window`'s last steps and the forecast period."
             )
         frame = pd.concat(sources)
-        frame = frame[~frame.index.duplicated(keep="first")]
-        return _rows(
-            frame[self.exog_columns_], labels, "the window and forecast period"
-        )
+        frame = frame[~frame.index.duplicated(keep="first")][self.exog_columns_]
+        if set(self.exog_columns_) <= set(self.past_covariates):
+            # past covariates only: the forecast period's rows are never read
+            window = labels[: -self._block()]
+            return _rows(frame, window, "the window").reindex(labels)
+        return _rows(frame, labels, "the window and forecast period")
 
     # ---------------------------------------------------------- inspection
     def input_windows(self, y: pd.Series, exog=None) -> np.ndarray:

@@ -424,14 +424,12 @@ def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
             ("Observations", f"{len(y):,} · {described}"),
             ("Span", f"{_when(y.index[0])} → {_when(y.index[-1])}"),
         ]
-    expanding = (folds["train_start"] == folds["train_start"].iloc[0]).all()
-    n_refits = int(folds["refit"].sum())
     facts += [
         ("Horizon", f"{int(first.forecasts['step'].max())} steps"),
         (
             "Folds",
-            f"{len(folds)} · {'expanding' if expanding else 'sliding'} window"
-            f" · {n_refits} refit{'s' if n_refits != 1 else ''}",
+            f"{len(folds)} · {first.window} window · refits per model in the "
+            "leaderboard",
         ),
         (
             "Forecast origins",

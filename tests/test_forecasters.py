@@ -140,6 +140,13 @@ def test_future_known_and_past_covariates():
         model.predict(steps=8, exog=exog)
     with pytest.raises(ValueError, match=r"`exog` lacks the columns \['price'\]"):
         model.predict(exog=exog[["temp"]])
+    past_only = RNNForecaster(
+        "gru", window_size=24, horizon=6, past_covariates=("price",), **TINY
+    ).fit(y, exog=exog[["price"]].iloc[:400])
+    assert len(past_only.predict()) == 6  # no future rows needed
+    np.testing.assert_array_equal(
+        past_only.predict(exog=exog[["price"]].iloc[:400]), past_only.predict()
+    )
     no_exog = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
     with pytest.raises(ValueError, match="fit without covariates"):
         no_exog.predict(exog=exog)

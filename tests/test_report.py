@@ -146,7 +146,7 @@ def test_html_header_and_sections(written, series):
     assert f"forecastrnn {forecastrnn.__version__}" in text
     assert "Generated 20" in text and "UTC" in text
     assert "6 steps" in text  # horizon
-    assert "4 · expanding window · 2 refits" in text
+    assert "4 · expanding window · refits per model in the leaderboard" in text
     assert f"{len(series):,} · hourly" in text
     for title in (
         "Leaderboard",

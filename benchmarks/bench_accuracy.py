@@ -41,7 +41,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,7 @@ class Spec:
     rnn_obs: int | None
     baseline_obs: int | None
     baselines: Callable[[], dict[str, BaseEstimator]]
+    val_folds: int | None = None  # validation origins (default ``n_folds``)
 
 
 def _hourly_baselines() -> dict[str, BaseEstimator]:
@@ -122,11 +123,13 @@ SPECS = {
         load=lambda: {"energy": load_energy()["load_kw"]},
         horizon=24, m=24, step=24, n_folds=28,
         rnn_obs=2 * 8760, baseline_obs=WEEKS_8, baselines=_hourly_baselines,
+        val_folds=56,
     ),
     "weather": Spec(
         load=lambda: {"weather": load_weather()["temp_c"]},
         horizon=24, m=24, step=24, n_folds=28,
         rnn_obs=2 * 8760, baseline_obs=WEEKS_8, baselines=_hourly_baselines,
+        val_folds=56,
     ),
     "stock": Spec(
         load=lambda: {f"stock:{t}": load_stock(t)["adj_close"] for t in TICKERS},
@@ -139,19 +142,23 @@ SPECS = {
 def quick(spec: Spec) -> Spec:
     """A smoke-test version of ``spec``: few folds, short training, 2 baselines."""
     names = ("Naive", "SeasonalNaive(24)") if spec.m > 1 else ("Naive", "Drift")
-    return Spec(
-        load=spec.load, horizon=spec.horizon, m=spec.m, step=spec.step, n_folds=5,
-        rnn_obs=4 * 168 if spec.m > 1 else 300, baseline_obs=spec.baseline_obs,
+    return replace(
+        spec, n_folds=5, val_folds=5, rnn_obs=4 * 168 if spec.m > 1 else 300,
         baselines=lambda: {k: v for k, v in spec.baselines().items() if k in names},
     )  # fmt: skip
 
 
-def split(y: pd.Series, spec: Spec, which: str) -> pd.Series:
-    """The series whose last ``n_folds`` origins form the ``which`` period."""
+def split(y: pd.Series, spec: Spec, which: str) -> tuple[pd.Series, Spec]:
+    """The series whose last origins form the ``which`` period, and its spec.
+
+    Validation cuts the series at the first test origin, so that every
+    validation target comes before every test target.
+    """
     if which == "test":
-        return y
+        return y, spec
     first_test_stop = len(y) - spec.horizon - (spec.n_folds - 1) * spec.step
-    return y.iloc[:first_test_stop]  # validation targets end before the test ones
+    n_folds = spec.val_folds or spec.n_folds
+    return y.iloc[:first_test_stop], replace(spec, n_folds=n_folds)
 
 
 def fold_kwargs(spec: Spec) -> dict:
@@ -164,7 +171,7 @@ def run_series(y, spec, cells, rnn_params, baselines):
     kw = fold_kwargs(spec)
     rnns = {
         cell.upper(): Trailing(
-            RNNForecaster(cell, horizon=spec.horizon, random_state=0, **rnn_params),
+            RNNForecaster(cell, horizon=spec.horizon, **{"random_state": 0, **rnn_params}),
             spec.rnn_obs,
         )
         for cell in cells
@@ -284,12 +291,12 @@ def main(argv=None) -> None:
         spec = quick(SPECS[name]) if args.quick else SPECS[name]
         boards, periods = {}, []
         for label, series in spec.load().items():
-            y = split(series, spec, args.split)
+            y, fold_spec = split(series, spec, args.split)
             start = time.perf_counter()
-            board = run_series(y, spec, cells, rnn_params, not args.no_baselines)
+            board = run_series(y, fold_spec, cells, rnn_params, not args.no_baselines)
             wall = time.perf_counter() - start
             boards[label] = board
-            period = describe_period(y, spec)
+            period = describe_period(y, fold_spec)
             periods.append(period)
             print(f"\n## {label} ({args.split}: {period}; wall {wall:.0f} s)\n")
             print(board_markdown(board), flush=True)
@@ -302,7 +309,7 @@ def main(argv=None) -> None:
                               "fit_s": board["fit_seconds"].round(1).to_dict(),
                               "epochs": board["epochs"].dropna().astype(int).to_dict()}  # fmt: skip
                     f.write(json.dumps(record) + "\n")
-        sections.append(section(name, spec, boards, periods[0], args.split))
+        sections.append(section(name, fold_spec, boards, periods[0], args.split))
     full = args.split == "test" and not args.quick and not rnn_params
     if args.write or (full and args.datasets == "energy,weather,stock"):
         write_report(sections, sys.argv[1:])

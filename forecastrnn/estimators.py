@@ -20,9 +20,11 @@ from .losses import check_loss
 from .nn.cells import check_cell
 from .nn.network import NetworkConfig, apply_network, init_network
 
-# Scan form per mode, settled by benchmarks/bench_training.py against PyTorch:
-# training rematerialises the step and unrolls twice; inference needs neither.
-TRAIN_SCAN = {"unroll": 2, "remat": True}
+# Scan form per mode, settled by benchmarks/bench_training.py against PyTorch
+# (benchmarks/README.md lists what lost): training rematerialises the step
+# (XLA's CPU scan pays per byte stacked each step, so storing only the carry
+# wins) without unrolling; inference needs neither.
+TRAIN_SCAN = {"unroll": 1, "remat": True}
 PREDICT_SCAN = {"unroll": 1, "remat": False}
 
 

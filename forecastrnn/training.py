@@ -6,6 +6,12 @@ Shapes are bucketed: the training windows are padded to a power-of-two number
 of batches and the padding is masked out (empty batches are skipped with
 ``lax.cond``), so a backtest whose training set grows fold by fold reuses the
 compiled epoch instead of recompiling it for every fold.
+
+With more than one JAX device (several GPUs, or CPU devices from
+``XLA_FLAGS=--xla_force_host_platform_device_count=N``) training is
+data-parallel: each mini-batch is sharded over the devices along the batch axis
+and the parameters and optimizer state are replicated (see :func:`data_mesh`);
+the result equals single-device training up to float rounding.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from jax import Array
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import losses
 from .nn.network import NetworkConfig, apply_network
@@ -89,7 +96,26 @@ def _weighted_loss(spec, params, X, Y, w, key):
     return jnp.sum(per_sample * w) / jnp.maximum(jnp.sum(w), 1.0)
 
 
-@partial(jax.jit, static_argnames="spec")
+def data_mesh(batch_size: int, devices=None) -> Mesh | None:
+    """A one-axis ``("batch",)`` mesh over the devices, or None for one device.
+
+    Data-parallel training needs ``batch_size`` to be a multiple of the number
+    of devices; otherwise training stays on the first device.
+    """
+    devices = jax.devices() if devices is None else list(devices)
+    if len(devices) < 2 or batch_size % len(devices):
+        return None
+    return Mesh(np.asarray(devices), ("batch",))
+
+
+def _shard_batch(mesh: Mesh | None, a: Array) -> Array:
+    if mesh is None:
+        return a
+    spec = PartitionSpec("batch", *([None] * (a.ndim - 1)))
+    return jax.lax.with_sharding_constraint(a, NamedSharding(mesh, spec))
+
+
+@partial(jax.jit, static_argnames=("spec", "mesh"))
 def train_epoch(
     spec: TrainSpec,
     params: dict,
@@ -101,6 +127,7 @@ def train_epoch(
     Y_val: Array,
     n_val: Array,
     key: Array,
+    mesh: Mesh | None = None,
 ) -> tuple[dict, optax.OptState, EpochStats]:
     """One epoch: shuffled mini-batch updates, then the validation loss.
 
@@ -108,7 +135,8 @@ def train_epoch(
     batch size) holds ``n_train`` real windows followed by padding; ``X_val``
     holds ``n_val`` real windows followed by padding (``n_val = 0``: no
     validation, ``val_loss`` is NaN). The shuffle and the dropout masks come
-    from ``key``, so a run is reproducible bit for bit.
+    from ``key``, so a run is reproducible bit for bit. With a ``mesh`` (from
+    :func:`data_mesh`) each mini-batch is sharded over its devices.
     """
     optimizer = make_optimizer(spec)
     n_bucket, batch_size = X.shape[0], spec.batch_size
@@ -121,7 +149,8 @@ def train_epoch(
     def update(carry, idx, k):
         params, opt_state = carry
         w = (idx < n_train).astype(jnp.float32)
-        loss, grads = grad_fn(params, X[idx], Y[idx], w, k)
+        xb, yb, w = (_shard_batch(mesh, a) for a in (X[idx], Y[idx], w))
+        loss, grads = grad_fn(params, xb, yb, w, k)
         norm = optax.tree.norm(grads)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         stats = jnp.stack([loss * w.sum(), norm, w.sum()])
@@ -226,11 +255,18 @@ def fit_network(
         n_val = len(X_val)
     v_bucket = bucket(max(len(X_val), 1))
     X_val, Y_val = jnp.asarray(pad_rows(X_val, v_bucket)), jnp.asarray(pad_rows(Y_val, v_bucket))
+    mesh = data_mesh(spec.batch_size)
+    if mesh is not None:  # replicate everything; train_epoch shards each batch
+        replicated = NamedSharding(mesh, PartitionSpec())
+        params, opt_state, X_dev, Y_dev, X_val, Y_val = jax.device_put(
+            (params, opt_state, X_dev, Y_dev, X_val, Y_val), replicated
+        )
     history = {k: [] for k in ("epoch", *EpochStats._fields[:-1])}
     best_params, best_loss, waited = params, np.inf, 0
     for epoch, k in enumerate(jax.random.split(key, max_epochs), start=1):
         new_params, opt_state, stats = train_epoch(
-            spec, params, opt_state, X_dev, Y_dev, len(X), X_val, Y_val, n_val, k
+            spec, params, opt_state, X_dev, Y_dev, len(X), X_val, Y_val, n_val, k,
+            mesh=mesh,
         )
         stats = jax.device_get(stats)
         record = {name: float(getattr(stats, name)) for name in history if name != "epoch"}

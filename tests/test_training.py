@@ -145,3 +145,71 @@ def test_growing_training_set_reuses_the_compiled_epoch(key):
         X, Y = _data(n=n)
         training.fit_network(spec, params, X, Y, key=key, max_epochs=1)
     assert training.train_epoch._cache_size() - before == 1
+
+
+_TWO_DEVICES = """
+import json, sys
+import jax, numpy as np
+from forecastrnn import training
+from forecastrnn.nn import NetworkConfig, init_network
+assert len(jax.devices()) == 2, jax.devices()
+rng = np.random.default_rng(0)
+X = rng.standard_normal((40, 6, 1)).astype(np.float32)
+Y = np.stack([X[:, -1, 0] * 0.5, X[:, -2, 0]], axis=1).astype(np.float32)
+spec = training.TrainSpec(network=NetworkConfig("lstm", 1, 8, 2), batch_size=8)
+mesh = training.data_mesh(spec.batch_size)
+assert mesh is not None and mesh.size == 2
+assert training.data_mesh(7) is None  # batch not divisible: one device
+params, history = training.fit_network(
+    spec, init_network(spec.network, jax.random.key(0)), X, Y,
+    key=jax.random.key(1), max_epochs=3, validation=(X[:8], Y[:8]),
+)
+leaf = params["head"]["W_hy"]
+assert len(leaf.sharding.device_set) == 2  # replicated over both devices
+# the compiled epoch really splits each batch: per-device batches of 4 rows and
+# an all-reduce of the gradients
+replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+opt = training.make_optimizer(spec)
+args = jax.device_put((params, opt.init(params), X, Y, 40, X, Y, 0, jax.random.key(2)),
+                      replicated)
+hlo = training.train_epoch.lower(spec, *args, mesh=mesh).compile().as_text()
+assert "all-reduce(" in hlo and "f32[4,6,1]" in hlo
+np.savez(sys.argv[1], *[np.asarray(a) for a in jax.tree.leaves(params)])
+print(json.dumps(history["train_loss"]))
+"""
+
+
+def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path):
+    """Batch-sharded training on 2 forced CPU devices equals 1-device training."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "params.npz"
+    env = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "XLA_FLAGS": (
+            os.environ.get("XLA_FLAGS", "")
+            + " --xla_force_host_platform_device_count=2"
+        ).strip(),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", _TWO_DEVICES, str(out)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    two_losses = json.loads(run.stdout.strip().splitlines()[-1])
+
+    X, Y = _data(n=40)
+    spec = training.TrainSpec(network=NetworkConfig("lstm", 1, 8, 2), batch_size=8)
+    assert training.data_mesh(spec.batch_size, jax.devices()[:1]) is None
+    params, history = training.fit_network(
+        spec, init_network(spec.network, jax.random.key(0)), X, Y,
+        key=jax.random.key(1), max_epochs=3, validation=(X[:8], Y[:8]),
+    )
+    np.testing.assert_allclose(two_losses, history["train_loss"], rtol=1e-5)
+    with np.load(out) as two:
+        for i, leaf in enumerate(jax.tree.leaves(params)):
+            np.testing.assert_allclose(two[f"arr_{i}"], leaf, rtol=1e-4, atol=1e-6)

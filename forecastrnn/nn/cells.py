@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 
 CELLS = ("rnn", "lstm", "gru")
@@ -124,9 +125,29 @@ def lstm_step(
     ``i, f, o`` are sigmoid gates and ``g`` is the tanh candidate.
     """
     gates = x @ params["W_x"] + _drop(carry.h, mask) @ params["W_h"] + params["b"][None, :]
-    i, f, g, o = jnp.split(gates, 4, axis=-1)
-    c = jax.nn.sigmoid(f) * carry.c + jax.nn.sigmoid(i) * jnp.tanh(g)
-    return LSTMCarry(jax.nn.sigmoid(o) * jnp.tanh(c), c)
+    i, f, g, o = jnp.split(_lstm_activations(gates), 4, axis=-1)
+    c = f * carry.c + i * g
+    return LSTMCarry(o * jnp.tanh(c), c)
+
+
+def _lstm_activations(gates: Array) -> Array:
+    """``sigmoid`` on the ``i, f, o`` blocks and ``tanh`` on ``g``, as one ``tanh``.
+
+    ``sigmoid(x) = tanh(x / 2) / 2 + 1 / 2``, so one elementwise pass over all
+    ``4H`` columns, ``tanh(gates * s) * s + t`` with ``s = 1/2`` and ``t = 1/2``
+    on the sigmoid blocks (``s = 1, t = 0`` on ``g``), replaces four sliced
+    activations: XLA on CPU fuses it into one loop. Measured on a 2-core CPU:
+    the forward step 2.4x faster, a training step 1.4x (benchmarks/README.md).
+    """
+    hidden_size = gates.shape[-1] // 4
+    scale = np.repeat(np.float32([0.5, 0.5, 1.0, 0.5]), hidden_size)[None, :]
+    offset = np.repeat(np.float32([0.5, 0.5, 0.0, 0.5]), hidden_size)[None, :]
+    return jnp.tanh(gates * scale) * scale + offset
+
+
+def _sigmoid(x: Array) -> Array:
+    """``sigmoid`` through ``tanh`` (one fused transcendental on XLA's CPU)."""
+    return 0.5 * jnp.tanh(0.5 * x) + 0.5
 
 
 def gru_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Array:
@@ -136,14 +157,13 @@ def gru_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Arr
     ``h_t = (1 - z) * n + z * h_{t-1}``: the reset gate is applied after the
     hidden matmul, as in PyTorch, flax and equinox.
     """
+    hidden_size = h.shape[-1]
     gx = x @ params["W_x"] + params["b_x"][None, :]
     gh = _drop(h, mask) @ params["W_h"] + params["b_h"][None, :]
-    xr, xz, xn = jnp.split(gx, 3, axis=-1)
-    hr, hz, hn = jnp.split(gh, 3, axis=-1)
-    r = jax.nn.sigmoid(xr + hr)
-    z = jax.nn.sigmoid(xz + hz)
-    n = jnp.tanh(xn + r * hn)
-    return (1.0 - z) * n + z * h
+    split = 2 * hidden_size
+    r, z = jnp.split(_sigmoid(gx[:, :split] + gh[:, :split]), 2, axis=-1)
+    n = jnp.tanh(gx[:, split:] + r * gh[:, split:])
+    return n + z * (h - n)
 
 
 STEPS = {"rnn": rnn_step, "lstm": lstm_step, "gru": gru_step}

@@ -6,6 +6,7 @@ or the attention context next to it) to all ``n_outputs`` at once.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -56,7 +57,19 @@ def init_network(config: NetworkConfig, key: Array) -> dict:
     >>> p = init_network(cfg, jax.random.key(0))
     >>> p["head"]["W_hy"].shape
     (8, 3)
+
+    Notes
+    -----
+    The initialisation runs as one compiled program (cached per ``config``):
+    run eagerly, its few dozen operations (the orthogonal blocks' QR among
+    them) would each compile a program of their own, which made up most of
+    the first ``fit``'s compile time.
     """
+    return _init_network_jit(config, key)
+
+
+@partial(jax.jit, static_argnums=0)
+def _init_network_jit(config: NetworkConfig, key: Array) -> dict:
     k_layers, k_att, k_head = jax.random.split(key, 3)
     params = {
         "layers": init_layers(

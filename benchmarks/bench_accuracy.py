@@ -171,7 +171,9 @@ def run_series(y, spec, cells, rnn_params, baselines):
     kw = fold_kwargs(spec)
     rnns = {
         cell.upper(): Trailing(
-            RNNForecaster(cell, horizon=spec.horizon, **{"random_state": 0, **rnn_params}),
+            RNNForecaster(
+                cell, horizon=spec.horizon, **{"random_state": 0, **rnn_params}
+            ),
             spec.rnn_obs,
         )
         for cell in cells
@@ -182,7 +184,9 @@ def run_series(y, spec, cells, rnn_params, baselines):
         boards.append(result.leaderboard)
         epochs = {k: len(r.histories[0]) for k, r in result.results.items()}
     if baselines:
-        models = {k: Trailing(v, spec.baseline_obs) for k, v in spec.baselines().items()}
+        models = {
+            k: Trailing(v, spec.baseline_obs) for k, v in spec.baselines().items()
+        }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsmodels convergence chatter
             boards.append(compare(models, y, refit=True, **kw).leaderboard)
@@ -213,7 +217,7 @@ def markdown(frame: pd.DataFrame, fmt: str = "{:.3f}") -> str:
         return "" if v is pd.NA else str(v)
 
     head = [frame.index.name or "", *map(str, frame.columns)]
-    rows = [[str(i), *map(cell, row)] for i, row in zip(frame.index, frame.to_numpy())]
+    rows = [[str(i), *map(cell, row)] for i, row in zip(frame.index, frame.to_numpy(), strict=True)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
@@ -230,6 +234,8 @@ def stock_markdown(boards: dict[str, pd.DataFrame]) -> str:
     """MASE per ticker (rows) and model (columns), with means and ratio to Naive."""
     mase = pd.DataFrame({k: b["mase"] for k, b in boards.items()}).T
     mase.loc["mean"] = mase.mean()
+    if "Naive" not in mase:
+        return markdown(mase)
     ratio = mase.div(mase["Naive"], axis=0)
     order = mase.loc["mean"].sort_values().index
     table = mase[order].round(3).astype(str)
@@ -254,8 +260,9 @@ def machine() -> str:
 
 def rnn_defaults() -> str:
     params = RNNForecaster().get_params()
-    keys = ("window_size", "hidden_size", "learning_rate", "max_epochs", "batch_size",
-            "patience", "scaler", "calendar_features")  # fmt: skip
+    keys = ("window_size", "hidden_size", "learning_rate", "max_epochs",
+            "batch_size", "patience", "scaler", "window_norm", "season_length",
+            "calendar_features")  # fmt: skip
     return ", ".join(f"{k}={params[k]!r}" for k in keys)
 
 
@@ -307,7 +314,8 @@ def main(argv=None) -> None:
                               "period": period,
                               "mase": board["mase"].round(4).to_dict(),
                               "fit_s": board["fit_seconds"].round(1).to_dict(),
-                              "epochs": board["epochs"].dropna().astype(int).to_dict()}  # fmt: skip
+                              "epochs": board["epochs"].dropna().astype(int)
+                              .to_dict()}  # fmt: skip
                     f.write(json.dumps(record) + "\n")
         sections.append(section(name, fold_spec, boards, periods[0], args.split))
     full = args.split == "test" and not args.quick and not rnn_params
@@ -320,9 +328,9 @@ def section(name: str, spec: Spec, boards: dict, period: str, which: str) -> str
     head = (
         f"### {name} ({which} folds)\n\n"
         f"horizon {spec.horizon}, {spec.n_folds} folds every {spec.step} steps, "
-        f"MASE with m={spec.m}; {period}. RNNs: one fit on the last "
-        f"{spec.rnn_obs or 'all'} points before the first origin; baselines refit "
-        f"every origin on the last {spec.baseline_obs} points.\n\n"
+        f"MASE with m={spec.m}; {period}. RNNs: one fit, on "
+        f"{_span(spec.rnn_obs)} before the first origin; baselines: refit at "
+        f"every origin on {_span(spec.baseline_obs)} before it.\n\n"
     )
     if name == "stock":
         body = stock_markdown(boards)
@@ -332,6 +340,10 @@ def section(name: str, spec: Spec, boards: dict, period: str, which: str) -> str
     else:
         body = board_markdown(next(iter(boards.values())))
     return head + body + "\n"
+
+
+def _span(n_obs: int | None) -> str:
+    return "the whole history" if n_obs is None else f"the last {n_obs} points"
 
 
 def write_report(sections: list[str], argv: list[str]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 
 import jax
 import numpy as np

@@ -78,10 +78,32 @@ class RNNForecaster(BaseEstimator):
         direct model the same way, ``horizon`` steps at a time.
     scaler : {"standard", "minmax", "robust"} or None, default "standard"
         Scaling of the target and of numeric covariates, fitted in ``fit``.
-    calendar_features : bool or tuple of str, default False
-        Add future-known calendar covariates (hour, day of week, day of year
-        as sin/cos pairs; or the tuple given, see
-        :func:`forecastrnn.windows.calendar_features`) generated from the index.
+    window_norm : {"season", "last", "mean"} or None, default "season"
+        What the network forecasts relative to, per window (on the scaled
+        target). The newest value is taken off the window's target channel,
+        and the network learns the difference between the future and a
+        reference the forecast adds back: ``"last"``, the newest value (a zero
+        output is the naive forecast); ``"season"``, the window's last
+        ``season_length`` values repeated (a zero output is the seasonal naive
+        forecast; with ``season_length`` 1 it is ``"last"``); ``"mean"``, the
+        window mean (also the input's offset). Levels outside the training
+        range (a trending price, load growth) then need no extrapolation.
+        ``None`` feeds the scaled values as they are.
+    season_length : int or None, default None
+        The period of ``window_norm="season"``. None infers it from the index
+        when fitting: the steps in a day for sub-daily data (24 for hourly)
+        if the window holds a day, else 1 (daily and longer data have no
+        universal cycle: pass 7 for a weekly cycle in daily data). Must not
+        exceed ``window_size``.
+    calendar_features : "auto", bool or tuple of str, default "auto"
+        Future-known calendar covariates generated from the index, as sin/cos
+        pairs (see :func:`forecastrnn.windows.calendar_features`). ``"auto"``
+        takes the weekly and daily cycles the frequency resolves: hour and
+        day of week for sub-daily data, day of week for daily data, none for
+        business-day or trading-day series (markets: the weekday feature made
+        the stock validation folds worse), weekly or longer frequencies and
+        integer indexes. ``True``: hour, day of week and day of year;
+        ``False``: none; or the tuple of names given.
     past_covariates : tuple of str, default ()
         Columns of ``exog`` known only up to the forecast origin (they enter the
         input window only). Every other ``exog`` column is future-known: its
@@ -99,6 +121,10 @@ patience, random_state, verbose
         The fitted network.
     history_ : pandas.DataFrame
         Training history (``regressor_.history_``).
+    season_length_ : int
+        The period used by ``window_norm="season"``.
+    calendar_ : tuple of str
+        The calendar features the network reads (``calendar_features``).
     y_scale_ : forecastrnn.scaling.ScaleState or None
         Target scaling fitted on the training series.
     n_obs_ : int
@@ -129,7 +155,9 @@ patience, random_state, verbose
         *,
         strategy: str = "direct",
         scaler: str | None = "standard",
-        calendar_features: bool | tuple[str, ...] = False,
+        window_norm: str | None = "season",
+        season_length: int | None = None,
+        calendar_features: str | bool | tuple[str, ...] = "auto",
         past_covariates: tuple[str, ...] = (),
         hidden_size: int = 64,
         num_layers: int = 1,
@@ -156,6 +184,8 @@ patience, random_state, verbose
         self.horizon = horizon
         self.strategy = strategy
         self.scaler = scaler
+        self.window_norm = window_norm
+        self.season_length = season_length
         self.calendar_features = calendar_features
         self.past_covariates = past_covariates
         self.hidden_size = hidden_size
@@ -197,6 +227,7 @@ patience, random_state, verbose
         """
         self._check_params()
         y = windows.check_series(y, name="y")
+        self.calendar_ = self._resolve_calendar(y.index)
         past, future = self._split_exog(exog, y.index, "y")
         needed = self.window_size + self._block()
         if len(y) < needed + 1:
@@ -205,6 +236,11 @@ patience, random_state, verbose
                 f"{needed} and at least two windows need {needed + 1}. Lower "
                 "`window_size` or `horizon`, or pass more data."
             )
+        self.season_length_ = (
+            _season_length(y.index, self.window_size)
+            if self.season_length is None
+            else self.season_length
+        )
         self.y_scale_ = self._fit_scale(y.to_numpy())
         self.past_scale_ = None if past is None else self._fit_scale(past.to_numpy())
         user_future = None if future is None else self._user_columns(future)
@@ -246,6 +282,24 @@ patience, random_state, verbose
                 f"`scaler` must be one of {scaling.METHODS} or None; got "
                 f"{self.scaler!r}."
             )
+        if self.window_norm not in ("season", "last", "mean", None):
+            raise ValueError(
+                "`window_norm` must be 'season', 'last', 'mean' or None; got "
+                f"{self.window_norm!r}."
+            )
+        m = self.season_length
+        if m is not None and (
+            isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1
+        ):
+            raise ValueError(
+                f"`season_length` must be a positive integer or None; got {m!r}."
+            )
+        if m is not None and m > self.window_size:
+            raise ValueError(
+                f"`season_length={m}` exceeds `window_size={self.window_size}`: the "
+                "window must hold a whole season. Raise `window_size` or lower "
+                "`season_length`."
+            )
         if isinstance(self.past_covariates, str):
             raise TypeError(
                 "`past_covariates` must be a tuple of column names; got the string "
@@ -257,9 +311,24 @@ patience, random_state, verbose
         return 1 if self.strategy == "recursive" else self.horizon
 
     def _calendar(self) -> tuple[str, ...]:
-        if self.calendar_features is True:
+        """The calendar features of the fitted model (``calendar_``)."""
+        return self.calendar_
+
+    def _resolve_calendar(self, index: pd.Index) -> tuple[str, ...]:
+        features = self.calendar_features
+        if isinstance(features, str) and features == "auto":
+            return _auto_calendar(index)
+        if features is True:
             return ("hour", "day_of_week", "day_of_year")
-        return tuple(self.calendar_features or ())
+        if features is False or features is None:
+            return ()
+        if isinstance(features, str):
+            raise ValueError(
+                "`calendar_features` must be 'auto', True, False or a tuple of "
+                f"feature names; got the string {features!r}. Write "
+                f"({features!r},) for one feature."
+            )
+        return tuple(features)
 
     def _split_exog(self, exog, index: pd.Index, against: str):
         """Past and future-known covariate frames on ``index`` (calendar added)."""
@@ -305,6 +374,25 @@ patience, random_state, verbose
         if frame is None or state is None:
             return frame
         return scaling.transform(state, frame)
+
+    def _normalised(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``X`` with each window's offset taken off its target channel (the
+        forecast period's zero rows stay zero), and the reference the
+        network's output is added to: ``(n, block)`` (see ``window_norm``)."""
+        target = X[:, : self.window_size, 0]
+        block = self._block()
+        if self.window_norm is None:
+            return X, np.zeros((len(X), block))
+        if self.window_norm == "mean":
+            offset = target.mean(axis=1)
+            reference = np.repeat(offset[:, None], block, axis=1)
+        else:
+            offset = target[:, -1].copy()
+            m = self.season_length_ if self.window_norm == "season" else 1
+            reference = target[:, self.window_size - m + np.arange(block) % m]
+        X = X.copy()
+        X[:, : self.window_size, 0] -= offset[:, None]
+        return X, reference
 
     def _scaled_y(self, y: pd.Series) -> pd.Series:
         return self._scaled(y, self.y_scale_)
@@ -469,10 +557,10 @@ patience, random_state, verbose
             future_exog=future,
             horizon=block if future is not None else None,
         )
-        X = _network_inputs(lw.X, lw.future)
+        X, reference = self._normalised(_network_inputs(lw.X, lw.future))
         if quantiles:
-            return self.regressor_.predict_quantiles(X)[0]
-        return self.regressor_.predict(X).reshape(-1)
+            return self.regressor_.predict_quantiles(X)[0] + reference[0][:, None]
+        return self.regressor_.predict(X).reshape(-1) + reference[0]
 
     def _exog_rows(self, exog, labels: pd.Index, new_context: bool):
         """Covariate rows for the window and forecast ``labels``, or None."""
@@ -502,7 +590,8 @@ patience, random_state, verbose
 
     # ---------------------------------------------------------- inspection
     def input_windows(self, y: pd.Series, exog=None) -> np.ndarray:
-        """The scaled network inputs of every training window of ``y``.
+        """The network inputs (scaled, level-normalised) of every training
+        window of ``y``.
 
         The windows are those ``fit`` would cut from ``y``: each has its
         ``horizon`` target steps inside ``y`` (the last one ends ``horizon``
@@ -519,7 +608,8 @@ patience, random_state, verbose
         return self._windows(y, *self._split_exog(exog, y.index, "y"))[0]
 
     def _windows(self, y, past, future) -> tuple[np.ndarray, np.ndarray]:
-        """Scaled network inputs and targets of every window of ``y``."""
+        """Network inputs and targets of every window of ``y``: scaled, and
+        relative to each window's reference (``window_norm``)."""
         w = windows.make_windows(
             self._scaled_y(y),
             self.window_size,
@@ -527,7 +617,8 @@ patience, random_state, verbose
             exog=self._scaled(past, self.past_scale_),
             future_exog=self._scaled_future(future),
         )
-        return _network_inputs(w.X, w.future), w.Y
+        X, reference = self._normalised(_network_inputs(w.X, w.future))
+        return X, w.Y - reference
 
     def save(self, path):
         """Save the fitted forecaster to ``path`` (``.npz``: JSON config + arrays).
@@ -537,6 +628,32 @@ patience, random_state, verbose
         from .persistence import save
 
         return save(self, path)
+
+
+def _auto_calendar(index: pd.Index) -> tuple[str, ...]:
+    """Calendar cycles the frequency of ``index`` resolves (below a year)."""
+    freq = getattr(index, "freq", None)
+    if not isinstance(index, pd.DatetimeIndex) or freq is None:
+        return ()
+    if isinstance(freq, pd.offsets.Tick) and freq.nanos < pd.Timedelta(days=1).value:
+        return ("hour", "day_of_week")
+    if isinstance(freq, pd.offsets.Day) and freq.n == 1:
+        return ("day_of_week",)
+    return ()
+
+
+def _season_length(index: pd.Index, window_size: int) -> int:
+    """Steps per day of a sub-daily index (at most ``window_size``), else 1."""
+    freq = getattr(index, "freq", None)
+    try:
+        nanos = None if freq is None else freq.nanos
+    except (AttributeError, ValueError):  # calendar frequencies: months, days off
+        nanos = None
+    day = pd.Timedelta(days=1).value
+    if nanos is None or nanos >= day or day % nanos:
+        return 1
+    steps = day // nanos
+    return steps if steps <= window_size else 1
 
 
 def _network_inputs(X: np.ndarray, future: np.ndarray | None) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 FORMAT = "forecastrnn-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: RNNForecaster window_norm, season_length_, calendar_
 _TUPLE_PARAMS = ("quantiles", "past_covariates", "calendar_features")
 
 
@@ -99,6 +99,15 @@ def load(path):
             "save the model again."
         ) from exc
     _check_meta(meta, path)
+    if meta.get("format_version") == 1 and meta.get("class") == "RNNForecaster":
+        # format 1 forecasters fed the scaled values as they were, with the
+        # calendar features their parameter named
+        meta["params"] = {"window_norm": None, **meta["params"]}
+        meta["state"].setdefault("season_length_", 1)
+        features = meta["params"].get("calendar_features")
+        if features is True:
+            features = ["hour", "day_of_week", "day_of_year"]
+        meta["state"].setdefault("calendar_", features or [])
     try:
         return _build(meta["class"], meta["params"], meta["state"], arrays, "")
     except (KeyError, TypeError, IndexError) as exc:
@@ -228,6 +237,8 @@ def _forecaster_state(model, arrays: dict, prefix: str) -> dict:
         else str(name),
         "n_obs_": int(model.n_obs_),
         "exog_columns_": model.exog_columns_,
+        "calendar_": list(model.calendar_),
+        "season_length_": int(model.season_length_),
     }
 
 
@@ -256,6 +267,8 @@ def _forecaster_build(model, state: dict, arrays: dict, prefix: str):
         model.exog_tail_ = _get_frame(arrays, f"{prefix}exog_tail_")
         model.exog_tail_.columns = model.exog_columns_
     model.y_name_, model.n_obs_ = state["y_name_"], state["n_obs_"]
+    model.calendar_ = tuple(state["calendar_"])
+    model.season_length_ = state["season_length_"]
     return model
 
 

@@ -178,12 +178,39 @@ def test_quantile_forecaster_intervals():
     assert "loss='quantile'" in str(err.value.__cause__)
 
 
-def test_input_windows_matches_network_layout():
+@pytest.mark.parametrize("window_norm", [None, "last", "mean", "season"])
+def test_input_windows_matches_network_layout(window_norm):
     y = hourly(200)
-    model = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    model = RNNForecaster(
+        "gru",
+        window_size=24,
+        horizon=6,
+        window_norm=window_norm,
+        calendar_features=False,
+        **TINY,
+    ).fit(y)
     X = model.input_windows(y)
     assert X.shape == (200 - 24 - 6 + 1, 24, 1)
-    np.testing.assert_allclose(X[0, :, 0], (y.iloc[:24] - y.mean()) / y.std(ddof=0))
+    scaled = ((y.iloc[:24] - y.mean()) / y.std(ddof=0)).to_numpy()
+    offsets = {None: 0.0, "last": scaled[-1], "mean": scaled.mean()}
+    level = offsets.get(window_norm, scaled[-1])
+    np.testing.assert_allclose(X[0, :, 0], scaled - level, atol=1e-12)
+
+
+@pytest.mark.parametrize("window_norm", ["season", "last", "mean"])
+def test_window_norm_forecast_follows_the_level(window_norm):
+    # With a per-window level the network sees the same input for a shifted
+    # context, so the forecast moves by exactly the shift, even far outside
+    # the training range; without it, it does not.
+    y = hourly(200)
+    tail = y.iloc[-24:]
+    shifted = tail + 1000.0
+    for norm, follows in ((window_norm, True), (None, False)):
+        model = RNNForecaster(
+            "gru", window_size=24, horizon=6, window_norm=norm, **TINY
+        ).fit(y)
+        moved = model.predict(last_window=shifted) - model.predict(last_window=tail)
+        assert np.allclose(moved, 1000.0, atol=1e-6) is follows
 
 
 @pytest.mark.parametrize(
@@ -193,12 +220,78 @@ def test_input_windows_matches_network_layout():
         ({"horizon": -2}, r"`horizon` must be a positive integer; got -2"),
         ({"strategy": "mimo"}, r"`strategy` must be 'direct' or 'recursive'"),
         ({"scaler": "zscore"}, r"`scaler` must be one of"),
+        ({"window_norm": "first"}, r"`window_norm` must be 'season', 'last', 'mean'"),
+        ({"season_length": 0}, r"`season_length` must be a positive integer or None"),
+        ({"season_length": 60}, r"`season_length=60` exceeds `window_size=48`"),
         ({"cell": "tcn"}, r"`cell` must be one of"),
     ],
 )
 def test_bad_parameters(params, match):
     with pytest.raises(ValueError, match=match):
         RNNForecaster(**{**TINY, **params}).fit(hourly(200))
+
+
+@pytest.mark.parametrize(
+    ("window_norm", "season_length", "steps", "expected"),
+    [
+        ("season", None, 30, lambda y: np.tile(y[-24:], 2)[:30]),
+        ("season", 6, 30, lambda y: np.tile(y[-6:], 5)),
+        ("last", None, 30, lambda y: np.full(30, y[-1])),
+        ("mean", None, 6, lambda y: np.full(6, y[-24:].mean())),
+        (None, None, 30, lambda y: np.full(30, y.mean())),
+    ],
+)
+def test_window_norm_reference_is_the_zero_output_forecast(
+    window_norm, season_length, steps, expected, monkeypatch
+):
+    # A network that outputs zeros forecasts the reference: the seasonal
+    # naive forecast, the naive one, the window mean, or (no norm, standard
+    # scaler) the training mean; fed back beyond the 6-step horizon.
+    y = hourly(200)
+    model = RNNForecaster(
+        "gru",
+        window_size=24,
+        horizon=6,
+        window_norm=window_norm,
+        season_length=season_length,
+        **TINY,
+    ).fit(y)
+    monkeypatch.setattr(model.regressor_, "predict", lambda X: np.zeros((len(X), 6)))
+    forecast = model.predict(steps)
+    np.testing.assert_allclose(forecast, expected(y.to_numpy()), rtol=1e-12)
+
+
+def test_auto_calendar_features_follow_the_frequency():
+    y = hourly(200)
+    fit = RNNForecaster(window_size=24, horizon=6, **TINY).fit
+    assert fit(y).calendar_ == ("hour", "day_of_week")
+    values = y.to_numpy()
+    for freq, expected in (
+        ("D", ("day_of_week",)),
+        ("B", ()),
+        (NYSE_TRADING_DAY, ()),
+        ("W", ()),
+        ("MS", ()),
+    ):
+        series = pd.Series(values, pd.date_range("2000-01-03", periods=200, freq=freq))
+        assert fit(series).calendar_ == expected, freq
+    assert fit(pd.Series(values)).calendar_ == ()
+    # the network reads the forecast period with them: window + horizon steps
+    assert fit(y).input_windows(y).shape[1:] == (30, 1 + 1 + 4)
+
+
+def test_season_length_is_inferred_from_the_index():
+    y = hourly(200)
+    assert RNNForecaster(window_size=48, **TINY).fit(y).season_length_ == 24
+    assert RNNForecaster(window_size=12, **TINY).fit(y).season_length_ == 1
+    daily = pd.Series(y.to_numpy(), pd.date_range("2020-01-01", periods=200))
+    assert RNNForecaster(window_size=48, **TINY).fit(daily).season_length_ == 1
+    assert (
+        RNNForecaster(window_size=48, season_length=7, **TINY)
+        .fit(daily)
+        .season_length_
+        == 7
+    )
 
 
 def test_bad_series_and_steps():

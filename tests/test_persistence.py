@@ -116,3 +116,26 @@ def test_unsavable_models(tmp_path):
         model.save(tmp_path / "x")
     with pytest.raises(TypeError, match="must be an RNNRegressor or RNNForecaster"):
         forecastrnn.persistence.save(forecastrnn.baselines.Naive(), tmp_path / "x")
+
+
+def test_format_1_forecaster_loads_as_it_was_fit(tmp_path):
+    # Format 1 forecasters had no window normalisation and named their
+    # calendar features in `calendar_features`: they load and forecast as fit.
+    idx = pd.date_range("2024-01-01", periods=120, freq="h")
+    y = pd.Series(np.sin(np.arange(120) / 4) + 5, idx, name="load")
+    model = RNNForecaster(
+        window_size=12, horizon=3, window_norm=None, calendar_features=True, **TINY
+    ).fit(y)
+    path = model.save(tmp_path / "old.npz")
+    with np.load(path) as archive:
+        entries = dict(archive)
+    meta = json.loads(bytes(entries["__meta__"]).decode())
+    meta["format_version"] = 1
+    del meta["params"]["window_norm"], meta["params"]["season_length"]
+    del meta["state"]["calendar_"], meta["state"]["season_length_"]
+    entries["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **entries)
+    old = load(path)
+    assert old.window_norm is None
+    assert old.calendar_ == ("hour", "day_of_week", "day_of_year")
+    pd.testing.assert_series_equal(old.predict(), model.predict())

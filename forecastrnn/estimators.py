@@ -78,6 +78,14 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Clip gradients by global norm (the remedy for exploding gradients);
         ``None`` turns clipping off.
     batch_size : int, default 32
+    augment : callable or None, default None
+        Data augmentation of every training mini-batch, ``augment(key, X, Y)
+        -> (X, Y)`` on the 3-D windows and their targets, drawn afresh each
+        epoch; never applied to the early-stopping windows or in ``predict``.
+        Use the augmentations of :mod:`forecastrnn.windows`
+        (``make_jitter``, ``make_magnitude_scaling``, ``make_window_slicing``,
+        ``make_time_warp``, ``chain_augmentations``): they pickle and compare
+        by value, so clones share one compiled training step.
     max_epochs : int, default 100
     early_stopping : bool, default True
         Hold out the last ``validation_fraction`` of the rows (the most recent
@@ -134,6 +142,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         weight_decay: float = 0.0,
         clip_norm: float | None = 1.0,
         batch_size: int = 32,
+        augment: Callable | None = None,
         max_epochs: int = 100,
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
@@ -156,6 +165,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.clip_norm = clip_norm
         self.batch_size = batch_size
+        self.augment = augment
         self.max_epochs = max_epochs
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -265,6 +275,21 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 f"'rmsprop', or be a callable learning_rate -> GradientTransformation; "
                 f"got {self.optimizer!r}."
             )
+        if self.augment is not None and not callable(self.augment):
+            raise TypeError(
+                "`augment` must be None or a callable augment(key, X, Y) -> (X, Y) "
+                f"such as forecastrnn.windows.make_jitter(0.05); got "
+                f"{type(self.augment).__name__} {self.augment!r}."
+            )
+        if self.augment is not None:
+            try:
+                hash(self.augment)
+            except TypeError:
+                raise TypeError(
+                    "`augment` must be hashable (it keys the compiled training "
+                    "step); wrap your function as a module-level function or use "
+                    "the augmentations of forecastrnn.windows."
+                ) from None
         if self.loss == "quantile":
             q = np.asarray(self.quantiles, float)
             if q.ndim != 1 or q.size == 0 or not np.all((q > 0) & (q < 1)):
@@ -323,6 +348,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             weight_decay=float(self.weight_decay),
             clip_norm=None if self.clip_norm is None else float(self.clip_norm),
             batch_size=int(self.batch_size),
+            augment=self.augment,
         )
 
     def _split(self, windows, Y):

@@ -35,6 +35,7 @@ REGRESSOR_PARAMS = (
     "weight_decay",
     "clip_norm",
     "batch_size",
+    "augment",
     "max_epochs",
     "early_stopping",
     "validation_fraction",
@@ -111,9 +112,12 @@ class RNNForecaster(BaseEstimator):
         ``ARIMA``.
     hidden_size, num_layers, bidirectional, attention, dropout, \
 recurrent_dropout, loss, quantiles, optimizer, learning_rate, weight_decay, \
-clip_norm, batch_size, max_epochs, early_stopping, validation_fraction, \
-patience, random_state, verbose
-        Passed to :class:`~forecastrnn.RNNRegressor` (see there).
+clip_norm, batch_size, augment, max_epochs, early_stopping, \
+validation_fraction, patience, random_state, verbose
+        Passed to :class:`~forecastrnn.RNNRegressor` (see there). ``augment``
+        sees the windows as the network reads them: scaled, relative to the
+        window's reference (``window_norm``), the target in channel 0, and
+        with future-known covariates the forecast period and its channels.
 
     Attributes
     ----------
@@ -172,6 +176,7 @@ patience, random_state, verbose
         weight_decay: float = 0.0,
         clip_norm: float | None = 1.0,
         batch_size: int = 64,
+        augment=None,
         max_epochs: int = 40,
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
@@ -201,6 +206,7 @@ patience, random_state, verbose
         self.weight_decay = weight_decay
         self.clip_norm = clip_norm
         self.batch_size = batch_size
+        self.augment = augment
         self.max_epochs = max_epochs
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

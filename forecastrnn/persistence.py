@@ -141,13 +141,17 @@ def _check_meta(meta, path: Path) -> None:
         )
 
 
-def _json_params(model) -> dict:
-    params = model.get_params(deep=False)
+def _json_params(model, **override) -> dict:
+    params = {**model.get_params(deep=False), **override}
     if callable(params.get("optimizer")):
         raise TypeError(
             "A model with a callable `optimizer` cannot be saved safely as JSON; "
             "pass the optimizer's name (e.g. optimizer='rmsprop') to save it."
         )
+    if params.get("augment") is not None:
+        from .windows import _augmentation_config
+
+        params["augment"] = _augmentation_config(params["augment"])
     rs = params.get("random_state")
     if rs is not None and not isinstance(rs, int):
         params["random_state"] = None  # a RandomState instance: its seed is spent
@@ -226,7 +230,9 @@ def _forecaster_state(model, arrays: dict, prefix: str) -> dict:
         "regressor_": _regressor_state(
             model.regressor_, arrays, f"{prefix}regressor_/"
         ),
-        "regressor_params": _json_params(model.regressor_),
+        # the forecaster's `augment` (it only matters for training): a fitted
+        # forecaster set to augment=None saves even if it trained with another
+        "regressor_params": _json_params(model.regressor_, augment=model.augment),
         "scales": [
             n
             for n in ("y_scale_", "past_scale_", "future_scale_")
@@ -287,10 +293,17 @@ _STATE = {
 
 
 def _tuples(params: dict) -> dict:
-    return {
+    """Parameters as the constructor takes them (JSON lists back to tuples,
+    augmentations rebuilt from their description)."""
+    from .windows import _augmentation_from_config
+
+    params = {
         k: tuple(v) if k in _TUPLE_PARAMS and isinstance(v, list) else v
         for k, v in params.items()
     }
+    if params.get("augment") is not None:
+        params["augment"] = _augmentation_from_config(params["augment"])
+    return params
 
 
 # ------------------------------------------------------------ pytree / pandas

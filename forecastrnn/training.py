@@ -38,7 +38,11 @@ class TrainSpec(NamedTuple):
 
     ``optimizer`` is the name of an optax optimizer taking a learning rate
     (``"adam"``, ``"sgd"``, ``"rmsprop"``, ...) or a callable
-    ``learning_rate -> optax.GradientTransformation``.
+    ``learning_rate -> optax.GradientTransformation``. ``augment``, if given,
+    is an ``augment(key, X, Y) -> (X, Y)`` applied to every training
+    mini-batch (never to the validation windows), e.g.
+    :func:`forecastrnn.windows.make_jitter`; it must be hashable and compare
+    by value (the augmentations of :mod:`forecastrnn.windows` do).
     """
 
     network: NetworkConfig
@@ -49,6 +53,7 @@ class TrainSpec(NamedTuple):
     weight_decay: float = 0.0
     clip_norm: float | None = 1.0
     batch_size: int = 32
+    augment: Callable | None = None
 
 
 class EpochStats(NamedTuple):
@@ -134,8 +139,9 @@ def train_epoch(
     ``X`` (``(n_bucket, window_size, n_inputs)``, ``n_bucket`` a multiple of the
     batch size) holds ``n_train`` real windows followed by padding; ``X_val``
     holds ``n_val`` real windows followed by padding (``n_val = 0``: no
-    validation, ``val_loss`` is NaN). The shuffle and the dropout masks come
-    from ``key``, so a run is reproducible bit for bit. With a ``mesh`` (from
+    validation, ``val_loss`` is NaN). The shuffle, the dropout masks and the
+    augmentation (``spec.augment``) come from ``key``, so a run is
+    reproducible bit for bit. With a ``mesh`` (from
     :func:`data_mesh`) each mini-batch is sharded over its devices.
     """
     optimizer = make_optimizer(spec)
@@ -149,7 +155,12 @@ def train_epoch(
     def update(carry, idx, k):
         params, opt_state = carry
         w = (idx < n_train).astype(jnp.float32)
-        xb, yb, w = (_shard_batch(mesh, a) for a in (X[idx], Y[idx], w))
+        xb, yb = X[idx], Y[idx]
+        if spec.augment is not None:
+            k_aug, k = jax.random.split(k)
+            xb, yb = spec.augment(k_aug, xb, yb)
+            xb, yb = xb.astype(X.dtype), yb.astype(Y.dtype)
+        xb, yb, w = (_shard_batch(mesh, a) for a in (xb, yb, w))
         loss, grads = grad_fn(params, xb, yb, w, k)
         norm = optax.tree.norm(grads)
         updates, opt_state = optimizer.update(grads, opt_state, params)
@@ -246,7 +257,8 @@ def fit_network(
     optimizer = make_optimizer(spec)
     opt_state = optimizer.init(params)
     n_bucket = bucket(len(X), spec.batch_size)
-    X_dev, Y_dev = jnp.asarray(pad_rows(X, n_bucket)), jnp.asarray(pad_rows(Y, n_bucket))
+    X_dev = jnp.asarray(pad_rows(X, n_bucket))
+    Y_dev = jnp.asarray(pad_rows(Y, n_bucket))
     if validation is None:
         X_val, Y_val = X[:1], Y[:1]
         n_val = 0
@@ -254,7 +266,8 @@ def fit_network(
         X_val, Y_val = validation
         n_val = len(X_val)
     v_bucket = bucket(max(len(X_val), 1))
-    X_val, Y_val = jnp.asarray(pad_rows(X_val, v_bucket)), jnp.asarray(pad_rows(Y_val, v_bucket))
+    X_val = jnp.asarray(pad_rows(X_val, v_bucket))
+    Y_val = jnp.asarray(pad_rows(Y_val, v_bucket))
     mesh = data_mesh(spec.batch_size)
     if mesh is not None:  # replicate everything; train_epoch shards each batch
         replicated = NamedSharding(mesh, PartitionSpec())
@@ -269,7 +282,9 @@ def fit_network(
             mesh=mesh,
         )
         stats = jax.device_get(stats)
-        record = {name: float(getattr(stats, name)) for name in history if name != "epoch"}
+        record = {
+            name: float(getattr(stats, name)) for name in history if name != "epoch"
+        }
         if not (np.isfinite(record["train_loss"]) and stats.finite):
             warnings.warn(
                 f"Training stopped at epoch {epoch}: the loss became non-finite "
@@ -312,5 +327,6 @@ def predict_network(
     for start in range(0, len(X), chunk):
         part = X[start : start + chunk]
         padded = pad_rows(part, bucket(len(part), 32))
-        out.append(np.asarray(predict_batch(config, params, jnp.asarray(padded)))[: len(part)])
+        batch = predict_batch(config, params, jnp.asarray(padded))
+        out.append(np.asarray(batch)[: len(part)])
     return np.concatenate(out) if out else np.zeros((0, config.n_outputs), np.float32)

@@ -1191,3 +1191,41 @@ def chain_augmentations(*augmentations: Augmentation) -> Augmentation:
             f"make_jitter(); got {augmentations!r}."
         )
     return _Augment(_chain, (("augmentations", tuple(augmentations)),))
+
+
+_AUGMENTATIONS = {
+    "jitter": _jitter,
+    "magnitude_scaling": _magnitude,
+    "window_slicing": _slicing,
+    "time_warp": _time_warp,
+    "chain": _chain,
+}
+
+
+def _augmentation_config(augment) -> dict:
+    """A JSON-able description of an augmentation of this module."""
+    names = {fn: name for name, fn in _AUGMENTATIONS.items()}
+    if not isinstance(augment, _Augment) or augment.fn not in names:
+        raise TypeError(
+            f"Only the augmentations of forecastrnn.windows can be saved; got "
+            f"{augment!r}. Set augment=None before saving (it only affects "
+            "training), or use make_jitter, make_magnitude_scaling, "
+            "make_window_slicing, make_time_warp or chain_augmentations."
+        )
+    params = {
+        k: [_augmentation_config(a) for a in v] if k == "augmentations" else v
+        for k, v in augment.params
+    }
+    return {"augmentation": names[augment.fn], "params": params}
+
+
+def _augmentation_from_config(config: dict) -> _Augment:
+    """The augmentation `_augmentation_config` described (no code is run)."""
+    name = config["augmentation"]
+    if name not in _AUGMENTATIONS:
+        raise ValueError(f"unknown augmentation {name!r} in the model file")
+    params = config["params"]
+    if name == "chain":
+        parts = tuple(_augmentation_from_config(c) for c in params["augmentations"])
+        return _Augment(_chain, (("augmentations", parts),))
+    return _Augment(_AUGMENTATIONS[name], tuple(params.items()))

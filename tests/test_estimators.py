@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from forecastrnn import RNNRegressor
 from forecastrnn.estimators import ValidationSplitWarning
+from forecastrnn.windows import make_jitter
 
 TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "random_state": 0}
 
@@ -180,6 +181,43 @@ def test_bad_hyperparameters(params, match):
     X, Y = sine_windows(n=20, horizon=1)
     with pytest.raises(ValueError, match=match):
         RNNRegressor(**{**TINY, **params}).fit(X, Y)
+
+
+def _zero_targets(key, X, Y):
+    """An augmentation that replaces every target by 0 (module level: hashable)."""
+    return X, Y * 0
+
+
+def test_augmentation_changes_training_reproducibly_and_spares_validation():
+    X, Y = sine_windows(n=200)
+    plain = RNNRegressor(**TINY).fit(X, Y)
+    jitter = RNNRegressor(augment=make_jitter(0.5), **TINY).fit(X, Y)
+    again = clone(jitter).fit(X, Y)
+    assert clone(jitter).augment == make_jitter(0.5)  # compared by value
+    assert not np.allclose(plain.predict(X), jitter.predict(X))
+    np.testing.assert_array_equal(jitter.predict(X), again.predict(X))
+    # zeroed targets in training only: the training loss collapses, the
+    # early-stopping loss on the true sine targets (mean square 0.5) does not
+    zeroed = RNNRegressor(
+        augment=_zero_targets, **{**TINY, "max_epochs": 5, "learning_rate": 0.01}
+    ).fit(X, Y)
+    last = zeroed.history_.iloc[-1]
+    assert last["val_loss"] > 0.2 > 10 * last["train_loss"]
+
+
+def test_bad_augment():
+    X, Y = sine_windows(n=20, horizon=1)
+    with pytest.raises(TypeError, match=r"`augment` must be None or a callable"):
+        RNNRegressor(augment="jitter", **TINY).fit(X, Y)
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self, key, X, Y):
+            return X, Y
+
+    with pytest.raises(TypeError, match=r"`augment` must be hashable"):
+        RNNRegressor(augment=Unhashable(), **TINY).fit(X, Y)
 
 
 def test_bad_data():

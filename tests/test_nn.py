@@ -52,7 +52,7 @@ def random_params(cell, key, n_inputs=3, hidden=5):
     keys = jax.random.split(key, len(p))
     return {
         k: v + 0.3 * jax.random.normal(kk, v.shape)
-        for (k, v), kk in zip(p.items(), keys)
+        for (k, v), kk in zip(p.items(), keys, strict=False)
     }
 
 

@@ -139,3 +139,26 @@ def test_format_1_forecaster_loads_as_it_was_fit(tmp_path):
     assert old.window_norm is None
     assert old.calendar_ == ("hour", "day_of_week", "day_of_year")
     pd.testing.assert_series_equal(old.predict(), model.predict())
+
+
+def test_augmented_forecaster_round_trip_and_custom_augment_refused(tmp_path):
+    from forecastrnn.windows import chain_augmentations, make_jitter, make_time_warp
+
+    idx = pd.date_range("2024-01-01", periods=120, freq="h")
+    y = pd.Series(np.sin(np.arange(120) / 4) + 5, idx, name="load")
+    augment = chain_augmentations(make_jitter(0.05), make_time_warp(0.1, 3))
+    model = RNNForecaster(window_size=12, horizon=3, augment=augment, **TINY).fit(y)
+    loaded = load(model.save(tmp_path / "aug.npz"))
+    assert loaded.augment == augment and loaded.regressor_.augment == augment
+    pd.testing.assert_series_equal(loaded.predict(), model.predict())
+
+    def custom(key, X, Y):
+        return X, Y
+
+    model.set_params(augment=custom).fit(y)
+    with pytest.raises(TypeError, match="Only the augmentations of forecastrnn"):
+        model.save(tmp_path / "custom.npz")
+    model.set_params(augment=None)  # as the message says: it still forecasts
+    loaded = load(model.save(tmp_path / "custom.npz"))
+    assert loaded.augment is None
+    pd.testing.assert_series_equal(loaded.predict(), model.predict())

@@ -127,7 +127,8 @@ def test_non_finite_loss_stops_and_keeps_last_finite_params(key):
     start = init_network(spec.network, key)
     with pytest.warns(
         RuntimeWarning,
-        match=r"stopped at epoch \d+: the loss became non-finite.*Lower `learning_rate`",
+        match=r"stopped at epoch \d+: the loss became non-finite.*Lower "
+        r"`learning_rate`",
     ):
         params, history = training.fit_network(
             spec, start, X, Y, key=key, max_epochs=20

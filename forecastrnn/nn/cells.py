@@ -124,7 +124,8 @@ def lstm_step(
     ``c_t = f * c_{t-1} + i * g`` and ``h_t = o * tanh(c_t)``, where
     ``i, f, o`` are sigmoid gates and ``g`` is the tanh candidate.
     """
-    gates = x @ params["W_x"] + _drop(carry.h, mask) @ params["W_h"] + params["b"][None, :]
+    recurrent = _drop(carry.h, mask) @ params["W_h"]
+    gates = x @ params["W_x"] + recurrent + params["b"][None, :]
     i, f, g, o = jnp.split(_lstm_activations(gates), 4, axis=-1)
     c = f * carry.c + i * g
     return LSTMCarry(o * jnp.tanh(c), c)

@@ -151,7 +151,8 @@ def encode(
     """
     batch = xs.shape[0]
     for layer in layers:
-        key, k_in, k_f, k_b = jax.random.split(key, 4) if key is not None else [None] * 4
+        keys = jax.random.split(key, 4) if key is not None else [None] * 4
+        key, k_in, k_f, k_b = keys
         if key is not None and dropout > 0:
             xs = xs * dropout_mask(k_in, (batch, 1, xs.shape[-1]), dropout)
         outputs, finals = [], []
@@ -199,7 +200,9 @@ def attention_pool(params: dict, hs: Array, query: Array) -> tuple[Array, Array]
         The attention weights; each row sums to one.
     """
     scores = jnp.tanh(
-        hs @ params["W_k"] + (query @ params["W_q"])[:, None, :] + params["b_a"][None, None, :]
+        hs @ params["W_k"]
+        + (query @ params["W_q"])[:, None, :]
+        + params["b_a"][None, None, :]
     )
     weights = jax.nn.softmax(scores @ params["v"], axis=-1)
     context = jnp.einsum("bt,btd->bd", weights, hs)

@@ -217,7 +217,8 @@ def markdown(frame: pd.DataFrame, fmt: str = "{:.3f}") -> str:
         return "" if v is pd.NA else str(v)
 
     head = [frame.index.name or "", *map(str, frame.columns)]
-    rows = [[str(i), *map(cell, row)] for i, row in zip(frame.index, frame.to_numpy(), strict=True)]
+    pairs = zip(frame.index, frame.to_numpy(), strict=True)
+    rows = [[str(i), *map(cell, row)] for i, row in pairs]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 

@@ -222,6 +222,7 @@ def test_window_norm_forecast_follows_the_level(window_norm):
         ({"scaler": "zscore"}, r"`scaler` must be one of"),
         ({"window_norm": "first"}, r"`window_norm` must be 'season', 'last', 'mean'"),
         ({"season_length": 0}, r"`season_length` must be a positive integer or None"),
+        ({"calendar_features": "hourly"}, r"`calendar_features` must be 'auto', True"),
         ({"season_length": 60}, r"`season_length=60` exceeds `window_size=48`"),
         ({"cell": "tcn"}, r"`cell` must be one of"),
     ],

@@ -91,11 +91,13 @@ class RNNForecaster(BaseEstimator):
         range (a trending price, load growth) then need no extrapolation.
         ``None`` feeds the scaled values as they are.
     season_length : int or None, default None
-        The period of ``window_norm="season"``. None infers it from the index
-        when fitting: the steps in a day for sub-daily data (24 for hourly)
-        if the window holds a day, else 1 (daily and longer data have no
-        universal cycle: pass 7 for a weekly cycle in daily data). Must not
-        exceed ``window_size``.
+        The period of ``window_norm="season"``. None infers it when fitting:
+        the steps in a day for sub-daily data (24 for hourly) if the window
+        holds a day and the series follows a daily cycle (its seasonal naive
+        forecast has a lower in-sample error over ``horizon`` steps than the
+        naive one), else 1. Daily and longer data have no universal cycle:
+        pass 7 for a weekly cycle in daily data. Must not exceed
+        ``window_size``.
     calendar_features : "auto", bool or tuple of str, default "auto"
         Future-known calendar covariates generated from the index, as sin/cos
         pairs (see :func:`forecastrnn.windows.calendar_features`). ``"auto"``
@@ -243,7 +245,7 @@ validation_fraction, patience, random_state, verbose
                 "`window_size` or `horizon`, or pass more data."
             )
         self.season_length_ = (
-            _season_length(y.index, self.window_size)
+            _season_length(y, self.window_size, self.horizon)
             if self.season_length is None
             else self.season_length
         )
@@ -648,9 +650,11 @@ def _auto_calendar(index: pd.Index) -> tuple[str, ...]:
     return ()
 
 
-def _season_length(index: pd.Index, window_size: int) -> int:
-    """Steps per day of a sub-daily index (at most ``window_size``), else 1."""
-    freq = getattr(index, "freq", None)
+def _season_length(y: pd.Series, window_size: int, horizon: int) -> int:
+    """The daily period of a sub-daily series (steps per day, at most
+    ``window_size``) if its seasonal naive forecast beats the naive one in
+    sample over ``horizon`` steps, else 1."""
+    freq = getattr(y.index, "freq", None)
     try:
         nanos = None if freq is None else freq.nanos
     except (AttributeError, ValueError):  # calendar frequencies: months, days off
@@ -658,8 +662,25 @@ def _season_length(index: pd.Index, window_size: int) -> int:
     day = pd.Timedelta(days=1).value
     if nanos is None or nanos >= day or day % nanos:
         return 1
-    steps = day // nanos
-    return steps if steps <= window_size else 1
+    m = day // nanos
+    if m > window_size:
+        return 1
+    return m if _seasonal_error(y.to_numpy(float), m, horizon) < 1 else 1
+
+
+def _seasonal_error(values: np.ndarray, m: int, horizon: int) -> float:
+    """In-sample mean absolute error of the seasonal naive forecast (period
+    ``m``) over ``horizon`` steps from every origin, relative to the naive
+    forecast's (below 1: the cycle is worth following)."""
+    origins = np.arange(m - 1, len(values) - horizon)
+    if len(origins) == 0:
+        return np.inf
+    naive = seasonal = 0.0
+    for k in range(1, horizon + 1):
+        target = values[origins + k]
+        naive += np.abs(target - values[origins]).sum()
+        seasonal += np.abs(target - values[origins + (k - 1) % m + 1 - m]).sum()
+    return seasonal / naive if naive > 0 else np.inf
 
 
 def _network_inputs(X: np.ndarray, future: np.ndarray | None) -> np.ndarray:

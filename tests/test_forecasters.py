@@ -285,6 +285,9 @@ def test_season_length_is_inferred_from_the_index():
     y = hourly(200)
     assert RNNForecaster(window_size=48, **TINY).fit(y).season_length_ == 24
     assert RNNForecaster(window_size=12, **TINY).fit(y).season_length_ == 1
+    # an hourly random walk has no daily cycle to follow: the naive reference
+    walk = pd.Series(np.cumsum(np.random.default_rng(0).standard_normal(200)), y.index)
+    assert RNNForecaster(window_size=48, **TINY).fit(walk).season_length_ == 1
     daily = pd.Series(y.to_numpy(), pd.date_range("2020-01-01", periods=200))
     assert RNNForecaster(window_size=48, **TINY).fit(daily).season_length_ == 1
     assert (

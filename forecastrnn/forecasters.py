@@ -639,7 +639,7 @@ validation_fraction, patience, random_state, verbose
 
 
 def _auto_calendar(index: pd.Index) -> tuple[str, ...]:
-    """Calendar cycles the frequency of ``index`` resolves (below a year)."""
+    """The weekly and daily cycles of ``calendar_features="auto"`` for ``index``."""
     freq = getattr(index, "freq", None)
     if not isinstance(index, pd.DatetimeIndex) or freq is None:
         return ()

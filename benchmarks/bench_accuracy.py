@@ -131,6 +131,22 @@ SPECS = {
         rnn_obs=2 * 8760, baseline_obs=WEEKS_8, baselines=_hourly_baselines,
         val_folds=56,
     ),
+    # checks on series the defaults were not chosen on (not in the default run)
+    "dewpoint": Spec(
+        load=lambda: {"dewpoint": load_weather()["dewpoint_c"]},
+        horizon=24, m=24, step=24, n_folds=28,
+        rnn_obs=2 * 8760, baseline_obs=WEEKS_8, baselines=_hourly_baselines,
+    ),
+    "pressure": Spec(
+        load=lambda: {"pressure": load_weather()["pressure_hpa"]},
+        horizon=24, m=24, step=24, n_folds=28,
+        rnn_obs=2 * 8760, baseline_obs=WEEKS_8, baselines=_hourly_baselines,
+    ),
+    "energy2013": Spec(
+        load=lambda: {"energy 2013": load_energy()["load_kw"].loc[:"2013-12-31 23:00"]},
+        horizon=24, m=24, step=24, n_folds=28,
+        rnn_obs=2 * 8760, baseline_obs=WEEKS_8, baselines=_hourly_baselines,
+    ),
     "stock": Spec(
         load=lambda: {f"stock:{t}": load_stock(t)["adj_close"] for t in TICKERS},
         horizon=5, m=1, step=5, n_folds=50,
@@ -280,7 +296,11 @@ def parse_set(items: list[str]) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", default="energy,weather,stock")
+    parser.add_argument(
+        "--datasets",
+        default="energy,weather,stock",
+        help="comma-separated, from: " + ", ".join(SPECS),
+    )
     parser.add_argument("--split", choices=("test", "validation"), default="test")
     parser.add_argument("--cells", default=",".join(CELLS))
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",

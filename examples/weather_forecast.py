@@ -25,7 +25,7 @@ from forecastrnn import Comparison, RNNForecaster, backtest
 from forecastrnn.baselines import SeasonalNaive
 from forecastrnn.datasets import load_weather
 from forecastrnn.report import write_report
-from forecastrnn.windows import fill_missing, future_index
+from forecastrnn.windows import fill_missing
 
 COVARIATES = ("dewpoint_c", "pressure_hpa", "pm25_ugm3")
 
@@ -96,13 +96,12 @@ def main(argv=None) -> pd.DataFrame:
     html, _ = write_report(comparison, out / "report", y=y, title="Weather: day ahead")
     print(f"wrote {html}")
 
-    # Past covariates are never read over the forecast period, but the
-    # forecaster still asks for rows there: NaN rows will do (a known issue).
-    exog_ahead = exog.reindex(exog.index.append(future_index(y.index, 24)))
+    # Past covariates are read up to the origin only: the model keeps the
+    # last window of them, so the forecast needs no future covariate rows.
     forecasts = pd.DataFrame(
         {
             "gru": plain.fit(y).predict(),
-            "gru + covariates": with_covariates.fit(y, exog).predict(exog=exog_ahead),
+            "gru + covariates": with_covariates.fit(y, exog).predict(),
         }
     )
     forecasts.to_csv(out / "forecast.csv")

@@ -17,7 +17,7 @@ def example_main(name):
 
 def test_every_example_has_a_smoke_test():
     tested = {"energy_forecast", "weather_forecast", "stock_forecast"}
-    tested |= {"sklearn_pipeline", "gradient_flow"}
+    tested |= {"sklearn_pipeline", "gradient_flow", "regularisation"}
     assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
 
 
@@ -51,3 +51,11 @@ def test_gradient_flow_example(tmp_path):
     decay = summary.filter(like="decay")
     assert ((decay > 0) & (decay < 1)).all().all()  # gradients fade with the lag
     assert (tmp_path / "gradient_flow.png").stat().st_size > 0
+
+
+def test_regularisation_example(tmp_path):
+    table = example_main("regularisation")(["--quick", "--out", str(tmp_path)])
+    assert list(table.index) == ["plain", "weight decay", "dropout", "augmentation"]
+    assert table.notna().all().all() and (table["backtest MASE"] > 0).all()
+    assert (table["best epoch"] >= 1).all()
+    assert (tmp_path / "regularisation.png").stat().st_size > 0

@@ -1,24 +1,41 @@
 """Training: jit-compiled backpropagation through time with optax.
 
-One compiled call runs a whole epoch (a ``lax.scan`` over mini-batches, then the
-validation loss), so Python is entered once per epoch, not once per batch.
-Shapes are bucketed: the training windows are padded to a power-of-two number
-of batches and the padding is masked out (empty batches are skipped with
-``lax.cond``), so a backtest whose training set grows fold by fold reuses the
-compiled epoch instead of recompiling it for every fold.
+Two engines run the same mini-batch updates (:func:`fit_network` picks one):
 
-With more than one JAX device (several GPUs, or CPU devices from
-``XLA_FLAGS=--xla_force_host_platform_device_count=N``) training is
-data-parallel: each mini-batch is sharded over the devices along the batch axis
-and the parameters and optimizer state are replicated (see :func:`data_mesh`);
-the result equals single-device training up to float rounding.
+``"threads"`` (one CPU device, unless the network is tiny)
+    XLA's CPU runtime runs one program on one core at a time, so each
+    mini-batch is cut into two halves whose gradient sums are computed by the
+    same compiled program at once from two threads (JAX releases the GIL while
+    a program runs), then added and applied by one compiled optimizer update.
+    The halves always exist, so a model trained on one core equals the same
+    model trained on two, bit for bit. Rows are gathered on the host and
+    short batches are padded with zero-weight rows, so the compiled programs
+    depend on the window shape and batch size only: a backtest whose training
+    set grows fold by fold compiles the training step once.
+``"scan"`` (accelerators, several devices, tiny networks)
+    One compiled call runs a whole epoch (a ``lax.scan`` over mini-batches,
+    then the validation loss), so Python is entered once per epoch. The
+    training windows are padded to a power-of-two number of batches and the
+    padding is masked out (empty batches are skipped with ``lax.cond``), so a
+    growing training set reuses the compiled epoch. With more than one JAX
+    device (several GPUs, or CPU devices from
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=N``) training is
+    data-parallel: each mini-batch is sharded over the devices along the batch
+    axis and the parameters and optimizer state are replicated (see
+    :func:`data_mesh`).
+
+The engines agree up to float rounding without dropout or augmentation; with
+them the random masks differ (each half draws its own), so the two engines
+train different, equally valid models.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import NamedTuple
 
@@ -190,6 +207,150 @@ def train_epoch(
     )
 
 
+def _loss_sum(spec, params, X, Y, w, key):
+    per_sample = sample_losses(spec, apply_network(spec.network, params, X, key=key), Y)
+    return jnp.sum(per_sample * w)
+
+
+@partial(jax.jit, static_argnames="spec")
+def part_gradient(
+    spec: TrainSpec,
+    params: dict,
+    X: Array,
+    Y: Array,
+    w: Array,
+    key: Array,
+    batch: Array,
+    part: Array,
+) -> tuple[Array, dict]:
+    """Weighted loss sum of one part of a mini-batch, and its gradient.
+
+    The ``"threads"`` engine's training step. The dropout masks and the
+    augmentation come from ``key`` folded with the batch and part numbers, so
+    every part draws its own and a run is reproducible bit for bit.
+    """
+    k = jax.random.fold_in(jax.random.fold_in(key, batch), part)
+    if spec.augment is not None:
+        k_aug, k = jax.random.split(k)
+        X_aug, Y_aug = spec.augment(k_aug, X, Y)
+        X, Y = X_aug.astype(X.dtype), Y_aug.astype(Y.dtype)
+    return jax.value_and_grad(partial(_loss_sum, spec))(params, X, Y, w, k)
+
+
+@partial(jax.jit, static_argnames="spec")
+def apply_gradients(
+    spec: TrainSpec,
+    params: dict,
+    opt_state: optax.OptState,
+    grads: tuple[dict, ...],
+    loss_sums: tuple[Array, ...],
+    weight: Array,
+) -> tuple[dict, optax.OptState, Array]:
+    """One optimizer update from the parts' gradient sums of a mini-batch.
+
+    Returns the new parameters and optimizer state and ``[loss sum, global
+    gradient norm before clipping]``.
+    """
+    total = jax.tree.map(lambda *g: sum(g) / jnp.maximum(weight, 1.0), *grads)
+    norm = optax.tree.norm(total)
+    updates, opt_state = make_optimizer(spec).update(total, opt_state, params)
+    stats = jnp.stack([sum(loss_sums), norm])
+    return optax.apply_updates(params, updates), opt_state, stats
+
+
+@partial(jax.jit, static_argnames="spec")
+def _validation_sum(spec, params, X, Y, w):
+    return _loss_sum(spec, params, X, Y, w, None)
+
+
+@jax.jit
+def _all_finite(params):
+    return jnp.all(
+        jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)])
+    )
+
+
+def _in_parallel(pool: ThreadPoolExecutor | None, fn: Callable, calls: list) -> list:
+    """``fn(*args)`` for every ``args`` in ``calls``, finished.
+
+    The first call runs in this thread and the others in ``pool`` at the same
+    time (XLA releases the GIL while a program runs); without a pool (one core)
+    they run in turn, with the same results.
+    """
+    if pool is None:
+        return [fn(*args) for args in calls]
+    futures = [
+        pool.submit(lambda a: jax.block_until_ready(fn(*a)), a) for a in calls[1:]
+    ]
+    first = jax.block_until_ready(fn(*calls[0]))
+    return [first, *(f.result() for f in futures)]
+
+
+def _parts(
+    X: np.ndarray, Y: np.ndarray, idx: np.ndarray, rows: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Rows ``idx`` in two parts of ``rows`` rows, zero-padded, with weights."""
+    out = []
+    for part in (idx[:rows], idx[rows:]):
+        if len(part):
+            w = np.zeros(rows, np.float32)
+            w[: len(part)] = 1.0
+            out.append((pad_rows(X[part], rows), pad_rows(Y[part], rows), w))
+    return out
+
+
+def _threads_epoch(spec, params, opt_state, X, Y, validation, key, pool):
+    """One epoch of the ``"threads"`` engine, with :func:`train_epoch`'s figures."""
+    k_perm, k_drop = jax.random.split(key)
+    n_bucket = bucket(len(X), spec.batch_size)  # the same shuffle as train_epoch
+    u = np.asarray(jax.random.uniform(k_perm, (n_bucket,)))
+    u = np.where(np.arange(n_bucket) < len(X), u, 2.0)  # padding sorts last
+    order = np.argsort(u, kind="stable")[: len(X)]
+    rows = -(-spec.batch_size // 2)
+    stats = []
+    for b, start in enumerate(range(0, len(X), spec.batch_size)):
+        idx = order[start : start + spec.batch_size]
+        calls = [
+            (spec, params, Xp, Yp, w, k_drop, b, i)
+            for i, (Xp, Yp, w) in enumerate(_parts(X, Y, idx, rows))
+        ]
+        results = _in_parallel(pool, part_gradient, calls)
+        params, opt_state, stat = apply_gradients(
+            spec, params, opt_state, tuple(g for _, g in results),
+            tuple(loss for loss, _ in results), np.float32(len(idx)),
+        )
+        stats.append(stat)
+    stats = np.asarray(jax.device_get(stats), np.float64)
+    X_val, Y_val, n_val = validation
+    if n_val:
+        rows = bucket(n_val, 2) // 2
+        calls = [(spec, params, *part) for part in _parts(
+            X_val, Y_val, np.arange(n_val), rows
+        )]
+        val_loss = sum(float(v) for v in _in_parallel(pool, _validation_sum, calls))
+        val_loss /= n_val
+    else:
+        val_loss = np.nan
+    return params, opt_state, EpochStats(
+        train_loss=stats[:, 0].sum() / max(len(X), 1),
+        val_loss=val_loss,
+        grad_norm=stats[:, 1].mean(),
+        grad_norm_max=stats[:, 1].max(),
+        finite=bool(_all_finite(params)),
+    )
+
+
+def _pool() -> ThreadPoolExecutor | None:
+    """A worker thread for the second half of each batch, if a second core exists."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return None
+    return ThreadPoolExecutor(1, thread_name_prefix="forecastrnn")
+
+
 @partial(jax.jit, static_argnames="config")
 def predict_batch(config: NetworkConfig, params: dict, X: Array) -> Array:
     """Network outputs for a batch of windows, without dropout."""
@@ -219,6 +380,7 @@ def fit_network(
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     patience: int | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
+    engine: str = "auto",
 ) -> tuple[dict, dict]:
     """Train ``params`` on windows ``X`` (``(n, window_size, n_inputs)``) and ``Y``.
 
@@ -239,6 +401,12 @@ def fit_network(
         Epochs without improvement of the validation loss before stopping.
     on_epoch : callable, optional
         Called as ``on_epoch(epoch, record)`` after each epoch (progress bars).
+    engine : {"auto", "threads", "scan"}, default "auto"
+        How the mini-batch updates run (see the module docstring). ``"auto"``
+        picks ``"threads"`` on a single CPU device when half a mini-batch's
+        forward pass takes at least :data:`THREADS_MIN_WORK` multiply-adds
+        (:func:`step_work`), and ``"scan"`` otherwise: the choice depends on
+        the shapes and the platform, never on the number of cores.
 
     Returns
     -------
@@ -254,34 +422,98 @@ def fit_network(
         When the loss becomes non-finite (exploding gradients): training stops
         and the parameters from before that epoch are kept.
     """
-    optimizer = make_optimizer(spec)
-    opt_state = optimizer.init(params)
-    n_bucket = bucket(len(X), spec.batch_size)
-    X_dev = jnp.asarray(pad_rows(X, n_bucket))
-    Y_dev = jnp.asarray(pad_rows(Y, n_bucket))
+    if engine == "auto":
+        engine = _default_engine(spec, X.shape[1])
+    if engine not in ("threads", "scan"):
+        raise ValueError(
+            f"`engine` must be 'auto', 'threads' or 'scan'; got {engine!r}."
+        )
+    opt_state = make_optimizer(spec).init(params)
     if validation is None:
-        X_val, Y_val = X[:1], Y[:1]
-        n_val = 0
+        X_val, Y_val, n_val = X[:1], Y[:1], 0
     else:
         X_val, Y_val = validation
         n_val = len(X_val)
+    pool = _pool() if engine == "threads" else None
+    if engine == "threads":
+        def run_epoch(params, opt_state, k):
+            return _threads_epoch(
+                spec, params, opt_state, X, Y, (X_val, Y_val, n_val), k, pool
+            )
+    else:
+        run_epoch = _scan_epochs(spec, X, Y, X_val, Y_val, n_val)
+    try:
+        return _epochs(
+            spec, run_epoch, params, opt_state, key, max_epochs, n_val, patience,
+            on_epoch,
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+# Per-part forward multiply-adds below which the "threads" engine's per-batch
+# Python work (two gathers, three program calls, a thread hand-off: about
+# 0.5 ms) costs more than the second core gains; measured on 2 cores
+# (benchmarks/README.md): 3.4M lost 8%, 6.9M gained 14-24%.
+THREADS_MIN_WORK = 5e6
+
+
+def step_work(config: NetworkConfig, rows: int, window: int) -> float:
+    """Multiply-adds of the recurrent layers' forward pass over ``rows`` windows."""
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[config.cell]
+    directions = 2 if config.bidirectional else 1
+    work, n_in = 0.0, config.n_inputs
+    for _ in range(config.num_layers):
+        h = config.hidden_size
+        work += directions * gates * h * (h + n_in)
+        n_in = h * directions
+    return float(rows) * window * work
+
+
+def _default_engine(spec: TrainSpec, window: int) -> str:
+    """``"threads"`` on one CPU device for steps worth splitting, else ``"scan"``."""
+    if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
+        return "scan"
+    rows = -(-spec.batch_size // 2)
+    big = step_work(spec.network, rows, window) >= THREADS_MIN_WORK
+    return "threads" if big else "scan"
+
+
+def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
+    """The ``"scan"`` engine: data padded and placed on the device(s) once."""
+    n_train, n_bucket = len(X), bucket(len(X), spec.batch_size)
+    X_dev = jnp.asarray(pad_rows(X, n_bucket))
+    Y_dev = jnp.asarray(pad_rows(Y, n_bucket))
     v_bucket = bucket(max(len(X_val), 1))
     X_val = jnp.asarray(pad_rows(X_val, v_bucket))
     Y_val = jnp.asarray(pad_rows(Y_val, v_bucket))
     mesh = data_mesh(spec.batch_size)
-    if mesh is not None:  # replicate everything; train_epoch shards each batch
-        replicated = NamedSharding(mesh, PartitionSpec())
-        params, opt_state, X_dev, Y_dev, X_val, Y_val = jax.device_put(
-            (params, opt_state, X_dev, Y_dev, X_val, Y_val), replicated
+    replicated = None if mesh is None else NamedSharding(mesh, PartitionSpec())
+    if mesh is not None:  # replicate the data; train_epoch shards each batch
+        X_dev, Y_dev, X_val, Y_val = jax.device_put(
+            (X_dev, Y_dev, X_val, Y_val), replicated
         )
+
+    def run_epoch(params, opt_state, k):
+        if replicated is not None:
+            params, opt_state = jax.device_put((params, opt_state), replicated)
+        params, opt_state, stats = train_epoch(
+            spec, params, opt_state, X_dev, Y_dev, n_train, X_val, Y_val, n_val, k,
+            mesh=mesh,
+        )
+        return params, opt_state, jax.device_get(stats)
+
+    return run_epoch
+
+
+def _epochs(spec, run_epoch, params, opt_state, key, max_epochs, n_val, patience,
+            on_epoch):
+    """The epoch loop both engines share: history, non-finite stop, early stopping."""
     history = {k: [] for k in ("epoch", *EpochStats._fields[:-1])}
     best_params, best_loss, waited = params, np.inf, 0
     for epoch, k in enumerate(jax.random.split(key, max_epochs), start=1):
-        new_params, opt_state, stats = train_epoch(
-            spec, params, opt_state, X_dev, Y_dev, len(X), X_val, Y_val, n_val, k,
-            mesh=mesh,
-        )
-        stats = jax.device_get(stats)
+        new_params, opt_state, stats = run_epoch(params, opt_state, k)
         record = {
             name: float(getattr(stats, name)) for name in history if name != "epoch"
         }
@@ -293,7 +525,7 @@ def fit_network(
                 f"`learning_rate` (now {spec.learning_rate}) or clip gradients "
                 f"harder with a smaller `clip_norm` (now {spec.clip_norm}).",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             break
         params = new_params

@@ -1,4 +1,5 @@
-"""Training loop: losses, clipping, early stopping, non-finite losses, bucketing."""
+"""Training loop: losses, clipping, early stopping, non-finite losses, bucketing,
+and the two engines (one program per epoch, two half batches in two threads)."""
 
 import jax
 import jax.numpy as jnp
@@ -21,7 +22,7 @@ def _data(n=40, window=6, horizon=2, seed=0):
 
 def _spec(**kw):
     net = NetworkConfig("gru", 1, 8, 2)
-    return training.TrainSpec(network=net, **{"batch_size": 8, **kw})
+    return training.TrainSpec(**{"network": net, "batch_size": 8, **kw})
 
 
 def test_losses_against_numpy():
@@ -99,7 +100,8 @@ def test_clipping_bounds_the_update_norm(key):
             assert step > 10 * lr * clip
 
 
-def test_early_stopping_restores_best_epoch(key):
+@pytest.mark.parametrize("engine", ["scan", "threads"])
+def test_early_stopping_restores_best_epoch(key, engine):
     X, Y = _data(n=64)
     spec = _spec(learning_rate=0.05)
     Xv, Yv = X[:16], -Y[:16] * 50  # validation that training can only get worse on
@@ -112,6 +114,7 @@ def test_early_stopping_restores_best_epoch(key):
         max_epochs=50,
         validation=(Xv, Yv),
         patience=3,
+        engine=engine,
     )
     val = np.asarray(history["val_loss"])
     best = int(np.argmin(val))
@@ -121,7 +124,8 @@ def test_early_stopping_restores_best_epoch(key):
     assert loss == pytest.approx(val[best], rel=1e-4)
 
 
-def test_non_finite_loss_stops_and_keeps_last_finite_params(key):
+@pytest.mark.parametrize("engine", ["scan", "threads"])
+def test_non_finite_loss_stops_and_keeps_last_finite_params(key, engine):
     X, Y = _data()
     spec = _spec(optimizer="sgd", learning_rate=1e30, clip_norm=None)
     start = init_network(spec.network, key)
@@ -131,7 +135,7 @@ def test_non_finite_loss_stops_and_keeps_last_finite_params(key):
         r"`learning_rate`",
     ):
         params, history = training.fit_network(
-            spec, start, X, Y, key=key, max_epochs=20
+            spec, start, X, Y, key=key, max_epochs=20, engine=engine
         )
     assert len(history["epoch"]) < 20
     assert all(np.all(np.isfinite(np.asarray(a))) for a in jax.tree.leaves(params))
@@ -144,8 +148,123 @@ def test_growing_training_set_reuses_the_compiled_epoch(key):
     before = training.train_epoch._cache_size()
     for n in (70, 90, 110, 128):  # all bucket to 128 rows
         X, Y = _data(n=n)
-        training.fit_network(spec, params, X, Y, key=key, max_epochs=1)
+        training.fit_network(spec, params, X, Y, key=key, max_epochs=1, engine="scan")
     assert training.train_epoch._cache_size() - before == 1
+
+
+def test_threads_engine_compiles_the_step_once_for_any_training_set(key):
+    spec = _spec(batch_size=14)
+    params = init_network(spec.network, key)
+    before = training.part_gradient._cache_size()
+    for n in (20, 70, 129, 300):  # four buckets, short last batches
+        X, Y = _data(n=n)
+        training.fit_network(
+            spec, params, X, Y, key=key, max_epochs=1, engine="threads"
+        )
+    assert training.part_gradient._cache_size() - before == 1
+
+
+@pytest.mark.parametrize(
+    ("cell", "batch_size", "n"),
+    [("lstm", 8, 40), ("gru", 7, 45), ("rnn", 1, 5)],  # even, odd, one-row batches
+)
+def test_engines_train_the_same_model(cell, batch_size, n):
+    """Two half-batch gradient sums in threads equal the one-program epoch."""
+    X, Y = _data(n=n)
+    spec = training.TrainSpec(
+        network=NetworkConfig(cell, 1, 8, 2, remat=True),
+        batch_size=batch_size,
+        weight_decay=1e-3,
+        clip_norm=0.5,
+    )
+    start = init_network(spec.network, jax.random.key(0))
+    runs = {
+        engine: training.fit_network(
+            spec, start, X, Y, key=jax.random.key(1), max_epochs=4,
+            validation=(X[:9], Y[:9]), patience=10, engine=engine,
+        )
+        for engine in ("scan", "threads")
+    }
+    (p_scan, h_scan), (p_threads, h_threads) = runs["scan"], runs["threads"]
+    for name in ("train_loss", "val_loss", "grad_norm", "grad_norm_max"):
+        np.testing.assert_allclose(h_threads[name], h_scan[name], rtol=1e-4)
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6),
+        p_threads, p_scan,
+    )
+    # the updates really happened (the engines did not both do nothing)
+    moved = jax.tree.map(lambda a, b: float(np.abs(a - b).max()), p_threads, start)
+    assert max(jax.tree.leaves(moved)) > 1e-3
+
+
+def test_threads_engine_is_the_same_on_one_core_and_reproducible(monkeypatch):
+    """The halves run in turn without a worker thread, with identical bits."""
+    X, Y = _data(n=50)
+    spec = _spec(batch_size=10, network=NetworkConfig("lstm", 1, 8, 2, dropout=0.2))
+    start = init_network(spec.network, jax.random.key(0))
+
+    def fit():
+        return training.fit_network(
+            spec, start, X, Y, key=jax.random.key(1), max_epochs=3,
+            validation=(X[:8], Y[:8]), engine="threads",
+        )
+
+    two, again = fit(), fit()
+    monkeypatch.setattr(training, "_pool", lambda: None)
+    one = fit()
+    for other in (again, one):
+        assert other[1] == two[1]
+        jax.tree.map(np.testing.assert_array_equal, other[0], two[0])
+    # dropout draws its own masks per half: a different, valid model
+    scan = training.fit_network(
+        spec, start, X, Y, key=jax.random.key(1), max_epochs=3, engine="scan"
+    )
+    assert not np.allclose(scan[1]["train_loss"], two[1]["train_loss"])
+
+
+def test_threads_engine_runs_the_halves_at_once(monkeypatch):
+    """The two halves of a batch run at the same time, one in a worker thread."""
+    import threading
+
+    if training._pool() is None:
+        pytest.skip("one core: the halves run in turn")
+    seen = []
+    both_running = threading.Barrier(2, timeout=30)  # breaks if run in turn
+    real = training.part_gradient
+
+    def spy(*args):
+        seen.append((threading.current_thread().name, int(args[-1])))
+        both_running.wait()
+        return real(*args)
+
+    monkeypatch.setattr(training, "part_gradient", spy)
+    X, Y = _data(n=16)
+    training.fit_network(
+        _spec(batch_size=8), init_network(_spec().network, jax.random.key(0)),
+        X, Y, key=jax.random.key(1), max_epochs=1, engine="threads",
+    )
+    assert len(seen) == 4  # two batches of 8 rows, two halves each
+    assert {name for name, part in seen if part == 0} == {"MainThread"}
+    assert {name for name, part in seen if part == 1} == {"forecastrnn_0"}
+
+
+def test_engine_choice_follows_the_work_per_half_batch(monkeypatch):
+    config = NetworkConfig("lstm", 3, 32, 24, num_layers=2, bidirectional=True)
+    # layer 1: 2 directions * 4 gates * 32 * (32 + 3); layer 2 reads 64 inputs
+    per_step = 2 * 4 * 32 * 35 + 2 * 4 * 32 * 96
+    assert training.step_work(config, 16, 48) == 16 * 48 * per_step
+    tiny = training.TrainSpec(network=NetworkConfig("gru", 1, 8, 3), batch_size=16)
+    big = training.TrainSpec(network=NetworkConfig("lstm", 4, 128, 24), batch_size=64)
+    assert training._default_engine(tiny, 12) == "scan"
+    assert training._default_engine(big, 168) == "threads"
+    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
+    assert training._default_engine(big, 168) == "scan"
+    with pytest.raises(ValueError, match="`engine` must be 'auto', 'threads'"):
+        X, Y = _data()
+        training.fit_network(
+            tiny, init_network(tiny.network, jax.random.key(0)), X, Y,
+            key=jax.random.key(0), max_epochs=1, engine="fast",
+        )
 
 
 _TWO_DEVICES = """

@@ -209,15 +209,15 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.y_ndim_ = np.ndim(y)
         self.window_size_, self.n_outputs_ = windows.shape[1], Y.shape[1]
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        k_init, k_train = jax.random.split(jax.random.key(seed))
+        rng = np.random.default_rng(seed)  # initialisation, then the shuffles
         spec = self._train_spec(n_outputs=self.n_outputs_ * self._n_quantiles())
-        params = init_network(spec.network, k_init)
+        params = init_network(spec.network, rng)
         train, validation = self._split(windows, Y)
         params, history = training.fit_network(
             spec,
             params,
             *train,
-            key=k_train,
+            key=rng,
             max_epochs=self.max_epochs,
             validation=validation,
             patience=self.patience if validation is not None else None,

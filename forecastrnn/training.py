@@ -47,6 +47,7 @@ from jax import Array
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import losses
+from .nn.cells import host_rng
 from .nn.network import NetworkConfig, apply_network
 
 
@@ -148,25 +149,26 @@ def train_epoch(
     X_val: Array,
     Y_val: Array,
     n_val: Array,
-    key: Array,
+    order: Array,
+    seed: Array,
     mesh: Mesh | None = None,
 ) -> tuple[dict, optax.OptState, EpochStats]:
-    """One epoch: shuffled mini-batch updates, then the validation loss.
+    """One epoch: mini-batch updates in the given order, then the validation loss.
 
     ``X`` (``(n_bucket, window_size, n_inputs)``, ``n_bucket`` a multiple of the
     batch size) holds ``n_train`` real windows followed by padding; ``X_val``
     holds ``n_val`` real windows followed by padding (``n_val = 0``: no
-    validation, ``val_loss`` is NaN). The shuffle, the dropout masks and the
-    augmentation (``spec.augment``) come from ``key``, so a run is
-    reproducible bit for bit. With a ``mesh`` (from
-    :func:`data_mesh`) each mini-batch is sharded over its devices.
+    validation, ``val_loss`` is NaN). ``order`` (``(n_bucket,)``) is the
+    shuffle: a permutation of the real rows followed by the padding rows. The
+    dropout masks and the augmentation (``spec.augment``) come from ``seed``
+    (the ``uint32[2]`` data of a PRNG key), so a run is reproducible bit for
+    bit. With a ``mesh`` (from :func:`data_mesh`) each mini-batch is sharded
+    over its devices.
     """
     optimizer = make_optimizer(spec)
     n_bucket, batch_size = X.shape[0], spec.batch_size
-    k_perm, k_drop = jax.random.split(key)
-    u = jax.random.uniform(k_perm, (n_bucket,))
-    u = jnp.where(jnp.arange(n_bucket) < n_train, u, 2.0)  # padding sorts last
-    order = jnp.argsort(u).reshape(n_bucket // batch_size, batch_size)
+    order = order.reshape(n_bucket // batch_size, batch_size)
+    k_drop = jax.random.wrap_key_data(seed)
     grad_fn = jax.value_and_grad(partial(_weighted_loss, spec))
 
     def update(carry, idx, k):
@@ -219,17 +221,19 @@ def part_gradient(
     X: Array,
     Y: Array,
     w: Array,
-    key: Array,
+    seed: Array,
     batch: Array,
     part: Array,
 ) -> tuple[Array, dict]:
     """Weighted loss sum of one part of a mini-batch, and its gradient.
 
     The ``"threads"`` engine's training step. The dropout masks and the
-    augmentation come from ``key`` folded with the batch and part numbers, so
-    every part draws its own and a run is reproducible bit for bit.
+    augmentation come from the epoch's ``seed`` (the ``uint32[2]`` data of a
+    PRNG key) folded with the batch and part numbers, so every part draws its
+    own and a run is reproducible bit for bit.
     """
-    k = jax.random.fold_in(jax.random.fold_in(key, batch), part)
+    k = jax.random.wrap_key_data(seed)
+    k = jax.random.fold_in(jax.random.fold_in(k, batch), part)
     if spec.augment is not None:
         k_aug, k = jax.random.split(k)
         X_aug, Y_aug = spec.augment(k_aug, X, Y)
@@ -263,13 +267,6 @@ def _validation_sum(spec, params, X, Y, w):
     return _loss_sum(spec, params, X, Y, w, None)
 
 
-@jax.jit
-def _all_finite(params):
-    return jnp.all(
-        jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)])
-    )
-
-
 def _in_parallel(pool: ThreadPoolExecutor | None, fn: Callable, calls: list) -> list:
     """``fn(*args)`` for every ``args`` in ``calls``, finished.
 
@@ -299,19 +296,14 @@ def _parts(
     return out
 
 
-def _threads_epoch(spec, params, opt_state, X, Y, validation, key, pool):
+def _threads_epoch(spec, params, opt_state, X, Y, validation, order, seed, pool):
     """One epoch of the ``"threads"`` engine, with :func:`train_epoch`'s figures."""
-    k_perm, k_drop = jax.random.split(key)
-    n_bucket = bucket(len(X), spec.batch_size)  # the same shuffle as train_epoch
-    u = np.asarray(jax.random.uniform(k_perm, (n_bucket,)))
-    u = np.where(np.arange(n_bucket) < len(X), u, 2.0)  # padding sorts last
-    order = np.argsort(u, kind="stable")[: len(X)]
     rows = -(-spec.batch_size // 2)
     stats = []
     for b, start in enumerate(range(0, len(X), spec.batch_size)):
         idx = order[start : start + spec.batch_size]
         calls = [
-            (spec, params, Xp, Yp, w, k_drop, b, i)
+            (spec, params, Xp, Yp, w, seed, b, i)
             for i, (Xp, Yp, w) in enumerate(_parts(X, Y, idx, rows))
         ]
         results = _in_parallel(pool, part_gradient, calls)
@@ -331,12 +323,13 @@ def _threads_epoch(spec, params, opt_state, X, Y, validation, key, pool):
         val_loss /= n_val
     else:
         val_loss = np.nan
+    leaves = jax.device_get(jax.tree.leaves(params))
     return params, opt_state, EpochStats(
         train_loss=stats[:, 0].sum() / max(len(X), 1),
         val_loss=val_loss,
         grad_norm=stats[:, 1].mean(),
         grad_norm_max=stats[:, 1].max(),
-        finite=bool(_all_finite(params)),
+        finite=all(np.isfinite(a).all() for a in leaves),
     )
 
 
@@ -391,8 +384,9 @@ def fit_network(
         Initial network parameters.
     X, Y : numpy.ndarray
         Training windows and targets, float32.
-    key : jax.Array
-        Drives the shuffles and the dropout masks.
+    key : jax.Array, numpy.random.Generator or int
+        Drives the shuffles, the dropout masks and the augmentation (drawn on
+        the host, see :func:`~forecastrnn.nn.cells.host_rng`).
     max_epochs : int
     validation : (X_val, Y_val), optional
         Held-out windows; with ``patience`` they drive early stopping and the
@@ -436,16 +430,17 @@ def fit_network(
         n_val = len(X_val)
     pool = _pool() if engine == "threads" else None
     if engine == "threads":
-        def run_epoch(params, opt_state, k):
+        def run_epoch(params, opt_state, order, seed):
             return _threads_epoch(
-                spec, params, opt_state, X, Y, (X_val, Y_val, n_val), k, pool
+                spec, params, opt_state, X, Y, (X_val, Y_val, n_val), order, seed,
+                pool,
             )
     else:
         run_epoch = _scan_epochs(spec, X, Y, X_val, Y_val, n_val)
     try:
         return _epochs(
-            spec, run_epoch, params, opt_state, key, max_epochs, n_val, patience,
-            on_epoch,
+            spec, run_epoch, params, opt_state, host_rng(key), len(X), max_epochs,
+            n_val, patience, on_epoch,
         )
     finally:
         if pool is not None:
@@ -495,25 +490,31 @@ def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
             (X_dev, Y_dev, X_val, Y_val), replicated
         )
 
-    def run_epoch(params, opt_state, k):
+    padding = np.arange(n_train, n_bucket)
+
+    def run_epoch(params, opt_state, order, seed):
         if replicated is not None:
             params, opt_state = jax.device_put((params, opt_state), replicated)
+        order = np.concatenate([order, padding]).astype(np.int32)
         params, opt_state, stats = train_epoch(
-            spec, params, opt_state, X_dev, Y_dev, n_train, X_val, Y_val, n_val, k,
-            mesh=mesh,
+            spec, params, opt_state, X_dev, Y_dev, n_train, X_val, Y_val, n_val,
+            order, seed, mesh=mesh,
         )
         return params, opt_state, jax.device_get(stats)
 
     return run_epoch
 
 
-def _epochs(spec, run_epoch, params, opt_state, key, max_epochs, n_val, patience,
-            on_epoch):
-    """The epoch loop both engines share: history, non-finite stop, early stopping."""
+def _epochs(spec, run_epoch, params, opt_state, rng, n_train, max_epochs, n_val,
+            patience, on_epoch):
+    """The epoch loop both engines share: the shuffles and dropout seeds (from
+    ``rng``), the history, the non-finite stop and early stopping."""
     history = {k: [] for k in ("epoch", *EpochStats._fields[:-1])}
     best_params, best_loss, waited = params, np.inf, 0
-    for epoch, k in enumerate(jax.random.split(key, max_epochs), start=1):
-        new_params, opt_state, stats = run_epoch(params, opt_state, k)
+    for epoch in range(1, max_epochs + 1):
+        order = rng.permutation(n_train)
+        seed = rng.integers(0, 2**32, size=2, dtype=np.uint32)
+        new_params, opt_state, stats = run_epoch(params, opt_state, order, seed)
         record = {
             name: float(getattr(stats, name)) for name in history if name != "epoch"
         }
@@ -553,12 +554,36 @@ def predict_network(
 
     Chunks are padded to ``32 * 2**k`` rows: few compiled programs, and every
     batch of up to 32 windows runs the same program, so a window's forecast
-    does not depend on which other windows share its call.
+    does not depend on which other windows share its call. On a single CPU
+    device, when half the windows are worth a core (:data:`THREADS_MIN_WORK`),
+    the two halves run at once in two threads, as in training.
     """
+    if len(X) == 0:
+        return np.zeros((0, config.n_outputs), np.float32)
+    half = -(-len(X) // 2)
+    parts = [X]
+    if _default_engine(TrainSpec(config, batch_size=2 * half), X.shape[1]) == "threads":
+        parts = [X[:half], X[half:]]
+    params = jax.device_put(params)
+    calls = [(config, params, part, chunk) for part in parts]
+    return np.concatenate(_in_parallel(_predict_pool(), _predict_chunks, calls))
+
+
+def _predict_chunks(config, params, X, chunk):
     out = []
     for start in range(0, len(X), chunk):
         part = X[start : start + chunk]
         padded = pad_rows(part, bucket(len(part), 32))
         batch = predict_batch(config, params, jnp.asarray(padded))
         out.append(np.asarray(batch)[: len(part)])
-    return np.concatenate(out) if out else np.zeros((0, config.n_outputs), np.float32)
+    return np.concatenate(out)
+
+
+_PREDICT_POOL: list[ThreadPoolExecutor | None] = []
+
+
+def _predict_pool() -> ThreadPoolExecutor | None:
+    """The worker thread of :func:`predict_network`, started on first use."""
+    if not _PREDICT_POOL:
+        _PREDICT_POOL.append(_pool())
+    return _PREDICT_POOL[0]

@@ -26,11 +26,13 @@ WINDOW = 60
 def _fit(cell, X, y, **params):
     model = RNNRegressor(
         cell,
-        hidden_size=8,
-        max_epochs=1,
-        early_stopping=False,
-        random_state=0,
-        **params,
+        **{
+            "hidden_size": 8,
+            "max_epochs": 1,
+            "early_stopping": False,
+            "random_state": 0,
+            **params,
+        },
     )
     return model.fit(X, y)
 
@@ -137,17 +139,25 @@ def test_norms_with_targets_use_the_squared_error(rnn, data):
     )
 
 
-def test_elman_gradient_vanishes_faster_than_lstm(rnn, lstm, data):
+def test_elman_gradient_vanishes_faster_than_lstm(data):
     """The seed's claim on a 60-step window (hidden 8, one epoch, noise input).
 
-    Measured decay (lag 59 / lag 0), seeds 0-2: Elman 9e-8..2e-5, LSTM 4e-3..1e-2;
-    seed 0: Elman 4.9e-6, LSTM 3.5e-3. (On a smooth sine input both cells decay
-    about 1e-3: saturation of tanh drives the Elman decay.)
+    Measured decay (lag 59 / lag 0), seeds 0-5: Elman 3e-7..4e-4, LSTM
+    1e-4..1.4e-2; the LSTM keeps 92x to 18,000x more gradient in five seeds
+    and 0.26x in one (seed 2): with 8 hidden units one draw can go either
+    way, so the claim is checked over the six seeds. (On a smooth sine input
+    both cells decay about 1e-3: saturation of tanh drives the Elman decay.)
     """
-    norms = compare_gradient_flow({"rnn": rnn, "lstm": lstm}, data[0])
-    decay = norms.iloc[-1] / norms.iloc[0]
-    assert decay["rnn"] < 1e-4
-    assert decay["lstm"] > 100 * decay["rnn"]
+    ratios, elman = [], []
+    for seed in range(6):
+        models = {c: _fit(c, *data, random_state=seed) for c in ("rnn", "lstm")}
+        norms = compare_gradient_flow(models, data[0])
+        decay = norms.iloc[-1] / norms.iloc[0]
+        ratios.append(decay["lstm"] / decay["rnn"])
+        elman.append(decay["rnn"])
+    assert np.exp(np.mean(np.log(elman))) < 1e-4  # geometric mean
+    assert np.median(ratios) > 100
+    assert sum(r > 10 for r in ratios) >= 5
 
 
 def test_compare_gradient_flow_has_a_column_per_model(rnn, lstm, data):

@@ -303,3 +303,24 @@ def test_vanishing_gradients_elman_versus_gated_cells():
     assert decay["rnn"] < 1e-5
     assert decay["lstm"] > 100 * decay["rnn"]
     assert decay["gru"] > 100 * decay["rnn"]
+
+
+def test_initialisation_is_reproducible_from_a_key_a_generator_or_a_seed():
+    from forecastrnn.nn import NetworkConfig, init_network
+
+    config = NetworkConfig("gru", 2, 6, 3, num_layers=2, attention=True)
+    a = init_network(config, jax.random.key(0))
+    b = init_network(config, jax.random.key(0))
+    c = init_network(config, jax.random.key(1))
+    jax.tree.map(np.testing.assert_array_equal, a, b)
+    assert not np.array_equal(a["head"]["W_hy"], c["head"]["W_hy"])
+    # a seed and a generator with that seed give the same draws
+    jax.tree.map(
+        np.testing.assert_array_equal,
+        init_network(config, 5),
+        init_network(config, np.random.default_rng(5)),
+    )
+    # one stream: the layers and the head do not repeat each other's draws
+    first, second = a["layers"][0]["fwd"]["W_h"], a["layers"][1]["fwd"]["W_h"]
+    assert not np.allclose(first, second)
+    assert all(isinstance(leaf, jax.Array) for leaf in jax.tree.leaves(a))

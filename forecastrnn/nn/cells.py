@@ -46,16 +46,38 @@ def check_cell(cell: str) -> str:
     return cell
 
 
-def _glorot_uniform(key: Array, shape: tuple[int, int]) -> Array:
-    limit = jnp.sqrt(6.0 / (shape[0] + shape[1]))
-    return jax.random.uniform(key, shape, jnp.float32, -limit, limit)
+def host_rng(key: Array | np.random.Generator | int) -> np.random.Generator:
+    """A NumPy generator for host-side draws, seeded by a JAX PRNG key.
+
+    Initialisation and shuffling run in NumPy on the host: run in JAX, each
+    of their small operations compiled a program of its own, which made up
+    most of the first ``fit``'s compile time. A ``Generator`` is passed
+    through (so successive draws continue one stream) and an ``int`` seeds
+    one.
+    """
+    if isinstance(key, np.random.Generator):
+        return key
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return np.random.default_rng(int(key))
+    return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
 
 
-def _orthogonal_blocks(key: Array, hidden_size: int, n_blocks: int) -> Array:
-    keys = jax.random.split(key, n_blocks)
-    init = jax.nn.initializers.orthogonal()
-    blocks = [init(k, (hidden_size, hidden_size), jnp.float32) for k in keys]
-    return jnp.concatenate(blocks, axis=1)
+def glorot_uniform(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Glorot-uniform weights ``U(-a, a)``, ``a = sqrt(6 / (fan_in + fan_out))``."""
+    limit = np.sqrt(6.0 / (shape[0] + shape[1]))
+    return rng.uniform(-limit, limit, shape).astype(np.float32)
+
+
+def _orthogonal_blocks(
+    rng: np.random.Generator, hidden_size: int, n_blocks: int
+) -> np.ndarray:
+    """``n_blocks`` random orthogonal ``(H, H)`` blocks side by side (QR of a
+    Gaussian matrix, signs fixed so the distribution is uniform)."""
+    blocks = []
+    for _ in range(n_blocks):
+        q, r = np.linalg.qr(rng.standard_normal((hidden_size, hidden_size)))
+        blocks.append(q * np.where(np.diag(r) < 0, -1.0, 1.0))
+    return np.concatenate(blocks, axis=1).astype(np.float32)
 
 
 def init_cell(cell: str, key: Array, n_inputs: int, hidden_size: int) -> dict:
@@ -65,8 +87,9 @@ def init_cell(cell: str, key: Array, n_inputs: int, hidden_size: int) -> dict:
     ----------
     cell : {"rnn", "lstm", "gru"}
         The cell type.
-    key : jax.Array
-        PRNG key.
+    key : jax.Array, numpy.random.Generator or int
+        PRNG key (or a generator or seed, see :func:`host_rng`); the draws run
+        in NumPy on the host.
     n_inputs : int
         Number of input features ``F`` per time step.
     hidden_size : int
@@ -88,17 +111,19 @@ def init_cell(cell: str, key: Array, n_inputs: int, hidden_size: int) -> dict:
     [('W_h', (8, 24)), ('W_x', (3, 24)), ('b_h', (24,)), ('b_x', (24,))]
     """
     check_cell(cell)
-    k_x, k_h = jax.random.split(key)
+    rng = host_rng(key)
     n_gates = _N_GATES[cell]
-    w_x = _glorot_uniform(k_x, (n_inputs, n_gates * hidden_size))
-    w_h = _orthogonal_blocks(k_h, hidden_size, n_gates)
-    zeros = jnp.zeros((n_gates * hidden_size,), jnp.float32)
+    w_x = glorot_uniform(rng, (n_inputs, n_gates * hidden_size))
+    w_h = _orthogonal_blocks(rng, hidden_size, n_gates)
+    bias = np.zeros((n_gates * hidden_size,), np.float32)
     if cell == "rnn":
-        return {"W_xh": w_x, "W_hh": w_h, "b_h": zeros}
-    if cell == "lstm":
-        forget = jnp.zeros_like(zeros).at[hidden_size : 2 * hidden_size].set(1.0)
-        return {"W_x": w_x, "W_h": w_h, "b": forget}
-    return {"W_x": w_x, "W_h": w_h, "b_x": zeros, "b_h": zeros}
+        params = {"W_xh": w_x, "W_hh": w_h, "b_h": bias}
+    elif cell == "lstm":
+        bias[hidden_size : 2 * hidden_size] = 1.0  # forget gate
+        params = {"W_x": w_x, "W_h": w_h, "b": bias}
+    else:
+        params = {"W_x": w_x, "W_h": w_h, "b_x": bias, "b_h": bias.copy()}
+    return {k: jnp.asarray(v) for k, v in params.items()}
 
 
 def _drop(h: Array, mask: Array | None) -> Array:

@@ -10,7 +10,16 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from .cells import STEPS, LSTMCarry, carry_hidden, check_cell, init_carry, init_cell
+from .cells import (
+    STEPS,
+    LSTMCarry,
+    carry_hidden,
+    check_cell,
+    glorot_uniform,
+    host_rng,
+    init_carry,
+    init_cell,
+)
 
 
 def scan_cell(
@@ -104,12 +113,12 @@ def init_layers(
     ``"bwd"`` when bidirectional. Layer ``k > 0`` reads the ``H`` (or ``2H``)
     outputs of layer ``k - 1``.
     """
+    rng = host_rng(key)
     layers = []
-    for k in jax.random.split(key, num_layers):
-        k_f, k_b = jax.random.split(k)
-        layer = {"fwd": init_cell(cell, k_f, n_inputs, hidden_size)}
+    for _ in range(num_layers):
+        layer = {"fwd": init_cell(cell, rng, n_inputs, hidden_size)}
         if bidirectional:
-            layer["bwd"] = init_cell(cell, k_b, n_inputs, hidden_size)
+            layer["bwd"] = init_cell(cell, rng, n_inputs, hidden_size)
         layers.append(layer)
         n_inputs = hidden_size * (2 if bidirectional else 1)
     return layers
@@ -177,13 +186,12 @@ def encode(
 
 def init_attention(key: Array, size: int) -> dict:
     """Parameters of additive attention pooling over states of width ``size``."""
-    k_k, k_q, k_v = jax.random.split(key, 3)
-    init = jax.nn.initializers.glorot_uniform()
+    rng = host_rng(key)
     return {
-        "W_k": init(k_k, (size, size), jnp.float32),
-        "W_q": init(k_q, (size, size), jnp.float32),
+        "W_k": jnp.asarray(glorot_uniform(rng, (size, size))),
+        "W_q": jnp.asarray(glorot_uniform(rng, (size, size))),
         "b_a": jnp.zeros((size,), jnp.float32),
-        "v": init(k_v, (size, 1), jnp.float32)[:, 0],
+        "v": jnp.asarray(glorot_uniform(rng, (size, 1))[:, 0]),
     }
 
 

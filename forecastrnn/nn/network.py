@@ -6,13 +6,12 @@ or the attention context next to it) to all ``n_outputs`` at once.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import NamedTuple
 
-import jax
 import jax.numpy as jnp
 from jax import Array
 
+from .cells import glorot_uniform, host_rng
 from .layers import attention_pool, encode, init_attention, init_layers
 
 
@@ -41,8 +40,14 @@ class NetworkConfig(NamedTuple):
         return self.hidden_size * (2 if self.bidirectional else 1)
 
 
-def init_network(config: NetworkConfig, key: Array) -> dict:
+def init_network(config: NetworkConfig, key) -> dict:
     """Initialise the network parameters.
+
+    Parameters
+    ----------
+    config : NetworkConfig
+    key : jax.Array, numpy.random.Generator or int
+        PRNG key, generator or seed; the same key gives the same parameters.
 
     Returns
     -------
@@ -60,31 +65,26 @@ def init_network(config: NetworkConfig, key: Array) -> dict:
 
     Notes
     -----
-    The initialisation runs as one compiled program (cached per ``config``):
-    run eagerly, its few dozen operations (the orthogonal blocks' QR among
-    them) would each compile a program of their own, which made up most of
-    the first ``fit``'s compile time.
+    The draws run in NumPy on the host (:func:`~forecastrnn.nn.cells.host_rng`
+    seeds a generator from ``key``): run in JAX, the initialisation compiled
+    a program (its QR of the orthogonal blocks above all) that took about a
+    second of the first ``fit``.
     """
-    return _init_network_jit(config, key)
-
-
-@partial(jax.jit, static_argnums=0)
-def _init_network_jit(config: NetworkConfig, key: Array) -> dict:
-    k_layers, k_att, k_head = jax.random.split(key, 3)
+    rng = host_rng(key)
     params = {
         "layers": init_layers(
-            config.cell, k_layers, config.n_inputs, config.hidden_size,
+            config.cell, rng, config.n_inputs, config.hidden_size,
             config.num_layers, config.bidirectional,
         )
     }
     head_in = config.state_size
     if config.attention:
-        params["attention"] = init_attention(k_att, config.state_size)
+        params["attention"] = init_attention(rng, config.state_size)
         head_in *= 2
-    w = jax.nn.initializers.glorot_uniform()(
-        k_head, (head_in, config.n_outputs), jnp.float32
-    )
-    params["head"] = {"W_hy": w, "b_y": jnp.zeros((config.n_outputs,), jnp.float32)}
+    params["head"] = {
+        "W_hy": jnp.asarray(glorot_uniform(rng, (head_in, config.n_outputs))),
+        "b_y": jnp.zeros((config.n_outputs,), jnp.float32),
+    }
     return params
 
 

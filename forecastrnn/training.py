@@ -422,7 +422,7 @@ def fit_network(
         raise ValueError(
             f"`engine` must be 'auto', 'threads' or 'scan'; got {engine!r}."
         )
-    opt_state = make_optimizer(spec).init(params)
+    opt_state = _init_optimizer(spec, params)
     if validation is None:
         X_val, Y_val, n_val = X[:1], Y[:1], 0
     else:
@@ -464,6 +464,12 @@ def step_work(config: NetworkConfig, rows: int, window: int) -> float:
         work += directions * gates * h * (h + n_in)
         n_in = h * directions
     return float(rows) * window * work
+
+
+@partial(jax.jit, static_argnames="spec")
+def _init_optimizer(spec: TrainSpec, params: dict) -> optax.OptState:
+    """The optimizer state as one program (eagerly, one small one per leaf)."""
+    return make_optimizer(spec).init(params)
 
 
 def _default_engine(spec: TrainSpec, window: int) -> str:

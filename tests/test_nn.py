@@ -324,3 +324,5 @@ def test_initialisation_is_reproducible_from_a_key_a_generator_or_a_seed():
     first, second = a["layers"][0]["fwd"]["W_h"], a["layers"][1]["fwd"]["W_h"]
     assert not np.allclose(first, second)
     assert all(isinstance(leaf, jax.Array) for leaf in jax.tree.leaves(a))
+    with pytest.raises(TypeError, match="`key` must be a JAX PRNG key"):
+        init_network(config, "seed")

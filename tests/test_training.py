@@ -336,3 +336,30 @@ def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path):
     with np.load(out) as two:
         for i, leaf in enumerate(jax.tree.leaves(params)):
             np.testing.assert_allclose(two[f"arr_{i}"], leaf, rtol=1e-4, atol=1e-6)
+
+
+def test_predict_runs_two_halves_with_the_same_outputs(monkeypatch):
+    config = NetworkConfig("lstm", 4, 64, 3)
+    X = np.random.default_rng(0).standard_normal((301, 48, 4)).astype(np.float32)
+    assert training.step_work(config, 151, 48) >= training.THREADS_MIN_WORK
+    params = init_network(config, 0)
+    calls = []
+    real = training._predict_chunks
+
+    def spy(config, params, X, chunk):
+        calls.append(len(X))
+        return real(config, params, X, chunk)
+
+    monkeypatch.setattr(training, "_predict_chunks", spy)
+    out = training.predict_network(config, params, X)
+    assert sorted(calls) == [150, 151] and out.shape == (301, 3)
+    monkeypatch.setattr(training, "_PREDICT_POOL", [None])  # one core: in turn
+    np.testing.assert_array_equal(training.predict_network(config, params, X), out)
+    np.testing.assert_allclose(
+        training.predict_network(config, params, X[-5:]), out[-5:], rtol=1e-5,
+        atol=1e-6,
+    )
+    calls.clear()
+    training.predict_network(NetworkConfig("gru", 1, 8, 3), init_network(
+        NetworkConfig("gru", 1, 8, 3), 0), X[:, :, :1])
+    assert calls == [301]  # a tiny network is not split

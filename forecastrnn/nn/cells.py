@@ -59,6 +59,11 @@ def host_rng(key: Array | np.random.Generator | int) -> np.random.Generator:
         return key
     if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
         return np.random.default_rng(int(key))
+    if not isinstance(key, jax.Array):
+        raise TypeError(
+            "`key` must be a JAX PRNG key (jax.random.key(0)), a "
+            f"numpy.random.Generator or an int seed; got {type(key).__name__}."
+        )
     return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
 
 

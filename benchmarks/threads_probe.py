@@ -10,9 +10,10 @@ the GIL while a program runs).
 
     python benchmarks/threads_probe.py --config C2 --cell lstm
 
-It changes nothing in the library; it measures whether a thread-parallel
-training loop (two half-batch gradients at once, summed, then one optimizer
-update) is worth building.
+It measured whether a thread-parallel training loop (two half-batch
+gradients at once, summed, then one optimizer update) was worth building; it
+was, and it is now the library's ``"threads"`` training engine
+(``forecastrnn.training.part_gradient`` and ``apply_gradients``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ Two engines run the same mini-batch updates (:func:`fit_network` picks one):
     ``XLA_FLAGS=--xla_force_host_platform_device_count=N``) training is
     data-parallel: each mini-batch is sharded over the devices along the batch
     axis and the parameters and optimizer state are replicated (see
-    :func:`data_mesh`).
+    :func:`data_mesh`); the result equals single-device training up to float
+    rounding.
 
 The engines agree up to float rounding without dropout or augmentation; with
 them the random masks differ (each half draws its own), so the two engines
@@ -566,12 +567,12 @@ def predict_network(
     """
     if len(X) == 0:
         return np.zeros((0, config.n_outputs), np.float32)
-    half = -(-len(X) // 2)
-    parts = [X]
-    if _default_engine(TrainSpec(config, batch_size=2 * half), X.shape[1]) == "threads":
-        parts = [X[:half], X[half:]]
-    params = jax.device_put(params)
-    calls = [(config, params, part, chunk) for part in parts]
+    half = len(X) // 2
+    spec = TrainSpec(config, batch_size=2 * half)
+    if half == 0 or _default_engine(spec, X.shape[1]) == "scan":
+        return _predict_chunks(config, params, X, chunk)
+    params = jax.device_put(params)  # once for both threads
+    calls = [(config, params, part, chunk) for part in (X[:half], X[half:])]
     return np.concatenate(_in_parallel(_predict_pool(), _predict_chunks, calls))
 
 

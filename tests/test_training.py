@@ -353,6 +353,10 @@ def test_predict_runs_two_halves_with_the_same_outputs(monkeypatch):
     monkeypatch.setattr(training, "_predict_chunks", spy)
     out = training.predict_network(config, params, X)
     assert sorted(calls) == [150, 151] and out.shape == (301, 3)
+    calls.clear()
+    one = training.predict_network(config, params, X[:1])  # nothing to split
+    assert calls == [1] and one.shape == (1, 3)
+    np.testing.assert_allclose(one, out[:1], rtol=1e-5, atol=1e-6)
     monkeypatch.setattr(training, "_PREDICT_POOL", [None])  # one core: in turn
     np.testing.assert_array_equal(training.predict_network(config, params, X), out)
     np.testing.assert_allclose(

@@ -136,6 +136,16 @@ def test_scan_cell_matches_python_loop(cell, unroll, remat, key):
     np.testing.assert_allclose(last, hs[:, -1], rtol=1e-6)
 
 
+def test_gru_with_one_input_channel_matches_the_equations(key):
+    """The GRU pads a single input channel with zeros (speed); same states."""
+    p = random_params("gru", key, n_inputs=1)
+    xs = jax.random.normal(jax.random.key(1), (4, 7, 1))
+    hs, _ = scan_cell("gru", p, xs)
+    np.testing.assert_allclose(hs, np_scan("gru", p, xs), rtol=1e-5, atol=1e-5)
+    grads = jax.grad(lambda p: jnp.sum(scan_cell("gru", p, xs)[0] ** 2))(p)
+    assert grads["W_x"].shape == (1, 15)
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_scan_cell_reverse_and_initial_state(cell, key):
     p = random_params(cell, key)
@@ -152,13 +162,17 @@ def test_scan_cell_reverse_and_initial_state(cell, key):
     )
 
 
-@pytest.mark.parametrize("cell", CELLS)
-def test_gradients_match_finite_differences(cell):
+@pytest.mark.parametrize(
+    ("cell", "n_inputs"),
+    [*((cell, 3) for cell in CELLS), ("gru", 1)],  # one input: the padded path
+)
+def test_gradients_match_finite_differences(cell, n_inputs):
     with jax.enable_x64(True):
         p = jax.tree.map(
-            lambda a: a.astype(jnp.float64), random_params(cell, jax.random.key(2))
+            lambda a: a.astype(jnp.float64),
+            random_params(cell, jax.random.key(2), n_inputs=n_inputs),
         )
-        xs = jax.random.normal(jax.random.key(3), (2, 5, 3), jnp.float64)
+        xs = jax.random.normal(jax.random.key(3), (2, 5, n_inputs), jnp.float64)
 
         @jax.jit
         def loss(p, xs):

@@ -38,7 +38,7 @@ def test_noisy_sine_beats_last_value_by_a_wide_margin(cell):
     assert pred.shape == (100, 12)
     mse = np.mean((pred - Y[300:]) ** 2)
     naive = np.mean((X[300:, -1:] - Y[300:]) ** 2)
-    assert mse < 0.1 * naive  # measured ~0.02 x naive for every cell
+    assert mse < 0.1 * naive  # measured 0.011 to 0.013 x naive (0.3.0)
     assert list(model.history_.columns) == [
         "train_loss",
         "val_loss",

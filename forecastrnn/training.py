@@ -115,9 +115,13 @@ def sample_losses(spec: TrainSpec, y_pred: Array, y_true: Array) -> Array:
     return elementwise.reshape(elementwise.shape[0], -1).mean(axis=1)
 
 
-def _weighted_loss(spec, params, X, Y, w, key):
+def _loss_sum(spec, params, X, Y, w, key):
     per_sample = sample_losses(spec, apply_network(spec.network, params, X, key=key), Y)
-    return jnp.sum(per_sample * w) / jnp.maximum(jnp.sum(w), 1.0)
+    return jnp.sum(per_sample * w)
+
+
+def _weighted_loss(spec, params, X, Y, w, key):
+    return _loss_sum(spec, params, X, Y, w, key) / jnp.maximum(jnp.sum(w), 1.0)
 
 
 def data_mesh(batch_size: int, devices=None) -> Mesh | None:
@@ -208,11 +212,6 @@ def train_epoch(
             jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)])
         ),
     )
-
-
-def _loss_sum(spec, params, X, Y, w, key):
-    per_sample = sample_losses(spec, apply_network(spec.network, params, X, key=key), Y)
-    return jnp.sum(per_sample * w)
 
 
 @partial(jax.jit, static_argnames="spec")
@@ -473,13 +472,17 @@ def _init_optimizer(spec: TrainSpec, params: dict) -> optax.OptState:
     return make_optimizer(spec).init(params)
 
 
+def _worth_splitting(config: NetworkConfig, rows: int, window: int) -> bool:
+    """Whether a part of ``rows`` windows is worth a second thread here."""
+    if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
+        return False
+    return step_work(config, rows, window) >= THREADS_MIN_WORK
+
+
 def _default_engine(spec: TrainSpec, window: int) -> str:
     """``"threads"`` on one CPU device for steps worth splitting, else ``"scan"``."""
-    if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
-        return "scan"
     rows = -(-spec.batch_size // 2)
-    big = step_work(spec.network, rows, window) >= THREADS_MIN_WORK
-    return "threads" if big else "scan"
+    return "threads" if _worth_splitting(spec.network, rows, window) else "scan"
 
 
 def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
@@ -568,8 +571,7 @@ def predict_network(
     if len(X) == 0:
         return np.zeros((0, config.n_outputs), np.float32)
     half = len(X) // 2
-    spec = TrainSpec(config, batch_size=2 * half)
-    if half == 0 or _default_engine(spec, X.shape[1]) == "scan":
+    if half == 0 or not _worth_splitting(config, half, X.shape[1]):
         return _predict_chunks(config, params, X, chunk)
     params = jax.device_put(params)  # once for both threads
     calls = [(config, params, part, chunk) for part in (X[:half], X[half:])]

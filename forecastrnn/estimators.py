@@ -21,11 +21,12 @@ from .nn.cells import check_cell
 from .nn.network import NetworkConfig, apply_network, init_network
 
 # Scan form per mode, settled by benchmarks/bench_training.py against PyTorch
-# (benchmarks/README.md lists what lost): training rematerialises the step
-# (XLA's CPU scan pays per byte stacked each step, so storing only the carry
-# wins) without unrolling; inference needs neither.
-TRAIN_SCAN = {"unroll": 1, "remat": True}
-PREDICT_SCAN = {"unroll": 1, "remat": False}
+# (benchmarks/README.md lists what lost): training rematerialises the gated
+# cells' step (XLA's CPU scan pays per byte stacked each step, so storing only
+# the carry wins) and runs the Elman cell's hand-written backward pass
+# (``fused``), without unrolling; inference needs neither.
+TRAIN_SCAN = {"unroll": 1, "remat": True, "fused": True}
+PREDICT_SCAN = {"unroll": 1, "remat": False, "fused": False}
 
 
 class ValidationSplitWarning(UserWarning):

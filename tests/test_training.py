@@ -367,3 +367,26 @@ def test_predict_runs_two_halves_with_the_same_outputs(monkeypatch):
     training.predict_network(NetworkConfig("gru", 1, 8, 3), init_network(
         NetworkConfig("gru", 1, 8, 3), 0), X[:, :, :1])
     assert calls == [301]  # a tiny network is not split
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_a_window_forecast_does_not_depend_on_its_call(cell, monkeypatch):
+    """One window runs a two-row program (latency), and its forecast is the one
+    it gets in any call of up to 32 windows, bit for bit."""
+    config = NetworkConfig(cell, 3, 16, 2)
+    params = init_network(config, 0)
+    X = np.random.default_rng(1).standard_normal((32, 12, 3)).astype(np.float32)
+    shapes = []
+    real = training.predict_batch
+
+    def spy(config, params, X):
+        shapes.append(X.shape[0])
+        return real(config, params, X)
+
+    monkeypatch.setattr(training, "predict_batch", spy)
+    alone = training.predict_network(config, params, X[:1])
+    assert shapes == [2]
+    for n in (2, 3, 7, 16, 32):
+        together = training.predict_network(config, params, X[:n])
+        np.testing.assert_array_equal(together[:1], alone)
+    assert shapes[1:] == [2, 4, 8, 16, 32]

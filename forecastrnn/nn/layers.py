@@ -6,6 +6,8 @@ explicit ``key``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 from jax import Array
@@ -13,6 +15,7 @@ from jax import Array
 from .cells import (
     STEPS,
     LSTMCarry,
+    _drop,
     carry_hidden,
     check_cell,
     glorot_uniform,
@@ -32,6 +35,7 @@ def scan_cell(
     mask: Array | None = None,
     unroll: int = 1,
     remat: bool = False,
+    fused: bool = False,
 ) -> tuple[Array, Array | LSTMCarry]:
     """Run one cell over a batch of sequences with ``jax.lax.scan``.
 
@@ -56,6 +60,11 @@ def scan_cell(
     remat : bool, default False
         Rematerialise the step in the backward pass (``jax.checkpoint``):
         less memory for long windows, often faster on CPU.
+    fused : bool, default False
+        For the Elman cell, use the hand-written backward pass of
+        :func:`elman_sequence` instead of differentiating the scan (same
+        gradients up to float rounding; ``remat`` is then moot, as nothing but
+        the states is stored). The gated cells ignore it.
 
     Returns
     -------
@@ -83,6 +92,16 @@ def scan_cell(
     elif cell == "lstm" and not isinstance(h0, LSTMCarry):
         h0 = LSTMCarry(h0, jnp.zeros_like(h0))
 
+    if fused and cell == "rnn":
+        xs_t = jnp.swapaxes(xs, 0, 1)
+        if reverse:
+            xs_t = xs_t[::-1]
+        hs = elman_sequence(
+            params["W_xh"], params["W_hh"], params["b_h"], xs_t, h0,
+            None if mask is None else jax.lax.stop_gradient(mask), unroll,
+        )
+        return jnp.swapaxes(hs[::-1] if reverse else hs, 0, 1), hs[-1]
+
     def body(carry, x):
         carry = step(params, carry, x, mask)
         return carry, carry_hidden(carry)
@@ -93,6 +112,66 @@ def scan_cell(
         body, h0, jnp.swapaxes(xs, 0, 1), reverse=reverse, unroll=unroll
     )
     return jnp.swapaxes(hs, 0, 1), final
+
+
+def _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll):
+    def body(h, x):
+        h = jnp.tanh(x @ w_xh + _drop(h, mask) @ w_hh + b[None, :])
+        return h, h
+
+    return jax.lax.scan(body, h0, xs, unroll=unroll)[1]
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(6,))
+def elman_sequence(
+    w_xh: Array, w_hh: Array, b: Array, xs: Array, h0: Array,
+    mask: Array | None, unroll: int = 1,
+) -> Array:
+    """Elman states ``hs`` ``(time, batch, H)`` for time-major inputs ``xs``.
+
+    The same states as :func:`scan_cell`, with a hand-written backward pass.
+    Going back through time, the loop only carries the state gradient
+    ``dh_{t-1} = (dh_t * (1 - h_t^2)) W_hh^T``; the pre-activation gradients
+    are stacked and the weight gradients are then one matrix product over all
+    steps (``W_hh``: ``(T * B, H)^T (T * B, H)``). Both loops keep so few
+    operations per step that XLA's CPU runtime runs them on one thread, which
+    is what lets the ``"threads"`` training engine use both cores
+    (benchmarks/README.md). Nothing but the states is stored. The recurrent
+    dropout ``mask`` is a constant (its cotangent is zero).
+    """
+    return _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll)
+
+
+def _elman_sequence_fwd(w_xh, w_hh, b, xs, h0, mask, unroll):
+    hs = _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll)
+    return hs, (w_xh, w_hh, xs, h0, mask, hs)
+
+
+def _elman_sequence_bwd(unroll, residuals, d_hs):
+    w_xh, w_hh, xs, h0, mask, hs = residuals
+    steps, batch, hidden = hs.shape
+    w_hh_t = w_hh.T
+
+    def body(dh_next, inputs):
+        dh_out, h = inputs
+        d_pre = (dh_out + dh_next) * (1.0 - h * h)
+        return _drop(d_pre @ w_hh_t, mask), d_pre
+
+    dh0, d_pre = jax.lax.scan(
+        body, jnp.zeros_like(h0), (d_hs, hs), reverse=True, unroll=unroll
+    )
+    h_prev = jnp.concatenate([h0[None], hs[:-1]])
+    if mask is not None:
+        h_prev = h_prev * mask[None]
+    d_pre = d_pre.reshape(steps * batch, hidden)
+    d_w_hh = h_prev.reshape(steps * batch, hidden).T @ d_pre
+    d_w_xh = xs.reshape(steps * batch, -1).T @ d_pre
+    d_xs = (d_pre @ w_xh.T).reshape(xs.shape)
+    d_mask = None if mask is None else jnp.zeros_like(mask)
+    return d_w_xh, d_w_hh, d_pre.sum(0), d_xs, dh0, d_mask
+
+
+elman_sequence.defvjp(_elman_sequence_fwd, _elman_sequence_bwd)
 
 
 def _hidden_size(cell: str, params: dict) -> int:
@@ -140,6 +219,7 @@ def encode(
     key: Array | None = None,
     unroll: int = 1,
     remat: bool = False,
+    fused: bool = False,
 ) -> tuple[Array, Array]:
     """Run a stack of recurrent layers over ``xs``.
 
@@ -175,7 +255,7 @@ def encode(
                 mask = dropout_mask(k_rec, shape, recurrent_dropout)
             hs, final = scan_cell(
                 cell, params, xs, reverse=direction == "bwd", mask=mask,
-                unroll=unroll, remat=remat,
+                unroll=unroll, remat=remat, fused=fused,
             )
             outputs.append(hs)
             finals.append(carry_hidden(final))

@@ -18,8 +18,8 @@ from .layers import attention_pool, encode, init_attention, init_layers
 class NetworkConfig(NamedTuple):
     """Static structure of a network (hashable, so it can key compiled code).
 
-    ``unroll`` and ``remat`` choose the scan form (see ``scan_cell``); they do
-    not change the result beyond float rounding.
+    ``unroll``, ``remat`` and ``fused`` choose the scan form (see
+    ``scan_cell``); they do not change the result beyond float rounding.
     """
 
     cell: str
@@ -33,6 +33,7 @@ class NetworkConfig(NamedTuple):
     recurrent_dropout: float = 0.0
     unroll: int = 1
     remat: bool = False
+    fused: bool = False
 
     @property
     def state_size(self) -> int:
@@ -120,7 +121,7 @@ def apply_network(
     hs, last = encode(
         config.cell, params["layers"], xs,
         dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,
-        key=key, unroll=config.unroll, remat=config.remat,
+        key=key, unroll=config.unroll, remat=config.remat, fused=config.fused,
     )
     weights = None
     if config.attention:

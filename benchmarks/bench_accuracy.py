@@ -339,7 +339,10 @@ def main(argv=None) -> None:
                               .to_dict()}  # fmt: skip
                     f.write(json.dumps(record) + "\n")
         sections.append(section(name, fold_spec, boards, periods[0], args.split))
-    full = args.split == "test" and not args.quick and not rnn_params
+    full = (
+        args.split == "test" and not args.quick and not rnn_params
+        and not args.no_baselines and sorted(cells) == sorted(CELLS)
+    )
     if args.write or (full and args.datasets == "energy,weather,stock"):
         write_report(sections, sys.argv[1:])
 

@@ -10,6 +10,7 @@ from forecastrnn.nn import (
     LSTMCarry,
     NetworkConfig,
     apply_network,
+    elman_sequence,
     encode,
     gru_step,
     init_cell,
@@ -19,7 +20,6 @@ from forecastrnn.nn import (
     rnn_step,
     scan_cell,
 )
-from forecastrnn.nn.layers import elman_sequence
 
 CELLS = ["rnn", "lstm", "gru"]
 

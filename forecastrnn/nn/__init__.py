@@ -13,7 +13,14 @@ from .cells import (
     lstm_step,
     rnn_step,
 )
-from .layers import attention_pool, dropout_mask, encode, init_layers, scan_cell
+from .layers import (
+    attention_pool,
+    dropout_mask,
+    elman_sequence,
+    encode,
+    init_layers,
+    scan_cell,
+)
 from .network import NetworkConfig, apply_network, init_network
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "apply_network",
     "attention_pool",
     "dropout_mask",
+    "elman_sequence",
     "encode",
     "gru_step",
     "init_carry",

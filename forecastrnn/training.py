@@ -566,10 +566,9 @@ def predict_network(
     programs): a single window runs a two-row program, which on a 2-core CPU
     answered a C2-sized LSTM in 0.8 ms against 12 ms for the 32-row program
     of 0.3.0 (benchmarks/README.md). One row is avoided: XLA computes a lone
-    row by another kernel, whose rounding differs from a batch's; from two
-    rows up, a window's forecast is the same whichever windows share its call
-    (tested up to 32 rows, where the float rounding of XLA's CPU kernels was
-    found not to depend on the number of rows). On a single CPU
+    row by another kernel, whose rounding differs from a batch's. From two to
+    32 rows, a window's forecast is the same bit for bit whichever windows
+    share its call (tested). On a single CPU
     device, when half the windows are worth a core (:data:`THREADS_MIN_WORK`),
     the two halves run at once in two threads, as in training.
     """

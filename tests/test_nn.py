@@ -204,6 +204,21 @@ def test_fused_elman_sequence_matches_finite_differences():
         )
 
 
+def test_fused_elman_sequence_rejects_batch_first_inputs():
+    p = random_params("rnn", jax.random.key(2))
+    xs = jnp.ones((6, 4, 3))  # (batch, time, F) for 6 sequences: not time-major
+    with pytest.raises(ValueError, match=r"`xs` must have shape \('time', 6, 3\)"):
+        elman_sequence(p["W_xh"], p["W_hh"], p["b_h"], xs, jnp.zeros((6, 5)))
+    with pytest.raises(ValueError, match="`mask` must have shape"):
+        elman_sequence(
+            p["W_xh"], p["W_hh"], p["b_h"], jnp.ones((6, 4, 3)), jnp.zeros((4, 5)),
+            jnp.ones((4, 4)),
+        )
+    # no time steps: the state is the initial one, as for the autodiff scan
+    hs, final = scan_cell("rnn", p, jnp.ones((2, 0, 3)), fused=True)
+    assert hs.shape == (2, 0, 5) and final.shape == (2, 5)
+
+
 @pytest.mark.parametrize(
     "structure",
     [

@@ -100,7 +100,8 @@ def scan_cell(
             params["W_xh"], params["W_hh"], params["b_h"], xs_t, h0,
             None if mask is None else jax.lax.stop_gradient(mask), unroll,
         )
-        return jnp.swapaxes(hs[::-1] if reverse else hs, 0, 1), hs[-1]
+        final = hs[-1] if hs.shape[0] else h0
+        return jnp.swapaxes(hs[::-1] if reverse else hs, 0, 1), final
 
     def body(carry, x):
         carry = step(params, carry, x, mask)
@@ -122,12 +123,15 @@ def _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll):
     return jax.lax.scan(body, h0, xs, unroll=unroll)[1]
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(6,))
 def elman_sequence(
     w_xh: Array, w_hh: Array, b: Array, xs: Array, h0: Array,
-    mask: Array | None, unroll: int = 1,
+    mask: Array | None = None, unroll: int = 1,
 ) -> Array:
     """Elman states ``hs`` ``(time, batch, H)`` for time-major inputs ``xs``.
+
+    ``w_xh`` ``(F, H)``, ``w_hh`` ``(H, H)`` and ``b`` ``(H,)`` are the cell's
+    ``W_xh``, ``W_hh`` and ``b_h``; ``xs`` is ``(time, batch, F)``, ``h0`` and
+    the optional recurrent dropout ``mask`` are ``(batch, H)``.
 
     The same states as :func:`scan_cell`, with a hand-written backward pass.
     Going back through time, the loop only carries the state gradient
@@ -139,6 +143,31 @@ def elman_sequence(
     (benchmarks/README.md). Nothing but the states is stored. The recurrent
     dropout ``mask`` is a constant (its cotangent is zero).
     """
+    hidden, n_inputs, batch = w_hh.shape[-1], w_xh.shape[0], h0.shape[0]
+    wanted = [
+        ("w_hh", w_hh, (hidden, hidden)),
+        ("w_xh", w_xh, (n_inputs, hidden)),
+        ("b", b, (hidden,)),
+        ("xs", xs, (None, batch, n_inputs)),
+        ("h0", h0, (batch, hidden)),
+    ]
+    if mask is not None:
+        wanted.append(("mask", mask, (batch, hidden)))
+    for name, array, shape in wanted:
+        if array.ndim != len(shape) or any(
+            w is not None and g != w for g, w in zip(array.shape, shape, strict=False)
+        ):
+            want = tuple("time" if w is None else w for w in shape)
+            raise ValueError(
+                f"`{name}` must have shape {want} here (`xs` is time-major: "
+                f"(time, batch, F), e.g. `jnp.swapaxes(X, 0, 1)`); got "
+                f"{array.shape}."
+            )
+    return _elman_sequence(w_xh, w_hh, b, xs, h0, mask, unroll)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(6,))
+def _elman_sequence(w_xh, w_hh, b, xs, h0, mask, unroll):
     return _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll)
 
 
@@ -171,7 +200,7 @@ def _elman_sequence_bwd(unroll, residuals, d_hs):
     return d_w_xh, d_w_hh, d_pre.sum(0), d_xs, dh0, d_mask
 
 
-elman_sequence.defvjp(_elman_sequence_fwd, _elman_sequence_bwd)
+_elman_sequence.defvjp(_elman_sequence_fwd, _elman_sequence_bwd)
 
 
 def _hidden_size(cell: str, params: dict) -> int:

@@ -27,7 +27,7 @@ from .forecasters import RNNForecaster
 from .persistence import load
 from .windows import make_windows
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = [
     "BacktestResult",

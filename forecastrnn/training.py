@@ -399,8 +399,11 @@ def fit_network(
         How the mini-batch updates run (see the module docstring). ``"auto"``
         picks ``"threads"`` on a single CPU device when half a mini-batch's
         forward pass takes at least :data:`THREADS_MIN_WORK` multiply-adds
-        (:func:`step_work`), and ``"scan"`` otherwise: the choice depends on
-        the shapes and the platform, never on the number of cores.
+        (:func:`step_work`), or, for the Elman cell with its hand-written
+        backward pass, computes at least :data:`THREADS_MIN_STATES_FUSED_RNN`
+        hidden-state elements (:func:`state_elements`), and ``"scan"``
+        otherwise: the choice depends on the shapes and the platform, never
+        on the number of cores.
 
     Returns
     -------
@@ -453,6 +456,16 @@ def fit_network(
 # (benchmarks/README.md): 3.4M lost 8%, 6.9M gained 14-24%.
 THREADS_MIN_WORK = 5e6
 
+# The Elman cell with its hand-written backward pass (``NetworkConfig.fused``)
+# trains in short loops that XLA runs on one thread, so the one-program epoch
+# stays ahead for longer, and what decides is the number of hidden-state
+# elements a part computes (:func:`state_elements`), not its multiply-adds.
+# Measured on 2 cores for 22 shapes (benchmarks/README.md, 0.5.0): parts of
+# at most 2.0e5 elements trained 1.04x to 1.22x faster in one program, parts
+# of 2.6e5 to 3.0e5 within 10% either way, and parts of at least 3.4e5
+# elements 1.0x to 1.4x faster in two threads.
+THREADS_MIN_STATES_FUSED_RNN = 3e5
+
 
 def step_work(config: NetworkConfig, rows: int, window: int) -> float:
     """Multiply-adds of the recurrent layers' forward pass over ``rows`` windows."""
@@ -466,6 +479,12 @@ def step_work(config: NetworkConfig, rows: int, window: int) -> float:
     return float(rows) * window * work
 
 
+def state_elements(config: NetworkConfig, rows: int, window: int) -> float:
+    """Hidden-state elements the recurrent layers compute over ``rows`` windows."""
+    directions = 2 if config.bidirectional else 1
+    return float(rows) * window * config.hidden_size * directions * config.num_layers
+
+
 @partial(jax.jit, static_argnames="spec")
 def _init_optimizer(spec: TrainSpec, params: dict) -> optax.OptState:
     """The optimizer state as one program (eagerly, one small one per leaf)."""
@@ -476,6 +495,8 @@ def _worth_splitting(config: NetworkConfig, rows: int, window: int) -> bool:
     """Whether a part of ``rows`` windows is worth a second thread here."""
     if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
         return False
+    if config.cell == "rnn" and config.fused:
+        return state_elements(config, rows, window) >= THREADS_MIN_STATES_FUSED_RNN
     return step_work(config, rows, window) >= THREADS_MIN_WORK
 
 

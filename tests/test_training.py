@@ -260,6 +260,20 @@ def test_engine_choice_follows_the_work_per_half_batch(monkeypatch):
     big = training.TrainSpec(network=NetworkConfig("lstm", 4, 128, 24), batch_size=64)
     assert training._default_engine(tiny, 12) == "scan"
     assert training._default_engine(big, 168) == "threads"
+    # the fused Elman cell goes by hidden-state elements per half instead:
+    # RNNForecaster's default shape has 6.9 M multiply-adds but 32 * 48 * 64
+    # = 98,304 elements, and trains faster in one program
+    elman = NetworkConfig("rnn", 6, 64, 24, fused=True)
+    assert training.state_elements(elman, 32, 48) == 32 * 48 * 64
+    assert training.step_work(elman, 32, 48) >= training.THREADS_MIN_WORK
+    spec = training.TrainSpec(network=elman, batch_size=64)
+    assert training._default_engine(spec, 48) == "scan"
+    assert training._default_engine(spec._replace(batch_size=1024), 24) == "threads"
+    # the autodiff Elman keeps the multiply-add rule
+    autodiff = spec._replace(network=elman._replace(fused=False))
+    assert training._default_engine(autodiff, 48) == "threads"
+    stacked = elman._replace(num_layers=2, bidirectional=True)
+    assert training.state_elements(stacked, 32, 48) == 4 * 32 * 48 * 64
     monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
     assert training._default_engine(big, 168) == "scan"
     with pytest.raises(ValueError, match="`engine` must be 'auto', 'threads'"):

@@ -2,7 +2,7 @@
 
 Two engines run the same mini-batch updates (:func:`fit_network` picks one):
 
-``"threads"`` (one CPU device, unless the network is tiny)
+``"threads"`` (one CPU device, unless the network is small)
     XLA's CPU runtime runs one program on one core at a time, so each
     mini-batch is cut into two halves whose gradient sums are computed by the
     same compiled program at once from two threads (JAX releases the GIL while
@@ -12,7 +12,7 @@ Two engines run the same mini-batch updates (:func:`fit_network` picks one):
     short batches are padded with zero-weight rows, so the compiled programs
     depend on the window shape and batch size only: a backtest whose training
     set grows fold by fold compiles the training step once.
-``"scan"`` (accelerators, several devices, tiny networks)
+``"scan"`` (accelerators, several devices, small networks)
     One compiled call runs a whole epoch (a ``lax.scan`` over mini-batches,
     then the validation loss), so Python is entered once per epoch. The
     training windows are padded to a power-of-two number of batches and the
@@ -491,11 +491,14 @@ def _init_optimizer(spec: TrainSpec, params: dict) -> optax.OptState:
     return make_optimizer(spec).init(params)
 
 
-def _worth_splitting(config: NetworkConfig, rows: int, window: int) -> bool:
-    """Whether a part of ``rows`` windows is worth a second thread here."""
+def _worth_splitting(
+    config: NetworkConfig, rows: int, window: int, train: bool = True
+) -> bool:
+    """Whether a part of ``rows`` windows is worth a second thread here
+    (training, or with ``train=False`` inference)."""
     if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
         return False
-    if config.cell == "rnn" and config.fused:
+    if train and config.cell == "rnn" and config.fused:
         return state_elements(config, rows, window) >= THREADS_MIN_STATES_FUSED_RNN
     return step_work(config, rows, window) >= THREADS_MIN_WORK
 
@@ -596,7 +599,7 @@ def predict_network(
     if len(X) == 0:
         return np.zeros((0, config.n_outputs), np.float32)
     half = len(X) // 2
-    if half == 0 or not _worth_splitting(config, half, X.shape[1]):
+    if half == 0 or not _worth_splitting(config, half, X.shape[1], train=False):
         return _predict_chunks(config, params, X, chunk)
     params = jax.device_put(params)  # once for both threads
     calls = [(config, params, part, chunk) for part in (X[:half], X[half:])]

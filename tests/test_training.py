@@ -269,6 +269,9 @@ def test_engine_choice_follows_the_work_per_half_batch(monkeypatch):
     spec = training.TrainSpec(network=elman, batch_size=64)
     assert training._default_engine(spec, 48) == "scan"
     assert training._default_engine(spec._replace(batch_size=1024), 24) == "threads"
+    # prediction (forward only) keeps the multiply-add rule for every cell
+    assert training._worth_splitting(elman, 32, 48, train=False)
+    assert not training._worth_splitting(elman, 32, 48)
     # the autodiff Elman keeps the multiply-add rule
     autodiff = spec._replace(network=elman._replace(fused=False))
     assert training._default_engine(autodiff, 48) == "threads"

@@ -24,6 +24,7 @@ import jax
 import numpy as np
 
 from forecastrnn import training
+from forecastrnn.estimators import TRAIN_SCAN
 from forecastrnn.nn.network import NetworkConfig, init_network
 
 DEFAULT_SHAPES = (
@@ -45,8 +46,9 @@ def main(argv=None) -> None:
           f"{args.batches} batches")
     for shape in args.shapes.split(","):
         batch, window, n_inputs, hidden = (int(v) for v in shape.split("x"))
-        times = probe(args, batch, window, n_inputs, hidden)
-        spec = _spec(args.cell, batch, n_inputs, hidden)
+        network = NetworkConfig(args.cell, n_inputs, hidden, 1, **TRAIN_SCAN)
+        spec = training.TrainSpec(network=network, batch_size=batch)
+        times = probe(args, spec, window)
         rows = -(-batch // 2)
         work = training.step_work(spec.network, rows, window)
         states = training.state_elements(spec.network, rows, window)
@@ -62,19 +64,12 @@ def main(argv=None) -> None:
         )
 
 
-def _spec(cell, batch, n_inputs, hidden) -> training.TrainSpec:
-    from forecastrnn.estimators import TRAIN_SCAN
-
-    network = NetworkConfig(cell, n_inputs, hidden, 1, **TRAIN_SCAN)
-    return training.TrainSpec(network=network, batch_size=batch)
-
-
-def probe(args, batch, window, n_inputs, hidden) -> dict[str, list[float]]:
-    spec = _spec(args.cell, batch, n_inputs, hidden)
+def probe(args, spec: training.TrainSpec, window: int) -> dict[str, list[float]]:
+    """Seconds per epoch of each engine, ``args.reps`` interleaved runs."""
     params = init_network(spec.network, jax.random.key(0))
     rng = np.random.default_rng(0)
-    n = batch * args.batches
-    X = rng.standard_normal((n, window, n_inputs)).astype(np.float32)
+    n = spec.batch_size * args.batches
+    X = rng.standard_normal((n, window, spec.network.n_inputs)).astype(np.float32)
     Y = rng.standard_normal((n, 1)).astype(np.float32)
     times: dict[str, list[float]] = {"threads": [], "scan": []}
 

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, clone
 
 from . import baselines, datasets, windows
 from .backtest import Comparison, backtest
+from .estimators import RNNRegressor
 from .forecasters import RNNForecaster
 
 RNN_CELLS = ("lstm", "gru", "rnn")
@@ -467,18 +468,15 @@ def settings(args: argparse.Namespace, series: Series, coverage) -> Settings:
 
 def _network(cell: str, s: Settings) -> RNNForecaster:
     """The package's network for ``cell``; the command sets only these options."""
-    model = RNNForecaster(
-        cell,
-        horizon=s.horizon,
-        max_epochs=s.epochs,
-        random_state=s.seed,
-        verbose=int(s.progress),
+    network = RNNRegressor(
+        cell, max_epochs=s.epochs, random_state=s.seed, verbose=int(s.progress)
     )
-    if s.window is not None:
-        model.set_params(window_size=s.window)
     if s.coverage is not None:
         lo, hi = (1 - s.coverage) / 2, (1 + s.coverage) / 2
-        model.set_params(loss="quantile", quantiles=(lo, 0.5, hi))
+        network.set_params(loss="quantile", quantiles=(lo, 0.5, hi))
+    model = RNNForecaster(network, horizon=s.horizon)
+    if s.window is not None:
+        model.set_params(window_size=s.window)
     return model
 
 

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import training
+from . import archive, training
 from .losses import check_loss
 from .nn.cells import check_cell
 from .nn.network import NetworkConfig, apply_network, init_network
@@ -460,9 +460,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
-        from .persistence import save
-
-        return save(self, path)
+        return archive.write(self, path)
 
 
 @partial(jax.jit, static_argnames="config")

@@ -9,49 +9,70 @@ indexed by the next timestamps. It re-implements none of them.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import scaling, windows
+from . import archive, scaling, windows
 from .estimators import RNNRegressor
+from .nn.cells import check_cell
 
-# Hyperparameters handed to the RNNRegressor unchanged.
-REGRESSOR_PARAMS = (
-    "cell",
-    "hidden_size",
-    "num_layers",
-    "bidirectional",
-    "attention",
-    "dropout",
-    "recurrent_dropout",
-    "loss",
-    "quantiles",
-    "optimizer",
-    "learning_rate",
-    "weight_decay",
-    "clip_norm",
-    "batch_size",
-    "augment",
-    "max_epochs",
-    "early_stopping",
-    "validation_fraction",
-    "patience",
-    "random_state",
-    "verbose",
+# The settings a network takes through the deprecated flat keywords of 0.5.0
+# (``RNNForecaster("gru", hidden_size=8)``): every RNNRegressor parameter but
+# `n_channels`, which the forecaster sets from its inputs.
+NETWORK_PARAMS = tuple(
+    name for name in RNNRegressor().get_params(deep=False) if name != "n_channels"
 )
+
+
+def default_network(cell: str = "lstm") -> RNNRegressor:
+    """The network an ``RNNForecaster`` trains when it is given a cell name.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default "lstm"
+
+    Returns
+    -------
+    RNNRegressor
+        ``RNNRegressor(cell)`` with its defaults: the forecaster and the
+        regressor share one set of settings.
+
+    Examples
+    --------
+    >>> default_network("gru").hidden_size == RNNRegressor().hidden_size
+    True
+    """
+    return RNNRegressor(check_cell(cell))
+
+
+def _network(forecaster) -> RNNRegressor:
+    """The unfitted network of ``forecaster``, checked."""
+    network = forecaster.network
+    if isinstance(network, str):
+        return default_network(network)
+    if not isinstance(network, RNNRegressor):
+        raise TypeError(
+            "`network` must be a cell name ('lstm', 'gru', 'rnn') or an "
+            f"RNNRegressor; got {type(network).__name__} {network!r}. Pass e.g. "
+            "network=RNNRegressor('gru', hidden_size=32)."
+        )
+    return network
 
 
 def _is_quantile(forecaster) -> bool:
     """Whether ``forecaster`` predicts quantiles; raises a clear error if not."""
-    if forecaster.loss != "quantile":
+    loss = _network(forecaster).loss
+    if loss != "quantile":
         raise AttributeError(
             "Quantiles and intervals need `loss='quantile'`; this forecaster uses "
-            f"`loss={forecaster.loss!r}`. Refit with loss='quantile', or wrap a "
-            "backtest of any forecaster in `forecastrnn.conformal_interval`."
+            f"`loss={loss!r}`. Refit with "
+            "network=RNNRegressor(..., loss='quantile'), or wrap a backtest of any "
+            "forecaster in `forecastrnn.conformal_interval`."
         )
     return True
 
@@ -67,7 +88,14 @@ class RNNForecaster(BaseEstimator):
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "rnn"}, default "lstm"
+    network : {"lstm", "gru", "rnn"} or RNNRegressor, default "lstm"
+        The network to train: an :class:`~forecastrnn.RNNRegressor` with the
+        network and training settings (cell, ``hidden_size``, ``loss``,
+        ``learning_rate``, ``max_epochs``, ``augment``, ``random_state``,
+        ...), or a cell name for ``RNNRegressor(cell)`` with its defaults.
+        It is cloned in ``fit`` (``n_channels`` set from the inputs), as
+        scikit-learn's meta-estimators do; search its settings as
+        ``network__hidden_size`` and so on.
     window_size : int, default 48
         Past steps the network reads for each forecast.
     horizon : int, default 24
@@ -112,14 +140,19 @@ class RNNForecaster(BaseEstimator):
         input window only). Every other ``exog`` column is future-known: its
         values over the forecast period must be passed to ``predict``, as for
         ``ARIMA``.
-    hidden_size, num_layers, bidirectional, attention, dropout, \
-recurrent_dropout, loss, quantiles, optimizer, learning_rate, weight_decay, \
-clip_norm, batch_size, augment, max_epochs, early_stopping, \
-validation_fraction, patience, random_state, verbose
-        Passed to :class:`~forecastrnn.RNNRegressor` (see there). ``augment``
-        sees the windows as the network reads them: scaled, relative to the
-        window's reference (``window_norm``), the target in channel 0, and
-        with future-known covariates the forecast period and its channels.
+    **network_params
+        Deprecated since 0.6: the flat network settings of 0.5.0
+        (``RNNForecaster("gru", hidden_size=8, max_epochs=2)``). They build
+        ``network=RNNRegressor("gru", hidden_size=8, max_epochs=2)`` and warn;
+        pass the regressor instead. (0.5.0's forecaster defaults that differed
+        from the regressor's, ``hidden_size=64``, ``learning_rate=3e-3``,
+        ``batch_size=64``, ``max_epochs=40``, ``patience=5``, are now the
+        regressor's own.)
+
+    The network's ``augment`` sees the windows as the network reads them:
+    scaled, relative to the window's reference (``window_norm``), the target
+    in channel 0; with future-known covariates only the past ``window_size``
+    steps are augmented, never the forecast period or its channels.
 
     Attributes
     ----------
@@ -133,6 +166,9 @@ validation_fraction, patience, random_state, verbose
         The calendar features the network reads (``calendar_features``).
     y_scale_ : forecastrnn.scaling.ScaleState or None
         Target scaling fitted on the training series.
+    y_constant_ : bool
+        Whether the training series was constant; it is then forecast as
+        that constant (quantiles and intervals collapse onto it).
     n_obs_ : int
 
     Notes
@@ -155,7 +191,7 @@ validation_fraction, patience, random_state, verbose
 
     def __init__(
         self,
-        cell: str = "lstm",
+        network: str | RNNRegressor = "lstm",
         window_size: int = 48,
         horizon: int = 24,
         *,
@@ -165,28 +201,11 @@ validation_fraction, patience, random_state, verbose
         season_length: int | None = None,
         calendar_features: str | bool | tuple[str, ...] = "auto",
         past_covariates: tuple[str, ...] = (),
-        hidden_size: int = 64,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        attention: bool = False,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        loss: str = "mse",
-        quantiles: tuple[float, ...] = (0.1, 0.5, 0.9),
-        optimizer="adam",
-        learning_rate: float = 3e-3,
-        weight_decay: float = 0.0,
-        clip_norm: float | None = 1.0,
-        batch_size: int = 64,
-        augment=None,
-        max_epochs: int = 40,
-        early_stopping: bool = True,
-        validation_fraction: float = 0.1,
-        patience: int = 5,
-        random_state=None,
-        verbose: int = 0,
+        **network_params,
     ):
-        self.cell = cell
+        if network_params:
+            network = _deprecated_network(network, network_params)
+        self.network = network
         self.window_size = window_size
         self.horizon = horizon
         self.strategy = strategy
@@ -195,26 +214,6 @@ validation_fraction, patience, random_state, verbose
         self.season_length = season_length
         self.calendar_features = calendar_features
         self.past_covariates = past_covariates
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.attention = attention
-        self.dropout = dropout
-        self.recurrent_dropout = recurrent_dropout
-        self.loss = loss
-        self.quantiles = quantiles
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.clip_norm = clip_norm
-        self.batch_size = batch_size
-        self.augment = augment
-        self.max_epochs = max_epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
-        self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
     def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> RNNForecaster:
@@ -250,6 +249,7 @@ validation_fraction, patience, random_state, verbose
             else self.season_length
         )
         self.y_scale_ = self._fit_scale(y.to_numpy())
+        self.y_constant_ = bool(np.ptp(y.to_numpy()) == 0)
         self.past_scale_ = None if past is None else self._fit_scale(past.to_numpy())
         user_future = None if future is None else self._user_columns(future)
         self.future_scale_ = (
@@ -258,8 +258,8 @@ validation_fraction, patience, random_state, verbose
             else self._fit_scale(future[user_future].to_numpy())
         )
         X, Y = self._windows(y, past, future)
-        params = {name: getattr(self, name) for name in REGRESSOR_PARAMS}
-        self.regressor_ = RNNRegressor(**params, n_channels=X.shape[2]).fit(X, Y)
+        network = clone(_network(self)).set_params(n_channels=X.shape[2])
+        self.regressor_ = network.fit(X, Y)
         self.history_ = self.regressor_.history_
         self.y_name_, self.n_obs_ = y.name, len(y)
         self.y_tail_ = y.iloc[-self.window_size :]
@@ -512,7 +512,8 @@ validation_fraction, patience, random_state, verbose
         while sum(len(o) for o in outputs) < steps:
             out = self._predict_block(target, exog, last_window is not None, quantiles)
             outputs.append(out)
-            point = out[:, out.shape[1] // 2] if quantiles else out
+            # the point fed back is what `predict` gives: the median level
+            point = out[:, self._median_level()] if quantiles else out
             target = _append(target, point)
         values = np.concatenate(outputs)[:steps]
         if self.y_scale_ is not None:
@@ -520,9 +521,14 @@ validation_fraction, patience, random_state, verbose
         index = windows.future_index(context.index, steps)
         if quantiles:
             return pd.DataFrame(
-                values, index=index, columns=[float(q) for q in self.quantiles]
+                values, index=index, columns=list(self.regressor_.quantiles_)
             )
         return pd.Series(values, index=index, name=self.y_name_)
+
+    def _median_level(self) -> int:
+        """Column of the level nearest 0.5 among the sorted fitted quantiles."""
+        levels = np.asarray(self.regressor_.quantiles_)
+        return int(np.argmin(np.abs(levels - 0.5)))
 
     def _context(self, last_window) -> pd.Series:
         if last_window is None:
@@ -567,8 +573,13 @@ validation_fraction, patience, random_state, verbose
         )
         X, reference = self._normalised(_network_inputs(lw.X, lw.future))
         if quantiles:
-            return self.regressor_.predict_quantiles(X)[0] + reference[0][:, None]
-        return self.regressor_.predict(X).reshape(-1) + reference[0]
+            out = self.regressor_.predict_quantiles(X)[0]
+            reference = reference[0][:, None]
+        else:
+            out, reference = self.regressor_.predict(X).reshape(-1), reference[0]
+        # a constant training series taught the network nothing (every target
+        # was zero): its forecast is the constant, not the untrained output
+        return reference + (np.zeros_like(out) if self.y_constant_ else out)
 
     def _exog_rows(self, exog, labels: pd.Index, new_context: bool):
         """Covariate rows for the window and forecast ``labels``, or None."""
@@ -633,9 +644,33 @@ validation_fraction, patience, random_state, verbose
 
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
-        from .persistence import save
+        return archive.write(self, path)
 
-        return save(self, path)
+
+def _deprecated_network(network, params: dict) -> RNNRegressor:
+    """The network of 0.5.0's flat keywords, with a ``DeprecationWarning``."""
+    unknown = sorted(set(params) - set(NETWORK_PARAMS))
+    if unknown:
+        raise TypeError(
+            f"RNNForecaster got unexpected keyword arguments {unknown}. Network "
+            "settings go in `network=RNNRegressor(...)`; the forecaster's own are "
+            "window_size, horizon, strategy, scaler, window_norm, season_length, "
+            "calendar_features and past_covariates."
+        )
+    if isinstance(network, RNNRegressor):
+        raise TypeError(
+            f"Pass the network settings {sorted(params)} to the RNNRegressor given "
+            "as `network`, not to RNNForecaster."
+        )
+    params = {"cell": network, **params}
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    warnings.warn(
+        "Network settings passed to RNNForecaster directly are deprecated since "
+        f"forecastrnn 0.6; pass network=RNNRegressor({shown}) instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return RNNRegressor(**params)
 
 
 def _auto_calendar(index: pd.Index) -> tuple[str, ...]:

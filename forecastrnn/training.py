@@ -1,42 +1,46 @@
 """Training: jit-compiled backpropagation through time with optax.
 
-Two engines run the same mini-batch updates (:func:`fit_network` picks one):
+Two engines run the same mini-batch updates (:func:`fit_network` picks one,
+:func:`forecastrnn.engine.default_engine` says which ``"auto"`` takes):
 
 ``"threads"`` (one CPU device, unless the network is small)
-    XLA's CPU runtime runs one program on one core at a time, so each
-    mini-batch is cut into two halves whose gradient sums are computed by the
-    same compiled program at once from two threads (JAX releases the GIL while
-    a program runs), then added and applied by one compiled optimizer update.
-    The halves always exist, so a model trained on one core equals the same
-    model trained on two, bit for bit. Rows are gathered on the host and
-    short batches are padded with zero-weight rows, so the compiled programs
-    depend on the window shape and batch size only: a backtest whose training
-    set grows fold by fold compiles the training step once.
+    Each mini-batch is cut into two halves whose gradient sums
+    (:func:`part_gradient`) are computed at once in two threads, then added
+    and applied by one compiled optimizer update (:func:`apply_gradients`);
+    :func:`forecastrnn.engine.threads_epoch` runs them. The halves always
+    exist, so a model trained on one core equals the same model trained on
+    two, bit for bit. Rows are gathered on the host and short batches are
+    padded with zero-weight rows, so the compiled programs depend on the
+    window shape and batch size only: a backtest whose training set grows
+    fold by fold compiles the training step once.
 ``"scan"`` (accelerators, several devices, small networks)
-    One compiled call runs a whole epoch (a ``lax.scan`` over mini-batches,
-    then the validation loss), so Python is entered once per epoch. The
-    training windows are padded to a power-of-two number of batches and the
-    padding is masked out (empty batches are skipped with ``lax.cond``), so a
-    growing training set reuses the compiled epoch. With more than one JAX
-    device (several GPUs, or CPU devices from
+    One compiled call runs a whole epoch (:func:`train_epoch`: a ``lax.scan``
+    over mini-batches, then the validation loss), so Python is entered once
+    per epoch. The training windows are padded to a power-of-two number of
+    batches and the padding is masked out (empty batches are skipped with
+    ``lax.cond``), so a growing training set reuses the compiled epoch. With
+    more than one JAX device (several GPUs, or CPU devices from
     ``XLA_FLAGS=--xla_force_host_platform_device_count=N``) training is
     data-parallel: each mini-batch is sharded over the devices along the batch
     axis and the parameters and optimizer state are replicated (see
-    :func:`data_mesh`); the result equals single-device training up to float
-    rounding.
+    :func:`forecastrnn.engine.data_mesh`); the result equals single-device
+    training up to float rounding.
 
 The engines agree up to float rounding without dropout or augmentation; with
 them the random masks differ (each half draws its own), so the two engines
 train different, equally valid models.
+
+Prediction, the device mesh and the engine choice live in
+:mod:`forecastrnn.engine`; their 0.5.0 names here (``predict_network``,
+``predict_batch``, ``data_mesh``, ``bucket``, ``pad_rows``, ``step_work``,
+``state_elements``, ``THREADS_MIN_WORK``, ``THREADS_MIN_STATES_FUSED_RNN``)
+still work and warn.
 """
 
 from __future__ import annotations
 
-import math
-import os
 import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import NamedTuple
 
@@ -47,9 +51,46 @@ import optax
 from jax import Array
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from . import engine as _engine
 from . import losses
 from .nn.cells import host_rng
 from .nn.network import NetworkConfig, apply_network
+
+__all__ = [
+    "EpochStats",
+    "TrainSpec",
+    "apply_gradients",
+    "fit_network",
+    "make_optimizer",
+    "part_gradient",
+    "sample_losses",
+    "train_epoch",
+]
+
+# 0.5.0 names that moved to forecastrnn.engine: still served here, with a warning
+_MOVED = (
+    "THREADS_MIN_STATES_FUSED_RNN",
+    "THREADS_MIN_WORK",
+    "bucket",
+    "data_mesh",
+    "pad_rows",
+    "predict_batch",
+    "predict_network",
+    "state_elements",
+    "step_work",
+)
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        warnings.warn(
+            f"`forecastrnn.training.{name}` moved to `forecastrnn.engine.{name}`; "
+            "import it from there.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(_engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TrainSpec(NamedTuple):
@@ -124,25 +165,6 @@ def _weighted_loss(spec, params, X, Y, w, key):
     return _loss_sum(spec, params, X, Y, w, key) / jnp.maximum(jnp.sum(w), 1.0)
 
 
-def data_mesh(batch_size: int, devices=None) -> Mesh | None:
-    """A one-axis ``("batch",)`` mesh over the devices, or None for one device.
-
-    Data-parallel training needs ``batch_size`` to be a multiple of the number
-    of devices; otherwise training stays on the first device.
-    """
-    devices = jax.devices() if devices is None else list(devices)
-    if len(devices) < 2 or batch_size % len(devices):
-        return None
-    return Mesh(np.asarray(devices), ("batch",))
-
-
-def _shard_batch(mesh: Mesh | None, a: Array) -> Array:
-    if mesh is None:
-        return a
-    spec = PartitionSpec("batch", *([None] * (a.ndim - 1)))
-    return jax.lax.with_sharding_constraint(a, NamedSharding(mesh, spec))
-
-
 @partial(jax.jit, static_argnames=("spec", "mesh"))
 def train_epoch(
     spec: TrainSpec,
@@ -167,8 +189,8 @@ def train_epoch(
     shuffle: a permutation of the real rows followed by the padding rows. The
     dropout masks and the augmentation (``spec.augment``) come from ``seed``
     (the ``uint32[2]`` data of a PRNG key), so a run is reproducible bit for
-    bit. With a ``mesh`` (from :func:`data_mesh`) each mini-batch is sharded
-    over its devices.
+    bit. With a ``mesh`` (from :func:`forecastrnn.engine.data_mesh`) each
+    mini-batch is sharded over its devices.
     """
     optimizer = make_optimizer(spec)
     n_bucket, batch_size = X.shape[0], spec.batch_size
@@ -184,7 +206,7 @@ def train_epoch(
             k_aug, k = jax.random.split(k)
             xb, yb = spec.augment(k_aug, xb, yb)
             xb, yb = xb.astype(X.dtype), yb.astype(Y.dtype)
-        xb, yb, w = (_shard_batch(mesh, a) for a in (xb, yb, w))
+        xb, yb, w = (_engine.shard_batch(mesh, a) for a in (xb, yb, w))
         loss, grads = grad_fn(params, xb, yb, w, k)
         norm = optax.tree.norm(grads)
         updates, opt_state = optimizer.update(grads, opt_state, params)
@@ -267,101 +289,6 @@ def _validation_sum(spec, params, X, Y, w):
     return _loss_sum(spec, params, X, Y, w, None)
 
 
-def _in_parallel(pool: ThreadPoolExecutor | None, fn: Callable, calls: list) -> list:
-    """``fn(*args)`` for every ``args`` in ``calls``, finished.
-
-    The first call runs in this thread and the others in ``pool`` at the same
-    time (XLA releases the GIL while a program runs); without a pool (one core)
-    they run in turn, with the same results.
-    """
-    if pool is None:
-        return [fn(*args) for args in calls]
-    futures = [
-        pool.submit(lambda a: jax.block_until_ready(fn(*a)), a) for a in calls[1:]
-    ]
-    first = jax.block_until_ready(fn(*calls[0]))
-    return [first, *(f.result() for f in futures)]
-
-
-def _parts(
-    X: np.ndarray, Y: np.ndarray, idx: np.ndarray, rows: int
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Rows ``idx`` in two parts of ``rows`` rows, zero-padded, with weights."""
-    out = []
-    for part in (idx[:rows], idx[rows:]):
-        if len(part):
-            w = np.zeros(rows, np.float32)
-            w[: len(part)] = 1.0
-            out.append((pad_rows(X[part], rows), pad_rows(Y[part], rows), w))
-    return out
-
-
-def _threads_epoch(spec, params, opt_state, X, Y, validation, order, seed, pool):
-    """One epoch of the ``"threads"`` engine, with :func:`train_epoch`'s figures."""
-    rows = -(-spec.batch_size // 2)
-    stats = []
-    for b, start in enumerate(range(0, len(X), spec.batch_size)):
-        idx = order[start : start + spec.batch_size]
-        calls = [
-            (spec, params, Xp, Yp, w, seed, b, i)
-            for i, (Xp, Yp, w) in enumerate(_parts(X, Y, idx, rows))
-        ]
-        results = _in_parallel(pool, part_gradient, calls)
-        params, opt_state, stat = apply_gradients(
-            spec, params, opt_state, tuple(g for _, g in results),
-            tuple(loss for loss, _ in results), np.float32(len(idx)),
-        )
-        stats.append(stat)
-    stats = np.asarray(jax.device_get(stats), np.float64)
-    X_val, Y_val, n_val = validation
-    if n_val:
-        rows = bucket(n_val, 2) // 2
-        calls = [(spec, params, *part) for part in _parts(
-            X_val, Y_val, np.arange(n_val), rows
-        )]
-        val_loss = sum(float(v) for v in _in_parallel(pool, _validation_sum, calls))
-        val_loss /= n_val
-    else:
-        val_loss = np.nan
-    leaves = jax.device_get(jax.tree.leaves(params))
-    return params, opt_state, EpochStats(
-        train_loss=stats[:, 0].sum() / max(len(X), 1),
-        val_loss=val_loss,
-        grad_norm=stats[:, 1].mean(),
-        grad_norm_max=stats[:, 1].max(),
-        finite=all(np.isfinite(a).all() for a in leaves),
-    )
-
-
-def _pool() -> ThreadPoolExecutor | None:
-    """A worker thread for the second half of each batch, if a second core exists."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    if cores < 2:
-        return None
-    return ThreadPoolExecutor(1, thread_name_prefix="forecastrnn")
-
-
-@partial(jax.jit, static_argnames="config")
-def predict_batch(config: NetworkConfig, params: dict, X: Array) -> Array:
-    """Network outputs for a batch of windows, without dropout."""
-    return apply_network(config, params, X)
-
-
-def bucket(n: int, multiple: int = 1) -> int:
-    """Smallest ``multiple * 2**k`` that is at least ``n`` (shape bucketing)."""
-    blocks = max(1, math.ceil(n / multiple))
-    return multiple * (1 << (blocks - 1).bit_length())
-
-
-def pad_rows(a: np.ndarray, n_rows: int) -> np.ndarray:
-    """``a`` padded with zero rows to ``n_rows`` rows."""
-    pad = np.zeros((n_rows - a.shape[0], *a.shape[1:]), a.dtype)
-    return np.concatenate([a, pad])
-
-
 def fit_network(
     spec: TrainSpec,
     params: dict,
@@ -397,13 +324,8 @@ def fit_network(
         Called as ``on_epoch(epoch, record)`` after each epoch (progress bars).
     engine : {"auto", "threads", "scan"}, default "auto"
         How the mini-batch updates run (see the module docstring). ``"auto"``
-        picks ``"threads"`` on a single CPU device when half a mini-batch's
-        forward pass takes at least :data:`THREADS_MIN_WORK` multiply-adds
-        (:func:`step_work`), or, for the Elman cell with its hand-written
-        backward pass, computes at least :data:`THREADS_MIN_STATES_FUSED_RNN`
-        hidden-state elements (:func:`state_elements`), and ``"scan"``
-        otherwise: the choice depends on the shapes and the platform, never
-        on the number of cores.
+        takes :func:`forecastrnn.engine.default_engine`'s choice, which
+        depends on the shapes and the platform, never on the number of cores.
 
     Returns
     -------
@@ -420,8 +342,8 @@ def fit_network(
         and the parameters from before that epoch are kept.
     """
     if engine == "auto":
-        engine = _default_engine(spec, X.shape[1])
-    if engine not in ("threads", "scan"):
+        engine = _engine.default_engine(spec.network, spec.batch_size, X.shape[1])
+    if engine not in _engine.ENGINES:
         raise ValueError(
             f"`engine` must be 'auto', 'threads' or 'scan'; got {engine!r}."
         )
@@ -431,13 +353,9 @@ def fit_network(
     else:
         X_val, Y_val = validation
         n_val = len(X_val)
-    pool = _pool() if engine == "threads" else None
+    pool = _engine.worker_pool() if engine == "threads" else None
     if engine == "threads":
-        def run_epoch(params, opt_state, order, seed):
-            return _threads_epoch(
-                spec, params, opt_state, X, Y, (X_val, Y_val, n_val), order, seed,
-                pool,
-            )
+        run_epoch = _threads_epochs(spec, X, Y, (X_val, Y_val, n_val), pool)
     else:
         run_epoch = _scan_epochs(spec, X, Y, X_val, Y_val, n_val)
     try:
@@ -450,74 +368,47 @@ def fit_network(
             pool.shutdown()
 
 
-# Per-part forward multiply-adds below which the "threads" engine's per-batch
-# Python work (two gathers, three program calls, a thread hand-off: about
-# 0.5 ms) costs more than the second core gains; measured on 2 cores
-# (benchmarks/README.md): 3.4M lost 8%, 6.9M gained 14-24%.
-THREADS_MIN_WORK = 5e6
-
-# The Elman cell with its hand-written backward pass (``NetworkConfig.fused``)
-# trains in short loops that XLA runs on one thread, so the one-program epoch
-# stays ahead for longer, and what decides is the number of hidden-state
-# elements a part computes (:func:`state_elements`), not its multiply-adds.
-# Measured on 2 cores for 22 shapes (benchmarks/README.md, 0.5.0): parts of
-# at most 2.0e5 elements trained 1.04x to 1.22x faster in one program, parts
-# of 2.6e5 to 3.0e5 within 10% either way, and parts of at least 3.4e5
-# elements 1.0x to 1.4x faster in two threads.
-THREADS_MIN_STATES_FUSED_RNN = 3e5
-
-
-def step_work(config: NetworkConfig, rows: int, window: int) -> float:
-    """Multiply-adds of the recurrent layers' forward pass over ``rows`` windows."""
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[config.cell]
-    directions = 2 if config.bidirectional else 1
-    work, n_in = 0.0, config.n_inputs
-    for _ in range(config.num_layers):
-        h = config.hidden_size
-        work += directions * gates * h * (h + n_in)
-        n_in = h * directions
-    return float(rows) * window * work
-
-
-def state_elements(config: NetworkConfig, rows: int, window: int) -> float:
-    """Hidden-state elements the recurrent layers compute over ``rows`` windows."""
-    directions = 2 if config.bidirectional else 1
-    return float(rows) * window * config.hidden_size * directions * config.num_layers
-
-
 @partial(jax.jit, static_argnames="spec")
 def _init_optimizer(spec: TrainSpec, params: dict) -> optax.OptState:
     """The optimizer state as one program (eagerly, one small one per leaf)."""
     return make_optimizer(spec).init(params)
 
 
-def _worth_splitting(
-    config: NetworkConfig, rows: int, window: int, train: bool = True
-) -> bool:
-    """Whether a part of ``rows`` windows is worth a second thread here
-    (training, or with ``train=False`` inference)."""
-    if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
-        return False
-    if train and config.cell == "rnn" and config.fused:
-        return state_elements(config, rows, window) >= THREADS_MIN_STATES_FUSED_RNN
-    return step_work(config, rows, window) >= THREADS_MIN_WORK
+def _threads_epochs(spec, X, Y, validation, pool):
+    """The ``"threads"`` engine: :func:`forecastrnn.engine.threads_epoch` running
+    this spec's steps, with :func:`train_epoch`'s figures."""
+    steps = _engine.ThreadsSteps(
+        partial(part_gradient, spec),
+        partial(apply_gradients, spec),
+        partial(_validation_sum, spec),
+    )
 
+    def run_epoch(params, opt_state, order, seed):
+        params, opt_state, stats, val_sum = _engine.threads_epoch(
+            steps, params, opt_state, (X, Y), validation, order, seed,
+            spec.batch_size, pool,
+        )
+        leaves = jax.device_get(jax.tree.leaves(params))
+        return params, opt_state, EpochStats(
+            train_loss=stats[:, 0].sum() / max(len(X), 1),
+            val_loss=val_sum / max(validation[2], 1),
+            grad_norm=stats[:, 1].mean(),
+            grad_norm_max=stats[:, 1].max(),
+            finite=all(np.isfinite(a).all() for a in leaves),
+        )
 
-def _default_engine(spec: TrainSpec, window: int) -> str:
-    """``"threads"`` on one CPU device for steps worth splitting, else ``"scan"``."""
-    rows = -(-spec.batch_size // 2)
-    return "threads" if _worth_splitting(spec.network, rows, window) else "scan"
+    return run_epoch
 
 
 def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
     """The ``"scan"`` engine: data padded and placed on the device(s) once."""
-    n_train, n_bucket = len(X), bucket(len(X), spec.batch_size)
-    X_dev = jnp.asarray(pad_rows(X, n_bucket))
-    Y_dev = jnp.asarray(pad_rows(Y, n_bucket))
-    v_bucket = bucket(max(len(X_val), 1))
-    X_val = jnp.asarray(pad_rows(X_val, v_bucket))
-    Y_val = jnp.asarray(pad_rows(Y_val, v_bucket))
-    mesh = data_mesh(spec.batch_size)
+    n_train, n_bucket = len(X), _engine.bucket(len(X), spec.batch_size)
+    X_dev = jnp.asarray(_engine.pad_rows(X, n_bucket))
+    Y_dev = jnp.asarray(_engine.pad_rows(Y, n_bucket))
+    v_bucket = _engine.bucket(max(len(X_val), 1))
+    X_val = jnp.asarray(_engine.pad_rows(X_val, v_bucket))
+    Y_val = jnp.asarray(_engine.pad_rows(Y_val, v_bucket))
+    mesh = _engine.data_mesh(spec.batch_size)
     replicated = None if mesh is None else NamedSharding(mesh, PartitionSpec())
     if mesh is not None:  # replicate the data; train_epoch shards each batch
         X_dev, Y_dev, X_val, Y_val = jax.device_put(
@@ -579,48 +470,3 @@ def _epochs(spec, run_epoch, params, opt_state, rng, n_train, max_epochs, n_val,
     if n_val and patience is not None and np.isfinite(best_loss):
         params = best_params
     return params, history
-
-
-def predict_network(
-    config: NetworkConfig, params: dict, X: np.ndarray, chunk: int = 4096
-) -> np.ndarray:
-    """Outputs ``(n, n_outputs)`` for windows ``X``, in padded chunks.
-
-    Chunks are padded to a power of two of at least two rows (few compiled
-    programs): a single window runs a two-row program, which on a 2-core CPU
-    answered a C2-sized LSTM in 0.8 ms against 12 ms for the 32-row program
-    of 0.3.0 (benchmarks/README.md). One row is avoided: XLA computes a lone
-    row by another kernel, whose rounding differs from a batch's. From two to
-    32 rows, a window's forecast is the same bit for bit whichever windows
-    share its call (tested). On a single CPU
-    device, when half the windows are worth a core (:data:`THREADS_MIN_WORK`),
-    the two halves run at once in two threads, as in training.
-    """
-    if len(X) == 0:
-        return np.zeros((0, config.n_outputs), np.float32)
-    half = len(X) // 2
-    if half == 0 or not _worth_splitting(config, half, X.shape[1], train=False):
-        return _predict_chunks(config, params, X, chunk)
-    params = jax.device_put(params)  # once for both threads
-    calls = [(config, params, part, chunk) for part in (X[:half], X[half:])]
-    return np.concatenate(_in_parallel(_predict_pool(), _predict_chunks, calls))
-
-
-def _predict_chunks(config, params, X, chunk):
-    out = []
-    for start in range(0, len(X), chunk):
-        part = X[start : start + chunk]
-        padded = pad_rows(part, bucket(len(part), 2))
-        batch = predict_batch(config, params, jnp.asarray(padded))
-        out.append(np.asarray(batch)[: len(part)])
-    return np.concatenate(out)
-
-
-_PREDICT_POOL: list[ThreadPoolExecutor | None] = []
-
-
-def _predict_pool() -> ThreadPoolExecutor | None:
-    """The worker thread of :func:`predict_network`, started on first use."""
-    if not _PREDICT_POOL:
-        _PREDICT_POOL.append(_pool())
-    return _PREDICT_POOL[0]

@@ -4,15 +4,32 @@ import json
 import pickle
 
 import numpy as np
+import optax
 import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
 import forecastrnn
 from forecastrnn import RNNForecaster, RNNRegressor, load
+from forecastrnn.augment import chain_augmentations, make_jitter, make_time_warp
 from forecastrnn.datasets import NYSE_TRADING_DAY
+from forecastrnn.persistence import save
 
 TINY = {"hidden_size": 4, "max_epochs": 2, "random_state": 0}
+
+
+def _hourly(n=120, name="load"):
+    idx = pd.date_range("2024-01-01", periods=n, freq="h", name="ts")
+    return pd.Series(np.sin(np.arange(n) / 4) + 5, idx, name=name)
+
+
+def _rewrite_meta(path, change):
+    with np.load(path) as archive:
+        entries = dict(archive)
+    meta = json.loads(bytes(entries["__meta__"]).decode())
+    change(meta)
+    entries["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **entries)
 
 
 def test_regressor_round_trip(tmp_path):
@@ -24,9 +41,7 @@ def test_regressor_round_trip(tmp_path):
     restored = load(path)
     np.testing.assert_array_equal(restored.predict(X), model.predict(X))
     assert restored.get_params() == model.get_params()
-    pd.testing.assert_frame_equal(
-        restored.history_, model.history_, check_index_type=False
-    )
+    pd.testing.assert_frame_equal(restored.history_, model.history_)
     pickled = pickle.loads(pickle.dumps(restored))
     np.testing.assert_array_equal(pickled.predict(X), model.predict(X))
 
@@ -38,16 +53,29 @@ def test_forecaster_round_trip_keeps_trading_calendar_and_exog(tmp_path):
         {"x": np.cos(np.arange(len(idx) + 5) / 3.0)},
         pd.date_range(idx[0], periods=len(idx) + 5, freq=NYSE_TRADING_DAY),
     )
-    model = RNNForecaster(
-        "gru", window_size=10, horizon=5, loss="quantile", **TINY
-    ).fit(y, exog=exog.iloc[: len(idx)])
-    restored = load(model.save(tmp_path / "f.npz"))
+    network = RNNRegressor("gru", loss="quantile", **TINY)
+    model = RNNForecaster(network, window_size=10, horizon=5).fit(
+        y, exog=exog.iloc[: len(idx)]
+    )
+    restored = save(model, tmp_path / "f.npz")
+    restored = load(restored)
+    assert restored.get_params()["network__hidden_size"] == 4
     pd.testing.assert_frame_equal(
         restored.predict_quantiles(exog=exog), model.predict_quantiles(exog=exog)
     )
     assert restored.predict(exog=exog).index[0] == pd.Timestamp(
         "2013-04-01"
     )  # Good Friday skipped
+
+
+def test_names_survive_the_round_trip(tmp_path):
+    # 0.5.0 dropped the index name and turned a tuple series name into a string
+    y = _hourly(name=("site", 3))
+    model = RNNForecaster(RNNRegressor(**TINY), window_size=12, horizon=3).fit(y)
+    loaded = load(model.save(tmp_path / "names.npz"))
+    before, after = model.predict(), loaded.predict()
+    assert after.name == ("site", 3) and after.index.name == "ts"
+    pd.testing.assert_series_equal(after, before)
 
 
 def test_loading_never_unpickles(tmp_path, monkeypatch):
@@ -81,84 +109,88 @@ def test_bad_files(tmp_path):
         load(other)
 
 
+def test_npy_file_is_a_clear_value_error(tmp_path):
+    # 0.5.0: TypeError "'numpy.ndarray' object does not support the context
+    # manager protocol"
+    path = tmp_path / "array.npy"
+    np.save(path, np.arange(5.0))
+    with pytest.raises(ValueError, match=r"not a readable forecastrnn model.*\.npy"):
+        load(path)
+
+
 def test_mismatched_file(tmp_path):
     model = RNNRegressor(**TINY).fit(np.ones((10, 4)), np.ones(10))
     path = model.save(tmp_path / "m.npz")
-    with np.load(path) as archive:
-        entries = dict(archive)
-    meta = json.loads(bytes(entries["__meta__"]).decode())
-    meta["params"]["hidden_size"] = 8  # config no longer matches the arrays
-    entries["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-    np.savez(path, **entries)
+
+    def bigger(meta):
+        meta["model"]["params"]["hidden_size"] = 8  # no longer matches the arrays
+
+    _rewrite_meta(path, bigger)
     with pytest.raises(ValueError, match="do not match the saved configuration"):
         load(path)
-    meta["params"]["hidden_size"] = 4
-    meta["format_version"] = 99
-    entries["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-    np.savez(path, **entries)
+
+    def newer(meta):
+        meta["model"]["params"]["hidden_size"] = 4
+        meta["format_version"] = 99
+
+    _rewrite_meta(path, newer)
     with pytest.raises(ValueError, match="newer than this forecastrnn"):
         load(path)
-    meta["format_version"] = 1
-    meta["library_version"] = "0.0.1"
-    entries["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-    np.savez(path, **entries)
+
+    def other_version(meta):
+        meta["format_version"] = forecastrnn.archive.FORMAT_VERSION
+        meta["library_version"] = "0.0.1"
+
+    _rewrite_meta(path, other_version)
     with pytest.warns(UserWarning, match="saved by forecastrnn 0.0.1"):
+        load(path)
+
+    def foreign_class(meta):
+        meta["model"]["$estimator"] = "Pipeline"
+
+    _rewrite_meta(path, foreign_class)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="'Pipeline'"):
+        load(path)
+
+
+def test_files_of_0_5_get_a_clear_error(tmp_path):
+    model = RNNRegressor(**TINY).fit(np.ones((10, 4)), np.ones(10))
+    path = model.save(tmp_path / "old.npz")
+
+    def as_0_5(meta):
+        meta["format_version"], meta["library_version"] = 2, "0.5.0"
+
+    _rewrite_meta(path, as_0_5)
+    with pytest.raises(ValueError, match=r"forecastrnn 0\.5\.0 \(model format 2\)"):
         load(path)
 
 
 def test_unsavable_models(tmp_path):
     with pytest.raises(NotFittedError):
         RNNRegressor().save(tmp_path / "x")
-    import optax
-
     model = RNNRegressor(optimizer=optax.sgd, **TINY).fit(np.ones((10, 4)), np.ones(10))
     with pytest.raises(TypeError, match="callable `optimizer` cannot be saved"):
         model.save(tmp_path / "x")
     with pytest.raises(TypeError, match="must be an RNNRegressor or RNNForecaster"):
-        forecastrnn.persistence.save(forecastrnn.baselines.Naive(), tmp_path / "x")
-
-
-def test_format_1_forecaster_loads_as_it_was_fit(tmp_path):
-    # Format 1 forecasters had no window normalisation and named their
-    # calendar features in `calendar_features`: they load and forecast as fit.
-    idx = pd.date_range("2024-01-01", periods=120, freq="h")
-    y = pd.Series(np.sin(np.arange(120) / 4) + 5, idx, name="load")
-    model = RNNForecaster(
-        window_size=12, horizon=3, window_norm=None, calendar_features=True, **TINY
-    ).fit(y)
-    path = model.save(tmp_path / "old.npz")
-    with np.load(path) as archive:
-        entries = dict(archive)
-    meta = json.loads(bytes(entries["__meta__"]).decode())
-    meta["format_version"] = 1
-    del meta["params"]["window_norm"], meta["params"]["season_length"]
-    del meta["state"]["calendar_"], meta["state"]["season_length_"]
-    entries["__meta__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-    np.savez(path, **entries)
-    old = load(path)
-    assert old.window_norm is None
-    assert old.calendar_ == ("hour", "day_of_week", "day_of_year")
-    pd.testing.assert_series_equal(old.predict(), model.predict())
+        save(forecastrnn.baselines.Naive(), tmp_path / "x")
 
 
 def test_augmented_forecaster_round_trip_and_custom_augment_refused(tmp_path):
-    from forecastrnn.windows import chain_augmentations, make_jitter, make_time_warp
-
-    idx = pd.date_range("2024-01-01", periods=120, freq="h")
-    y = pd.Series(np.sin(np.arange(120) / 4) + 5, idx, name="load")
+    y = _hourly()
     augment = chain_augmentations(make_jitter(0.05), make_time_warp(0.1, 3))
-    model = RNNForecaster(window_size=12, horizon=3, augment=augment, **TINY).fit(y)
+    network = RNNRegressor(augment=augment, **TINY)
+    model = RNNForecaster(network, window_size=12, horizon=3).fit(y)
     loaded = load(model.save(tmp_path / "aug.npz"))
-    assert loaded.augment == augment and loaded.regressor_.augment == augment
+    assert loaded.network.augment == augment
     pd.testing.assert_series_equal(loaded.predict(), model.predict())
 
     def custom(key, X, Y):
         return X, Y
 
-    model.set_params(augment=custom).fit(y)
+    model.set_params(network__augment=custom).fit(y)
     with pytest.raises(TypeError, match="Only the augmentations of forecastrnn"):
         model.save(tmp_path / "custom.npz")
-    model.set_params(augment=None)  # as the message says: it still forecasts
+    model.set_params(network__augment=None)  # as the message says: it still forecasts
     loaded = load(model.save(tmp_path / "custom.npz"))
-    assert loaded.augment is None
+    assert loaded.network.augment is None
     pd.testing.assert_series_equal(loaded.predict(), model.predict())

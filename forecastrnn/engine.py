@@ -1,0 +1,438 @@
+"""How compiled programs run: the CPU engine, the device mesh, prediction batches.
+
+:mod:`forecastrnn.training` says what a training step computes; this module
+says how it runs on the hardware at hand:
+
+the engine choice
+    :func:`default_engine` picks ``"threads"`` or ``"scan"`` (see
+    :func:`forecastrnn.training.fit_network`) from the shapes of a step,
+    by rules measured on a 2-core CPU (:data:`THREADS_MIN_WORK`,
+    :data:`THREADS_MIN_STATES_FUSED_RNN`, :func:`step_work`,
+    :func:`state_elements`).
+the ``"threads"`` engine
+    XLA's CPU runtime runs one program on one core at a time, so each
+    mini-batch is cut into two halves whose gradient sums are computed by the
+    same compiled program at once from two threads (JAX releases the GIL while
+    a program runs), then added and applied by one compiled optimizer update
+    (:func:`threads_epoch`, with the steps of :class:`ThreadsSteps`).
+the device mesh
+    With several JAX devices, :func:`data_mesh` and :func:`shard_batch` split
+    each mini-batch over them.
+prediction
+    :func:`predict_network` runs windows in fixed-size chunks (one compiled
+    program), in two threads when they are worth a core.
+
+Shapes are bucketed (:func:`bucket`, :func:`pad_rows`) so that few programs
+are compiled. The module knows networks (:class:`~forecastrnn.nn.NetworkConfig`)
+but not losses or optimizers: the training steps it runs are passed in.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from .nn.network import NetworkConfig, apply_network
+
+__all__ = [
+    "ENGINES",
+    "PREDICT_CHUNK",
+    "THREADS_MIN_STATES_FUSED_RNN",
+    "THREADS_MIN_WORK",
+    "ThreadsSteps",
+    "bucket",
+    "data_mesh",
+    "default_engine",
+    "in_parallel",
+    "pad_rows",
+    "predict_batch",
+    "predict_network",
+    "shard_batch",
+    "split_rows",
+    "state_elements",
+    "step_work",
+    "threads_epoch",
+    "worker_pool",
+    "worth_splitting",
+]
+
+ENGINES = ("threads", "scan")
+
+# Per-part forward multiply-adds below which the "threads" engine's per-batch
+# Python work (two gathers, three program calls, a thread hand-off: about
+# 0.5 ms) costs more than the second core gains; measured on 2 cores
+# (benchmarks/README.md): 3.4M lost 8%, 6.9M gained 14-24%.
+THREADS_MIN_WORK = 5e6
+
+# The Elman cell with its hand-written backward pass (``NetworkConfig.fused``)
+# trains in short loops that XLA runs on one thread, so the one-program epoch
+# stays ahead for longer, and what decides is the number of hidden-state
+# elements a part computes (:func:`state_elements`), not its multiply-adds.
+# Measured on 2 cores for 22 shapes (benchmarks/README.md, 0.5.0): parts of
+# at most 2.0e5 elements trained 1.04x to 1.22x faster in one program, parts
+# of 2.6e5 to 3.0e5 within 10% either way, and parts of at least 3.4e5
+# elements 1.0x to 1.4x faster in two threads.
+THREADS_MIN_STATES_FUSED_RNN = 3e5
+
+# Rows per compiled prediction program. Every window runs in a program of
+# exactly this many rows, so its forecast is the same bit for bit whichever
+# windows share the call (XLA's CPU kernels round differently for different
+# row counts). Measured on 2 cores: see :func:`predict_network`.
+PREDICT_CHUNK = 16
+
+# TODO(issue 13): take the gate count and "has a fused backward pass" from the
+# per-cell record of forecastrnn.nn.cells (helper A's ``get_cell``) once it
+# exists, instead of comparing cell names here.
+_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+# ----------------------------------------------------------- engine choice
+def step_work(config: NetworkConfig, rows: int, window: int) -> float:
+    """Multiply-adds of the recurrent layers' forward pass over ``rows`` windows.
+
+    Parameters
+    ----------
+    config : NetworkConfig
+    rows : int
+        Windows in the step.
+    window : int
+        Time steps per window.
+
+    Returns
+    -------
+    float
+    """
+    gates = _GATES[config.cell]
+    directions = 2 if config.bidirectional else 1
+    work, n_in = 0.0, config.n_inputs
+    for _ in range(config.num_layers):
+        h = config.hidden_size
+        work += directions * gates * h * (h + n_in)
+        n_in = h * directions
+    return float(rows) * window * work
+
+
+def state_elements(config: NetworkConfig, rows: int, window: int) -> float:
+    """Hidden-state elements the recurrent layers compute over ``rows`` windows.
+
+    Parameters
+    ----------
+    config : NetworkConfig
+    rows : int
+        Windows in the step.
+    window : int
+        Time steps per window.
+
+    Returns
+    -------
+    float
+    """
+    directions = 2 if config.bidirectional else 1
+    return float(rows) * window * config.hidden_size * directions * config.num_layers
+
+
+def worth_splitting(
+    config: NetworkConfig, rows: int, window: int, *, train: bool = True
+) -> bool:
+    """Whether a part of ``rows`` windows is worth a second thread here.
+
+    Parameters
+    ----------
+    config : NetworkConfig
+    rows : int
+        Windows in one part (half a mini-batch, or half the windows to predict).
+    window : int
+        Time steps per window.
+    train : bool, default True
+        A training step (forward and backward) or, with ``False``, inference.
+
+    Returns
+    -------
+    bool
+        Never on an accelerator or with several devices. On one CPU device:
+        for training the fused Elman cell, at least
+        :data:`THREADS_MIN_STATES_FUSED_RNN` hidden-state elements
+        (:func:`state_elements`); otherwise at least :data:`THREADS_MIN_WORK`
+        forward multiply-adds (:func:`step_work`). The number of cores plays
+        no part, so a model trains the same on any machine.
+    """
+    if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
+        return False
+    if train and config.cell == "rnn" and config.fused:  # TODO: see _GATES
+        return state_elements(config, rows, window) >= THREADS_MIN_STATES_FUSED_RNN
+    return step_work(config, rows, window) >= THREADS_MIN_WORK
+
+
+def default_engine(config: NetworkConfig, batch_size: int, window: int) -> str:
+    """The training engine ``engine="auto"`` picks for these shapes.
+
+    Parameters
+    ----------
+    config : NetworkConfig
+        The network as trained (its scan form included).
+    batch_size : int
+    window : int
+        Time steps per window.
+
+    Returns
+    -------
+    {"threads", "scan"}
+        ``"threads"`` when half a mini-batch is :func:`worth_splitting`,
+        else ``"scan"``.
+
+    Examples
+    --------
+    >>> default_engine(NetworkConfig("gru", 1, 8, 3), batch_size=16, window=12)
+    'scan'
+    """
+    rows = -(-batch_size // 2)
+    return "threads" if worth_splitting(config, rows, window) else "scan"
+
+
+# ----------------------------------------------------------------- shapes
+def bucket(n: int, multiple: int = 1) -> int:
+    """Smallest ``multiple * 2**k`` that is at least ``n`` (shape bucketing).
+
+    Examples
+    --------
+    >>> bucket(33, 32)
+    64
+    """
+    blocks = max(1, math.ceil(n / multiple))
+    return multiple * (1 << (blocks - 1).bit_length())
+
+
+def pad_rows(a: np.ndarray, n_rows: int) -> np.ndarray:
+    """``a`` padded with zero rows to ``n_rows`` rows."""
+    pad = np.zeros((n_rows - a.shape[0], *a.shape[1:]), a.dtype)
+    return np.concatenate([a, pad])
+
+
+# ------------------------------------------------------------ device mesh
+def data_mesh(batch_size: int, devices=None) -> Mesh | None:
+    """A one-axis ``("batch",)`` mesh over the devices, or None for one device.
+
+    Data-parallel training needs ``batch_size`` to be a multiple of the number
+    of devices; otherwise training stays on the first device.
+
+    Parameters
+    ----------
+    batch_size : int
+    devices : sequence of jax.Device, optional
+        ``jax.devices()`` by default.
+
+    Returns
+    -------
+    jax.sharding.Mesh or None
+    """
+    devices = jax.devices() if devices is None else list(devices)
+    if len(devices) < 2 or batch_size % len(devices):
+        return None
+    return Mesh(np.asarray(devices), ("batch",))
+
+
+def shard_batch(mesh: Mesh | None, a: Array) -> Array:
+    """``a`` constrained to be split along its first axis over ``mesh``.
+
+    For use inside a jitted step; without a mesh ``a`` is returned as is.
+    """
+    if mesh is None:
+        return a
+    spec = PartitionSpec("batch", *([None] * (a.ndim - 1)))
+    return jax.lax.with_sharding_constraint(a, NamedSharding(mesh, spec))
+
+
+# ------------------------------------------------------ the threads engine
+def worker_pool() -> ThreadPoolExecutor | None:
+    """A worker thread for the second half of each batch, if a second core exists.
+
+    Returns
+    -------
+    concurrent.futures.ThreadPoolExecutor or None
+        One worker thread, or None on a single core (the halves then run in
+        turn, with the same results). The caller shuts it down.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return None
+    return ThreadPoolExecutor(1, thread_name_prefix="forecastrnn")
+
+
+def in_parallel(pool: ThreadPoolExecutor | None, fn: Callable, calls: list) -> list:
+    """``fn(*args)`` for every ``args`` in ``calls``, finished, in order.
+
+    The first call runs in this thread and the others in ``pool`` at the same
+    time (XLA releases the GIL while a program runs); without a pool (one
+    core) they run in turn, with the same results.
+    """
+    if pool is None:
+        return [fn(*args) for args in calls]
+    futures = [
+        pool.submit(lambda a: jax.block_until_ready(fn(*a)), a) for a in calls[1:]
+    ]
+    first = jax.block_until_ready(fn(*calls[0]))
+    return [first, *(f.result() for f in futures)]
+
+
+def split_rows(
+    X: np.ndarray, Y: np.ndarray, idx: np.ndarray, rows: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Rows ``idx`` of ``X`` and ``Y`` in two parts of ``rows`` rows.
+
+    Each part is zero-padded to ``rows`` rows and comes with its weights (1
+    for a real row, 0 for padding), so one compiled program serves every
+    part; an empty second part is left out.
+    """
+    out = []
+    for part in (idx[:rows], idx[rows:]):
+        if len(part):
+            w = np.zeros(rows, np.float32)
+            w[: len(part)] = 1.0
+            out.append((pad_rows(X[part], rows), pad_rows(Y[part], rows), w))
+    return out
+
+
+class ThreadsSteps(NamedTuple):
+    """The compiled steps :func:`threads_epoch` runs (training's, specialised).
+
+    ``part_gradient(params, X, Y, w, seed, batch, part) -> (loss_sum, grads)``
+    for one part of a mini-batch; ``apply_gradients(params, opt_state, grads,
+    loss_sums, weight) -> (params, opt_state, [loss_sum, grad_norm])`` with the
+    parts' results as tuples; ``validation_sum(params, X, Y, w) -> loss_sum``.
+    See :func:`forecastrnn.training.part_gradient` and
+    :func:`~forecastrnn.training.apply_gradients`.
+    """
+
+    part_gradient: Callable
+    apply_gradients: Callable
+    validation_sum: Callable
+
+
+def threads_epoch(
+    steps: ThreadsSteps,
+    params: dict,
+    opt_state,
+    data: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray, int],
+    order: np.ndarray,
+    seed: np.ndarray,
+    batch_size: int,
+    pool: ThreadPoolExecutor | None,
+) -> tuple[dict, object, np.ndarray, float]:
+    """One epoch of the ``"threads"`` engine.
+
+    Parameters
+    ----------
+    steps : ThreadsSteps
+    params, opt_state
+        Network parameters and optimizer state.
+    data : (X, Y)
+        Training windows and targets on the host.
+    validation : (X_val, Y_val, n_val)
+        ``n_val = 0``: no validation.
+    order : numpy.ndarray
+        The shuffle, a permutation of the rows of ``X``.
+    seed : numpy.ndarray
+        The ``uint32[2]`` data of the epoch's PRNG key.
+    batch_size : int
+    pool : ThreadPoolExecutor or None
+        From :func:`worker_pool`.
+
+    Returns
+    -------
+    params, opt_state
+        After the epoch's updates.
+    batch_stats : numpy.ndarray of shape (n_batches, 2)
+        Per mini-batch: loss sum and gradient norm before clipping.
+    val_sum : float
+        Sum of the validation losses (NaN without validation).
+    """
+    X, Y = data
+    rows = -(-batch_size // 2)
+    stats = []
+    for b, start in enumerate(range(0, len(X), batch_size)):
+        idx = order[start : start + batch_size]
+        calls = [
+            (params, Xp, Yp, w, seed, b, i)
+            for i, (Xp, Yp, w) in enumerate(split_rows(X, Y, idx, rows))
+        ]
+        results = in_parallel(pool, steps.part_gradient, calls)
+        params, opt_state, stat = steps.apply_gradients(
+            params, opt_state, tuple(g for _, g in results),
+            tuple(loss for loss, _ in results), np.float32(len(idx)),
+        )
+        stats.append(stat)
+    stats = np.asarray(jax.device_get(stats), np.float64).reshape(-1, 2)
+    X_val, Y_val, n_val = validation
+    if not n_val:
+        return params, opt_state, stats, np.nan
+    parts = split_rows(X_val, Y_val, np.arange(n_val), bucket(n_val, 2) // 2)
+    calls = [(params, *part) for part in parts]
+    val_sum = sum(float(v) for v in in_parallel(pool, steps.validation_sum, calls))
+    return params, opt_state, stats, val_sum
+
+
+# -------------------------------------------------------------- prediction
+@partial(jax.jit, static_argnames="config")
+def predict_batch(config: NetworkConfig, params: dict, X: Array) -> Array:
+    """Network outputs for a batch of windows, without dropout."""
+    return apply_network(config, params, X)
+
+
+def predict_network(
+    config: NetworkConfig, params: dict, X: np.ndarray, chunk: int = 4096
+) -> np.ndarray:
+    """Outputs ``(n, n_outputs)`` for windows ``X``, in padded chunks.
+
+    Chunks are padded to a power of two of at least two rows (few compiled
+    programs): a single window runs a two-row program, which on a 2-core CPU
+    answered a C2-sized LSTM in 0.8 ms against 12 ms for the 32-row program
+    of 0.3.0 (benchmarks/README.md). One row is avoided: XLA computes a lone
+    row by another kernel, whose rounding differs from a batch's. From two to
+    32 rows, a window's forecast is the same bit for bit whichever windows
+    share its call (tested). On a single CPU
+    device, when half the windows are worth a core (:data:`THREADS_MIN_WORK`),
+    the two halves run at once in two threads, as in training.
+    """
+    if len(X) == 0:
+        return np.zeros((0, config.n_outputs), np.float32)
+    half = len(X) // 2
+    if half == 0 or not worth_splitting(config, half, X.shape[1], train=False):
+        return _predict_chunks(config, params, X, chunk)
+    params = jax.device_put(params)  # once for both threads
+    calls = [(config, params, part, chunk) for part in (X[:half], X[half:])]
+    return np.concatenate(in_parallel(_predict_pool(), _predict_chunks, calls))
+
+
+def _predict_chunks(config, params, X, chunk):
+    """Outputs for ``X`` in chunks of at most ``chunk`` rows, each padded."""
+    out = []
+    for start in range(0, len(X), chunk):
+        part = X[start : start + chunk]
+        padded = pad_rows(part, bucket(len(part), 2))
+        batch = predict_batch(config, params, jnp.asarray(padded))
+        out.append(np.asarray(batch)[: len(part)])
+    return np.concatenate(out)
+
+
+_PREDICT_POOL: list[ThreadPoolExecutor | None] = []
+
+
+def _predict_pool() -> ThreadPoolExecutor | None:
+    """The worker thread of :func:`predict_network`, started on first use."""
+    if not _PREDICT_POOL:
+        _PREDICT_POOL.append(worker_pool())
+    return _PREDICT_POOL[0]

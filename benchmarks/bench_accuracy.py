@@ -8,10 +8,10 @@ folds are run once with them.
 
 Protocol per series (see ``SPECS``):
 
-- Each RNN cell is ``RNNForecaster(cell, horizon=h, random_state=0)`` with the
-  package defaults, fit once at the first fold on a trailing window of the
-  history (``rnn_obs`` points) and forecasting every later origin with
-  ``predict(last_window=...)`` (``refit=False``).
+- Each RNN cell is ``RNNForecaster(RNNRegressor(cell, random_state=0),
+  horizon=h)`` with the package defaults, fit once at the first fold on a
+  trailing window of the history (``rnn_obs`` points) and forecasting every
+  later origin with ``predict(last_window=...)`` (``refit=False``).
 - Baselines are refit at every origin on a trailing window (``baseline_obs``
   points), as statistical models are used in practice.
 - MASE uses each fold's full history before the origin for its scale, with
@@ -49,7 +49,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 import forecastrnn
-from forecastrnn import RNNForecaster, compare
+from forecastrnn import RNNForecaster, RNNRegressor, compare
 from forecastrnn.baselines import ETS, Drift, Naive, SeasonalNaive, Theta
 from forecastrnn.datasets import TICKERS, load_energy, load_stock, load_weather
 
@@ -182,16 +182,21 @@ def fold_kwargs(spec: Spec) -> dict:
             "m": spec.m, "n_jobs": 1}  # fmt: skip
 
 
+def make_rnn(cell: str, horizon: int, rnn_params: dict) -> RNNForecaster:
+    """The forecaster of ``cell``; ``rnn_params`` names settings of either the
+    network (``RNNRegressor``) or the forecaster."""
+    network_names = set(RNNRegressor().get_params())
+    network = {k: v for k, v in rnn_params.items() if k in network_names}
+    own = {k: v for k, v in rnn_params.items() if k not in network_names}
+    network = RNNRegressor(cell, **{"random_state": 0, **network})
+    return RNNForecaster(network, **{"horizon": horizon, **own})
+
+
 def run_series(y, spec, cells, rnn_params, baselines):
     """Leaderboard of the RNN cells (fit once) and the baselines (refit) on ``y``."""
     kw = fold_kwargs(spec)
     rnns = {
-        cell.upper(): Trailing(
-            RNNForecaster(
-                cell, horizon=spec.horizon, **{"random_state": 0, **rnn_params}
-            ),
-            spec.rnn_obs,
-        )
+        cell.upper(): Trailing(make_rnn(cell, spec.horizon, rnn_params), spec.rnn_obs)
         for cell in cells
     }
     boards, epochs = [], {}
@@ -276,7 +281,7 @@ def machine() -> str:
 
 
 def rnn_defaults() -> str:
-    params = RNNForecaster().get_params()
+    params = {**RNNRegressor().get_params(), **RNNForecaster().get_params()}
     keys = ("window_size", "hidden_size", "learning_rate", "max_epochs",
             "batch_size", "patience", "scaler", "window_norm", "season_length",
             "calendar_features")  # fmt: skip
@@ -304,7 +309,8 @@ def main(argv=None) -> None:
     parser.add_argument("--split", choices=("test", "validation"), default="test")
     parser.add_argument("--cells", default=",".join(CELLS))
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
-                        help="override RNNForecaster parameters (validation sweeps)")
+                        help="override RNNForecaster or RNNRegressor parameters "
+                             "(validation sweeps)")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smoke test, ~2 min")
     parser.add_argument("--log", help="append one JSON line per series here")

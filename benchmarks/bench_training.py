@@ -456,12 +456,12 @@ from forecastrnn import training
 noise = 0.1 * np.random.default_rng(0).standard_normal({n})
 index = pd.date_range("2020-01-01", periods={n}, freq="h")
 y = pd.Series(np.sin(np.arange({n}) * 2 * np.pi / 24) + noise, index=index)
-from forecastrnn.forecasters import RNNForecaster
+from forecastrnn import RNNForecaster, RNNRegressor
 steps = (training.train_epoch, training.part_gradient)  # either engine's step
 before = sum(f._cache_size() for f in steps)
-model = RNNForecaster(cell="gru", window_size=24, horizon=12, hidden_size=16,
-                      max_epochs=2,
-                      batch_size=32, random_state=0)
+network = RNNRegressor("gru", hidden_size=16, max_epochs=2, batch_size=32,
+                       random_state=0)
+model = RNNForecaster(network, window_size=24, horizon=12)
 result = forecastrnn.backtest(model, y, horizon=12, n_folds=10)
 print(json.dumps(dict(folds=10, compiles=sum(f._cache_size() for f in steps) - before)))
 """

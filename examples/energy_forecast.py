@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from forecastrnn import RNNForecaster, compare
+from forecastrnn import RNNForecaster, RNNRegressor, compare
 from forecastrnn.baselines import ETS, SeasonalNaive
 from forecastrnn.datasets import load_energy
 from forecastrnn.report import write_report
@@ -48,16 +48,22 @@ def parse_args(argv=None) -> argparse.Namespace:
 def make_lstm(epochs: int, quick: bool) -> RNNForecaster:
     """A day-ahead LSTM that also learns the 10 % and 90 % quantiles."""
     lo, hi = (1 - COVERAGE) / 2, (1 + COVERAGE) / 2
-    return RNNForecaster(
+    network = RNNRegressor(
         "lstm",
+        hidden_size=8 if quick else 64,
+        loss="quantile",
+        quantiles=(lo, 0.5, hi),
+        learning_rate=3e-3,
+        batch_size=64,
+        max_epochs=epochs,
+        patience=5,
+        random_state=0,
+    )
+    return RNNForecaster(
+        network,
         window_size=48,
         horizon=24,
         calendar_features=("hour", "day_of_week"),
-        loss="quantile",
-        quantiles=(lo, 0.5, hi),
-        hidden_size=8 if quick else 64,
-        max_epochs=epochs,
-        random_state=0,
     )
 
 

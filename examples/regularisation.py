@@ -53,9 +53,9 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from forecastrnn import RNNForecaster, backtest
+from forecastrnn import RNNForecaster, RNNRegressor, backtest
+from forecastrnn.augment import chain_augmentations, make_jitter, make_magnitude_scaling
 from forecastrnn.datasets import load_weather
-from forecastrnn.windows import chain_augmentations, make_jitter, make_magnitude_scaling
 
 VARIANTS = {
     "plain": {},
@@ -83,17 +83,17 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_gru(options: dict, epochs: int, quick: bool) -> RNNForecaster:
-    return RNNForecaster(
+    network = RNNRegressor(
         "gru",
-        window_size=48,
-        horizon=24,
         hidden_size=8 if quick else 128,
         learning_rate=3e-3,
+        batch_size=64,
         max_epochs=epochs,
         patience=epochs,  # run every epoch; the best one is restored at the end
         random_state=0,
         **options,
     )
+    return RNNForecaster(network, window_size=48, horizon=24)
 
 
 def summarise(history: pd.DataFrame, mase: float) -> dict:
@@ -138,9 +138,7 @@ def main(argv=None) -> pd.DataFrame:
         model = make_gru(options, args.epochs, args.quick)
         # one fit on the first n_train hours, then day-ahead forecasts from
         # each later midnight without refitting
-        result = backtest(
-            model, y, horizon=24, n_folds=args.folds, refit=False, m=24
-        )
+        result = backtest(model, y, horizon=24, n_folds=args.folds, refit=False, m=24)
         histories[name] = result.histories[0]
         rows[name] = summarise(histories[name], result.summary()["mase"])
     table = pd.DataFrame(rows).T.astype({"best epoch": int})

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from forecastrnn import RNNForecaster, compare, conformal_interval
+from forecastrnn import RNNForecaster, RNNRegressor, compare, conformal_interval
 from forecastrnn.baselines import Drift, Naive
 from forecastrnn.datasets import TICKERS, load_stock
 from forecastrnn.report import write_report
@@ -47,14 +47,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_network(cell: str, epochs: int, quick: bool) -> RNNForecaster:
-    return RNNForecaster(
+    network = RNNRegressor(
         cell,
-        window_size=20 if quick else 60,
-        horizon=HORIZON,
         hidden_size=8 if quick else 32,
+        learning_rate=3e-3,
+        batch_size=64,
         max_epochs=epochs,
+        patience=5,
         random_state=0,
     )
+    return RNNForecaster(network, window_size=20 if quick else 60, horizon=HORIZON)
 
 
 def plot(y: pd.Series, forecast: pd.Series, interval: pd.DataFrame, ticker: str):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from forecastrnn import Comparison, RNNForecaster, backtest
+from forecastrnn import Comparison, RNNForecaster, RNNRegressor, backtest
 from forecastrnn.baselines import SeasonalNaive
 from forecastrnn.datasets import load_weather
 from forecastrnn.report import write_report
@@ -54,14 +54,17 @@ def load(weeks: int) -> tuple[pd.Series, pd.DataFrame]:
 
 
 def make_gru(covariates: tuple[str, ...], epochs: int, quick: bool) -> RNNForecaster:
-    return RNNForecaster(
+    network = RNNRegressor(
         "gru",
-        window_size=72,
-        horizon=24,
-        past_covariates=covariates,
         hidden_size=8 if quick else 48,
+        learning_rate=3e-3,
+        batch_size=64,
         max_epochs=epochs,
+        patience=5,
         random_state=0,
+    )
+    return RNNForecaster(
+        network, window_size=72, horizon=24, past_covariates=covariates
     )
 
 

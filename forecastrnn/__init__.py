@@ -11,23 +11,20 @@ The public API, by stage of the data flow:
   :mod:`forecastrnn.report` (HTML/Markdown reports), :mod:`forecastrnn.diagnostics`
   (gradient norms through time, attention weights);
 - the functional JAX core: :mod:`forecastrnn.nn`, :mod:`forecastrnn.training`.
+
+Everything is loaded on first use (PEP 562): ``import forecastrnn`` reads no
+JAX, statsmodels or matplotlib, so the command line and the scripts that need
+one corner of the package start at once. ``forecastrnn.RNNRegressor`` imports
+:mod:`forecastrnn.estimators` when it is first looked up. This module's
+``__getattr__`` is one of the two places in the package that import inside a
+function (the other is the command line's dispatch, see
+:mod:`forecastrnn.__main__`); ``tests/test_architecture.py`` allows exactly
+these.
 """
 
-from . import baselines, datasets, diagnostics, metrics, report, scaling, windows
-from .backtest import (
-    BacktestResult,
-    Comparison,
-    backtest,
-    compare,
-    conformal_interval,
-    make_folds,
-)
-from .estimators import RNNRegressor
-from .forecasters import RNNForecaster
-from .persistence import load
-from .windows import make_windows
-
-__version__ = "0.5.0"
+import importlib
+import sys
+from types import ModuleType
 
 __all__ = [
     "BacktestResult",
@@ -49,3 +46,56 @@ __all__ = [
     "scaling",
     "windows",
 ]
+
+# public names defined in a submodule: name -> the submodule that defines it
+_ATTRIBUTES = {
+    "BacktestResult": "backtest",
+    "Comparison": "backtest",
+    "backtest": "backtest",
+    "compare": "backtest",
+    "conformal_interval": "backtest",
+    "make_folds": "backtest",
+    "RNNRegressor": "estimators",
+    "RNNForecaster": "forecasters",
+    "load": "persistence",
+    "make_windows": "windows",
+    "__version__": "version",
+}
+
+
+def __getattr__(name: str):
+    """Import the submodule ``name``, or the one that defines ``name``, on first use."""
+    if name in _ATTRIBUTES:
+        module = importlib.import_module(f"{__name__}.{_ATTRIBUTES[name]}")
+        value = getattr(module, name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if not name.startswith("_"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise  # the submodule exists but a dependency of it is missing
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names (``__all__``) and the module's own dunder names."""
+    return sorted(set(__all__) | {name for name in globals() if name[:2] == "__"})
+
+
+class _Package(ModuleType):
+    """This package's module type: ``forecastrnn.backtest`` stays the function.
+
+    Importing a submodule binds it as an attribute of its package, so without
+    this the first import of :mod:`forecastrnn.backtest` (by the command line,
+    by :mod:`forecastrnn.report`) would hide the function :func:`backtest`.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, ModuleType) and _ATTRIBUTES.get(name) == name:
+            return  # the module stays reachable as sys.modules["forecastrnn.backtest"]
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -136,7 +136,10 @@ def encode(value: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
     if isinstance(value, BaseEstimator):
         return _encode_estimator(value, arrays, key)
     if isinstance(value, Augmentation):
-        return {"$augmentation": augmentation_config(value)}
+        try:
+            return {"$augmentation": augmentation_config(value)}
+        except TypeError:
+            raise TypeError(_unstorable(value, key)) from None
     if isinstance(value, pd.DataFrame):
         return _encode_frame(value, arrays, key)
     if isinstance(value, pd.Series):
@@ -207,12 +210,14 @@ def _encode_fitted(value: Any, arrays: dict, key: str) -> Any:
     own parameters, which must be storable."""
     if not isinstance(value, BaseEstimator):
         return encode(value, arrays, key)
-    overrides = {
-        name: None
-        for name in ("augment", "optimizer")
-        if callable(getattr(value, name, None))
-        and not isinstance(getattr(value, name), Augmentation)
-    }
+    overrides = {}
+    for name in ("augment", "optimizer"):
+        setting = getattr(value, name, None)
+        if callable(setting):
+            try:
+                encode(setting, {}, name)
+            except TypeError:
+                overrides[name] = None
     if overrides:
         value = _with_params(value, overrides)
     return _encode_estimator(value, arrays, key)

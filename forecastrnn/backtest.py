@@ -26,7 +26,13 @@ import pandas as pd
 from sklearn.base import clone
 
 from forecastrnn import metrics
-from forecastrnn.windows import check_series
+from forecastrnn.checks import (
+    check_covariates,
+    check_int,
+    check_probability,
+    check_series,
+)
+from forecastrnn.progress import progress_bar
 
 __all__ = [
     "BacktestResult",
@@ -49,16 +55,6 @@ class Fold(NamedTuple):
 
 
 # --------------------------------------------------------------------------- folds
-
-
-def _check_positive_int(value: Any, name: str, *, allow_none: bool = False) -> None:
-    """Raise unless ``value`` is an integer >= 1 (or None when allowed)."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"`{name}` must be a positive integer; got {value!r}.")
-    if value < 1:
-        raise ValueError(f"`{name}` must be a positive integer; got {value}.")
 
 
 def _too_few(n_obs: int, needed: int, detail: str) -> ValueError:
@@ -126,10 +122,10 @@ Fold(train_start=0, train_stop=8)]
     >>> make_folds(10, 3, initial=4, step=2, window="sliding")
     [Fold(train_start=0, train_stop=4), Fold(train_start=2, train_stop=6)]
     """
-    _check_positive_int(horizon, "horizon")
-    _check_positive_int(n_folds, "n_folds", allow_none=True)
-    _check_positive_int(initial, "initial", allow_none=True)
-    _check_positive_int(step, "step", allow_none=True)
+    horizon = check_int(horizon, "horizon")
+    n_folds = check_int(n_folds, "n_folds", allow_none=True)
+    initial = check_int(initial, "initial", allow_none=True)
+    step = check_int(step, "step", allow_none=True)
     if window not in _WINDOWS:
         raise ValueError(f"`window` must be one of {_WINDOWS}; got {window!r}.")
     step = horizon if step is None else int(step)
@@ -193,43 +189,13 @@ def _check_y(y: Any) -> pd.Series:
     return y
 
 
-def _check_exog(exog: Any, y: pd.Series) -> pd.DataFrame | None:
-    """Validate ``exog``: a DataFrame (or Series) on exactly ``y``'s index."""
-    if exog is None:
-        return None
-    if isinstance(exog, pd.Series):
-        exog = exog.to_frame()
-    if not isinstance(exog, pd.DataFrame):
-        raise TypeError(
-            f"`exog` must be a pandas DataFrame aligned with `y`; got "
-            f"{type(exog).__name__}."
-        )
-    if not exog.index.equals(y.index):
-        raise ValueError(
-            f"`exog` is not aligned with `y`: it has {len(exog)} rows from "
-            f"{exog.index.min() if len(exog) else None} to "
-            f"{exog.index.max() if len(exog) else None}, `y` has {len(y)} from "
-            f"{y.index[0]} to {y.index[-1]}. Pass `exog.reindex(y.index)` or the "
-            "matching rows."
-        )
-    return exog
-
-
-def _check_coverage(coverage: Any, *, allow_none: bool) -> None:
-    """Raise unless ``coverage`` is a probability strictly between 0 and 1."""
-    if coverage is None and allow_none:
-        return
-    if isinstance(coverage, bool) or not isinstance(coverage, float | int):
-        raise TypeError(f"`coverage` must be a float in (0, 1); got {coverage!r}.")
-    if not 0 < coverage < 1:
-        raise ValueError(f"`coverage` must be in (0, 1); got {coverage}.")
-
-
 def _plan(y, exog, horizon, n_folds, initial, step, window, m):
     """Validate the inputs and return ``(y, exog, folds)``."""
     y = _check_y(y)
-    exog = _check_exog(exog, y)
-    _check_positive_int(m, "m")
+    # the rows of ``y``, float64, so that folds slice both by position; NaN
+    # are left to the forecasters, which may fill them
+    exog = None if exog is None else check_covariates(exog, y.index, allow_nan=True)
+    m = check_int(m, "m")
     folds = make_folds(
         len(y), horizon, n_folds=n_folds, initial=initial, step=step, window=window
     )
@@ -317,12 +283,12 @@ def _run(tasks, n_jobs, verbose):
     With ``verbose`` a progress bar counts finished refit groups.
     """
     parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
-    results = parallel(joblib.delayed(_run_group)(*task) for task in tasks)
-    if verbose:
-        from tqdm.auto import tqdm
-
-        results = tqdm(results, total=len(tasks), desc="backtest", unit="fit")
-    return list(results)
+    results = []
+    with progress_bar(len(tasks), "backtest", unit="fit", disable=not verbose) as bar:
+        for result in parallel(joblib.delayed(_run_group)(*task) for task in tasks):
+            results.append(result)
+            bar.update(1)
+    return results
 
 
 # ------------------------------------------------------------------------- scoring
@@ -587,7 +553,7 @@ def backtest(
     1     1       16  1.5
     2     2       18  1.5
     """
-    _check_coverage(coverage, allow_none=True)
+    check_probability(coverage, "coverage", allow_none=True)
     y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
     groups = _groups(folds, _refit_every(refit, len(folds)))
     tasks = [(forecaster, y, exog, group, horizon, coverage) for group in groups]
@@ -656,7 +622,7 @@ def compare(
         )
     if not all(isinstance(name, str) for name in forecasters):
         raise TypeError(f"`forecasters` keys must be str; got {list(forecasters)}.")
-    _check_coverage(coverage, allow_none=True)
+    check_probability(coverage, "coverage", allow_none=True)
     y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
     policies = (
         refit if isinstance(refit, Mapping) else dict.fromkeys(forecasters, refit)
@@ -742,7 +708,7 @@ def conformal_interval(
     >>> conformal_interval(result, forecast, coverage=0.8).columns.tolist()
     ['lower', 'upper']
     """
-    _check_coverage(coverage, allow_none=False)
+    coverage = check_probability(coverage, "coverage")
     if not isinstance(forecast, pd.Series):
         raise TypeError(f"`forecast` must be a pandas Series; got {type(forecast)}.")
     errors = result.forecasts.assign(

@@ -7,7 +7,7 @@ statsmodels' ``ARIMA``, ``ETSModel`` and ``ThetaModel``. Every baseline is a
 scikit-learn estimator with
 
 - ``fit(y, exog=None)``: `y` a float Series with a regular `DatetimeIndex` (or
-  a step-1 integer index), validated by `forecastrnn.windows.check_series`;
+  a step-1 integer index), validated by `forecastrnn.checks.check_series`;
 - ``predict(steps=None, exog=None, last_window=None)``: a float64 Series named
   like `y`, indexed by the next `steps` timestamps (``steps=None`` means one
   step; `RNNForecaster` defaults to its ``horizon`` instead);
@@ -21,11 +21,18 @@ later): the forecast starts after it and reuses the parameters estimated by
 ``fit`` without refitting them; each class says what it reuses. statsmodels is
 called on positions (its own date handling is bypassed) and its warnings are
 collected into a single `FitWarning` per call.
+
+A series constant up to rounding (its range at most 1e-10 times its largest
+magnitude) is never passed to statsmodels, whose optimisers fail on it (a
+spurious trend, intervals 1e-5 wide, warnings): `ARIMA`, `ETS` and `Theta`
+forecast it silently as `Naive` does, by its last value (see their ``naive_``).
+Seasonal periods left as None come from `seasonal_period`.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import warnings
 from collections import Counter
@@ -39,11 +46,25 @@ from statsmodels.tsa.arima.model import ARIMA as _StatsmodelsARIMA
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
-from statsmodels.tsa.tsatools import freq_to_period
 
-from forecastrnn.windows import check_series, future_index
+from forecastrnn.calendar import future_index
+from forecastrnn.checks import (
+    check_covariates,
+    check_probability,
+    check_quantiles,
+    check_series,
+)
 
-__all__ = ["ARIMA", "ETS", "Drift", "FitWarning", "Naive", "SeasonalNaive", "Theta"]
+__all__ = [
+    "ARIMA",
+    "ETS",
+    "Drift",
+    "FitWarning",
+    "Naive",
+    "SeasonalNaive",
+    "Theta",
+    "seasonal_period",
+]
 
 # Warnings about statsmodels' own code, not about the fit: passed through as they are.
 _PASS_THROUGH = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
@@ -58,6 +79,108 @@ class FitWarning(UserWarning):
     number of warnings and the first message. Silence it with
     ``warnings.filterwarnings("ignore", category=FitWarning)``.
     """
+
+
+# --------------------------------------------------------------------------
+# Seasonal periods
+# --------------------------------------------------------------------------
+
+# Calendar offsets with multiplier 1: the steps in their natural cycle.
+_CALENDAR_CYCLES = (
+    ((pd.offsets.BusinessDay,), 5),  # a working week
+    ((pd.offsets.Week,), 52),  # a year
+    ((pd.offsets.SemiMonthBegin, pd.offsets.SemiMonthEnd), 24),
+    ((pd.offsets.MonthBegin, pd.offsets.MonthEnd, pd.offsets.BMonthBegin,
+      pd.offsets.BMonthEnd), 12),
+    ((pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin,
+      pd.offsets.BQuarterEnd), 4),
+    ((pd.offsets.YearBegin, pd.offsets.YearEnd, pd.offsets.BYearBegin,
+      pd.offsets.BYearEnd), 1),
+)  # fmt: skip
+_SECOND, _MINUTE, _HOUR, _DAY, _WEEK = (
+    pd.Timedelta(1, unit) for unit in ("s", "min", "h", "D", "W")
+)
+
+
+def seasonal_period(index: pd.Index) -> int:
+    """The seasonal period of a regular index: the steps in its natural cycle.
+
+    The baselines use it when their period is None, and so does the
+    ``forecastrnn`` command for its models and its MASE scale.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex, pandas.PeriodIndex or integer index
+        A regular index with a frequency (``index.freq``), such as the index
+        of a series validated by `forecastrnn.checks.check_series`.
+
+    Returns
+    -------
+    int
+        The number of steps after which the series returns to the same phase
+        of its natural cycle; 1 if it has none.
+
+    Raises
+    ------
+    ValueError
+        If `index` has no frequency, or one with no natural cycle in the table
+        below (custom business days, business hours, week of month...).
+    TypeError
+        If `index` is neither a date nor an integer index.
+
+    Notes
+    -----
+    The natural cycle depends on the step: steps under a minute follow the
+    hour, steps under a day the day, longer steps the week, and steps of whole
+    weeks the year of 52 weeks; business days follow the working week (5),
+    semi-months, months and quarters the year (24, 12, 4), years nothing (1).
+    With a cycle of ``C`` base units and a step of ``n`` units the period is
+    ``C / gcd(C, n)``: ``C / n`` when ``n`` divides ``C`` (2h: 12, 15min: 96,
+    3h: 8, 2 months: 6, 2 weeks: 26), and otherwise the few cycles after which
+    the phase repeats (5h: 24 steps, five days; 2 days: 7 steps, two weeks).
+    A step of a whole cycle (24h, 12 months) takes the next cycle (7, 1).
+    Steps under a second and integer indexes have no cycle: 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> [seasonal_period(pd.date_range("2024", periods=3, freq=f))
+    ...  for f in ("h", "2h", "15min", "D", "B", "W", "MS", "2MS", "QS", "YS")]
+    [24, 12, 96, 7, 5, 52, 12, 6, 4, 1]
+    """
+    if pd.api.types.is_integer_dtype(index):
+        return 1
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        raise TypeError(
+            f"`index` must be a DatetimeIndex, a PeriodIndex or an integer index; "
+            f"got {type(index).__name__}. Pass the index of the series."
+        )
+    offset = index.freq
+    if offset is None:
+        raise ValueError(
+            "`index` has no frequency, so it has no seasonal period. Make it "
+            "regular first, e.g. `y.asfreq('h')`."
+        )
+    if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):
+        return _duration_period(pd.Timedelta(offset))
+    for kinds, cycle in _CALENDAR_CYCLES:
+        # CustomBusinessDay subclasses BusinessDay but has its own week
+        if type(offset) in kinds:
+            return cycle // math.gcd(cycle, abs(offset.n))
+    raise ValueError(
+        f"`index` has frequency {offset.freqstr!r}, which has no standard seasonal "
+        "period. Pass the period explicitly."
+    )
+
+
+def _duration_period(step: pd.Timedelta) -> int:
+    """The seasonal period of a fixed step (see `seasonal_period`)."""
+    if step < _SECOND:
+        return 1
+    if step % _WEEK == pd.Timedelta(0):
+        return 52 // math.gcd(52, step // _WEEK)
+    cycle = _HOUR if step < _MINUTE else _DAY if step < _DAY else _WEEK
+    return cycle.value // math.gcd(cycle.value, step.value)
 
 
 # --------------------------------------------------------------------------
@@ -93,7 +216,7 @@ def _check_period(value, name: str, index: pd.Index) -> int:
                 f"{name}=24 for hourly data with a daily cycle."
             )
         try:
-            return int(freq_to_period(index.freq))
+            return seasonal_period(index)
         except ValueError:
             raise ValueError(
                 f"`{name}` is None and the frequency of `y`, {index.freqstr!r}, has "
@@ -115,87 +238,6 @@ def _check_length(n: int, needed: int, name: str, why: str) -> None:
             f"`{name}` has {n} observations; {why} needs at least {needed}. Pass a "
             f"longer `{name}`."
         )
-
-
-def _check_exog_frame(exog) -> pd.DataFrame:
-    """Return `exog` as a numeric DataFrame with unique index labels, or raise."""
-    if isinstance(exog, pd.Series):
-        exog = exog.to_frame()
-    if not isinstance(exog, pd.DataFrame):
-        raise TypeError(
-            f"`exog` must be a pandas DataFrame (or Series) indexed like `y`; got "
-            f"{type(exog).__name__}. Wrap it: `pd.DataFrame(values, index=y.index)`."
-        )
-    for column, dtype in exog.dtypes.items():
-        if not pd.api.types.is_numeric_dtype(dtype):
-            raise TypeError(
-                f"`exog` column {column!r} has dtype {dtype}; expected numbers. "
-                "Convert it, or one-hot encode it with `pd.get_dummies`."
-            )
-    if exog.index.has_duplicates:
-        raise ValueError(
-            f"`exog` has duplicated index labels (first: "
-            f"{exog.index[exog.index.duplicated()][0]}); expected one row per "
-            "timestamp. Aggregate them first, e.g. `exog.groupby(level=0).mean()`."
-        )
-    return exog
-
-
-def _exog_rows(exog: pd.DataFrame, index: pd.Index, what: str) -> np.ndarray:
-    """The rows of `exog` labelled by `index`, as float64, or a clear ValueError."""
-    missing = index.difference(exog.index)
-    if len(missing):
-        raise ValueError(
-            f"`exog` has no rows for {len(missing)} of the {len(index)} timestamps "
-            f"of {what} (first missing: {missing[0]}); expected a row for each, "
-            f"matched by index label. Pass `exog` indexed like `y`, covering "
-            f"{index[0]} to {index[-1]}."
-        )
-    values = exog.loc[index].to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row = index[int(np.flatnonzero(bad.any(axis=1))[0])]
-        raise ValueError(
-            f"`exog` has {int(bad.sum())} missing or infinite values for {what} "
-            f"(first at {row}); expected finite numbers. Fill them, e.g. "
-            "`exog.interpolate()`."
-        )
-    return values
-
-
-def _check_quantiles(quantiles) -> list[float]:
-    """Return the quantile levels as a list of distinct floats in (0, 1)."""
-    try:
-        levels = np.asarray(quantiles, dtype=np.float64)
-    except (TypeError, ValueError):
-        levels = np.array([np.nan])
-    if (
-        levels.ndim != 1
-        or levels.size == 0
-        or not np.all((levels > 0) & (levels < 1))
-        or len(set(levels.tolist())) < levels.size
-    ):
-        raise ValueError(
-            "`quantiles` must be a non-empty sequence of distinct levels strictly "
-            f"between 0 and 1; got {quantiles!r}. Pass e.g. quantiles=(0.1, 0.5, "
-            "0.9)."
-        )
-    return levels.tolist()
-
-
-def _check_coverage(coverage) -> float:
-    """Return `coverage` as a float strictly between 0 and 1, or raise."""
-    if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real):
-        raise TypeError(
-            f"`coverage` must be a float in (0, 1); got {type(coverage).__name__}. "
-            "Pass e.g. coverage=0.9."
-        )
-    if not 0.0 < coverage < 1.0:
-        raise ValueError(
-            f"`coverage` must be strictly between 0 and 1; got {coverage}. Pass "
-            "e.g. coverage=0.9 for a 90 % interval."
-        )
-    return float(coverage)
 
 
 # --------------------------------------------------------------------------
@@ -246,8 +288,8 @@ class _Baseline(BaseEstimator):
         exog_values, columns = None, None
         if exog is not None:
             self._check_uses_exog()
-            frame = _check_exog_frame(exog)
-            exog_values = _exog_rows(frame, y.index, "`y`")
+            frame = check_covariates(exog, y.index)
+            exog_values = frame.to_numpy()
             columns = list(frame.columns)
         self._fit(y, exog_values)
         self.y_name_ = y.name
@@ -312,7 +354,7 @@ class _Baseline(BaseEstimator):
         TypeError, ValueError
             If `coverage` is not a float in (0, 1), or as `predict`.
         """
-        coverage = _check_coverage(coverage)
+        coverage = check_probability(coverage, "coverage")
         index, mean, se = self._forecast_distribution(steps, exog, last_window)
         half = ndtri(0.5 + coverage / 2.0) * se
         return pd.DataFrame(
@@ -343,7 +385,7 @@ class _Baseline(BaseEstimator):
             If `quantiles` is not a sequence of distinct levels in (0, 1), or
             as `predict`.
         """
-        levels = _check_quantiles(quantiles)
+        levels = check_quantiles(quantiles)
         index, mean, se = self._forecast_distribution(steps, exog, last_window)
         return pd.DataFrame(
             {q: mean + ndtri(q) * se for q in levels}, index=index, dtype=np.float64
@@ -407,7 +449,7 @@ class _Baseline(BaseEstimator):
                 f"{self.exog_columns_}, so the forecast needs their values. Pass "
                 f"`exog` with rows for {index[0]} to {index[-1]}."
             )
-        frame = _check_exog_frame(exog)
+        frame = check_covariates(exog, allow_nan=True)
         missing = [c for c in self.exog_columns_ if c not in frame.columns]
         if missing:
             raise ValueError(
@@ -418,8 +460,9 @@ class _Baseline(BaseEstimator):
         frame = frame[self.exog_columns_]
         past = None
         if context is not None:
-            past = _exog_rows(frame, context.index, "`last_window`")
-        return past, _exog_rows(frame, index, "the forecast period")
+            past = check_covariates(frame, context.index, what="`last_window`")
+        future = check_covariates(frame, index, what="the forecast period")
+        return None if past is None else past.to_numpy(), future.to_numpy()
 
     def _label(self) -> str:
         """The model with all its parameters, for messages."""
@@ -483,6 +526,20 @@ def _rms(residuals: np.ndarray, ddof: int = 0) -> float:
     return float(np.sqrt(np.sum(residuals**2) / (residuals.size - ddof)))
 
 
+# A series whose range is at most this fraction of its largest magnitude is
+# constant up to rounding: statsmodels' optimisers fail on it (a trend from
+# noise, intervals of width 1e-5, warnings), so it is forecast as by `Naive`.
+_CONSTANT_RTOL = 1e-10
+
+
+def _naive_if_constant(y: pd.Series):
+    """A `Naive` fitted to `y` if `y` is constant up to rounding, else None."""
+    values = y.to_numpy()
+    if values.size < 2 or np.ptp(values) > _CONSTANT_RTOL * np.abs(values).max():
+        return None
+    return Naive().fit(y)
+
+
 # --------------------------------------------------------------------------
 # Naive methods
 # --------------------------------------------------------------------------
@@ -537,7 +594,8 @@ class SeasonalNaive(_Baseline):
     ----------
     season_length : int or None, default=None
         Length ``m`` of the season, in steps. None reads it from the frequency of
-        `y` (24 for hourly, 7 for daily, 5 for business days, 12 for monthly).
+        `y` with `seasonal_period` (24 for hourly, 12 for 2-hourly, 7 for daily,
+        5 for business days, 12 for monthly).
 
     Notes
     -----
@@ -661,11 +719,18 @@ class ARIMA(_Baseline):
     over it with the estimated parameters kept (no refit). Future values of
     `exog` are required at predict when the model was fit with them; with
     `last_window`, `exog` also needs rows for its timestamps.
+    A `y` constant up to rounding (range at most 1e-10 times its largest
+    magnitude) is not fit: ``naive_``, a `Naive` fitted to it, forecasts its
+    last value, with intervals of zero width for an exact constant (also from
+    a `last_window`).
 
     Attributes
     ----------
-    results_ : statsmodels ARIMAResults
-        The fitted statsmodels results, on positions.
+    results_ : statsmodels ARIMAResults or None
+        The fitted statsmodels results, on positions; None for a constant `y`.
+    naive_ : Naive or None
+        The `Naive` forecaster used instead of statsmodels for a constant `y`
+        (see Notes); None otherwise.
     y_name_, index_, n_obs_, exog_columns_
         Name, index and length of the training series; exog columns or None.
 
@@ -696,11 +761,19 @@ class ARIMA(_Baseline):
         )
 
     def _fit(self, y, exog):
+        self.naive_ = _naive_if_constant(y)
+        if self.naive_ is not None:  # the parameters are still checked
+            self._statsmodels(lambda: self._model(y, exog), "checking `y`", y)
+            self.results_ = None
+            return
         self.results_ = self._statsmodels(
             lambda: self._model(y, exog).fit(), "fitting `y`", y
         )
 
     def _forecast(self, steps, context, exog_past, exog_future):
+        if self.naive_ is not None:
+            return self.naive_._forecast(steps, context, None, None)
+
         def forecast():
             results = self.results_
             if context is not None:
@@ -726,8 +799,9 @@ class ETS(_Baseline):
     seasonal : {None, "add"}, default=None
         Additive seasonality, or none.
     seasonal_periods : int or None, default=None
-        Season length when `seasonal` is set; None reads it from the frequency
-        of `y` (24 for hourly, 7 for daily...).
+        Season length when `seasonal` is set, at least 2; None reads it from
+        the frequency of `y` with `seasonal_period` (24 for hourly, 7 for
+        daily...).
     damped_trend : bool, default=False
         Damp the trend (requires `trend`).
 
@@ -741,11 +815,18 @@ class ETS(_Baseline):
     likelihood. With `last_window`, the smoothing parameters (alpha, beta,
     gamma, phi) are kept fixed and only the initial states are estimated on the
     window, which then forecasts; the interval scale comes from that filter.
+    A `y` constant up to rounding (range at most 1e-10 times its largest
+    magnitude) is not fit: ``naive_``, a `Naive` fitted to it, forecasts its
+    last value, with intervals of zero width for an exact constant (also from
+    a `last_window`).
 
     Attributes
     ----------
-    results_ : statsmodels ETSResults
-        The fitted statsmodels results, on positions.
+    results_ : statsmodels ETSResults or None
+        The fitted statsmodels results, on positions; None for a constant `y`.
+    naive_ : Naive or None
+        The `Naive` forecaster used instead of statsmodels for a constant `y`
+        (see Notes); None otherwise.
     seasonal_periods_ : int or None
         The season length used, None without `seasonal`.
     y_name_, index_, n_obs_, exog_columns_
@@ -793,11 +874,20 @@ class ETS(_Baseline):
             self.seasonal_periods_ = _check_period(
                 self.seasonal_periods, "seasonal_periods", y.index
             )
+            self._check_two_seasons(y.index)
+        self.naive_ = _naive_if_constant(y)
+        if self.naive_ is not None:  # the parameters are still checked
+            self._statsmodels(lambda: self._model(_positional(y)), "checking `y`", y)
+            self.results_ = None
+            return
         self.results_ = self._statsmodels(
             lambda: self._model(_positional(y)).fit(disp=False), "fitting `y`", y
         )
 
     def _forecast(self, steps, context, exog_past, exog_future):
+        if self.naive_ is not None:
+            return self.naive_._forecast(steps, context, None, None)
+
         def forecast():
             results = self.results_ if context is None else self._refilter(context)
             n = results.nobs
@@ -811,6 +901,23 @@ class ETS(_Baseline):
             )
         variance = np.asarray(prediction.forecast_variance)
         return prediction.predicted_mean.to_numpy(), np.sqrt(variance)
+
+    def _check_two_seasons(self, index: pd.Index) -> None:
+        """Raise unless the seasonal period used is at least 2."""
+        m = self.seasonal_periods_
+        if m >= 2:
+            return
+        if self.seasonal_periods is None:
+            raise ValueError(
+                f"`seasonal_periods` is None and the frequency of `y`, "
+                f"{index.freqstr!r}, has a seasonal period of {m} (see "
+                "`forecastrnn.baselines.seasonal_period`); seasonal='add' needs at "
+                "least 2. Pass `seasonal_periods`, or seasonal=None."
+            )
+        raise ValueError(
+            f"`seasonal_periods` must be at least 2 with seasonal='add'; got {m}. "
+            "Pass the season length, or seasonal=None."
+        )
 
     def _refilter(self, context):
         """Fit `context` with the smoothing parameters of ``results_`` fixed."""
@@ -829,8 +936,9 @@ class Theta(_Baseline):
     ----------
     period : int or None, default=None
         Seasonal period for the deseasonalisation; None reads it from the
-        frequency of `y`; 1 means no seasonal adjustment. statsmodels tests for
-        seasonality first and adjusts only if it is significant.
+        frequency of `y` with `seasonal_period`; 1 means no seasonal
+        adjustment. statsmodels tests for seasonality first and adjusts only if
+        it is significant.
     theta : float, default=2.0
         Weight of the trend line, at least 1: 2 is the classic Theta method,
         1 plain simple exponential smoothing.
@@ -846,11 +954,18 @@ class Theta(_Baseline):
     test and classical decomposition) and the smoothed level are recomputed on
     the window, because seasonal indices are tied to the phase of the series
     they were estimated on.
+    A `y` constant up to rounding (range at most 1e-10 times its largest
+    magnitude) is not fit: ``naive_``, a `Naive` fitted to it, forecasts its
+    last value, with intervals of zero width for an exact constant (also from
+    a `last_window`).
 
     Attributes
     ----------
-    results_ : statsmodels ThetaModelResults
-        The fitted statsmodels results, on positions.
+    results_ : statsmodels ThetaModelResults or None
+        The fitted statsmodels results, on positions; None for a constant `y`.
+    naive_ : Naive or None
+        The `Naive` forecaster used instead of statsmodels for a constant `y`
+        (see Notes); None otherwise.
     period_ : int
         The seasonal period used.
     y_name_, index_, n_obs_, exog_columns_
@@ -889,9 +1004,17 @@ class Theta(_Baseline):
             results.sigma2  # noqa: B018 - computed lazily by statsmodels: fit it now
             return results
 
+        self.naive_ = _naive_if_constant(y)
+        if self.naive_ is not None:  # the parameters are still checked
+            self._statsmodels(lambda: self._model(_positional(y)), "checking `y`", y)
+            self.results_ = None
+            return
         self.results_ = self._statsmodels(fit, "fitting `y`", y)
 
     def _forecast(self, steps, context, exog_past, exog_future):
+        if self.naive_ is not None:
+            return self.naive_._forecast(steps, context, None, None)
+
         def forecast():
             results = self.results_ if context is None else self._reuse(context)
             mean = results.forecast(steps, theta=self.theta)

@@ -14,12 +14,17 @@ fold, and forecast the later folds from their new context (``last_window``);
 the statistical baselines refit at every fold. Progress bars go to stderr,
 results (the leaderboard, the forecast, the paths written) to stdout. Bad input
 ends the command with one line ``forecastrnn: error: ...`` and exit status 2.
+
+The parser lives in :mod:`forecastrnn.arguments` (standard library only): the
+``forecastrnn`` command, :mod:`forecastrnn.__main__`, parses first and imports
+this module, and JAX, statsmodels and matplotlib behind it, only to run a
+command. :func:`main` parses and runs in one go, in this process.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -30,17 +35,42 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 
 from . import baselines, datasets, windows
+from .arguments import (
+    DEFAULT_EPOCHS,
+    MODELS,
+    RNN_CELLS,
+    CLIError,
+    build_parser,
+    run_command,
+)
 from .backtest import Comparison, backtest
 from .estimators import RNNRegressor
 from .forecasters import RNNForecaster
+from .progress import progress_bar
+from .report import write_report
 
-RNN_CELLS = ("lstm", "gru", "rnn")
-MODELS = (*RNN_CELLS, "naive", "seasonal_naive", "drift", "ets", "arima", "theta")
-DEFAULT_EPOCHS = 30
-
-
-class CLIError(Exception):
-    """Bad input to the command; reported as one line, exit status 2."""
+__all__ = [
+    "COMMANDS",
+    "DEFAULT_EPOCHS",
+    "MODELS",
+    "PRESETS",
+    "RNN_CELLS",
+    "CLIError",
+    "Console",
+    "Preset",
+    "Series",
+    "Settings",
+    "build_parser",
+    "cmd_backtest",
+    "cmd_datasets",
+    "cmd_forecast",
+    "load_series",
+    "main",
+    "make_model",
+    "parse_models",
+    "run",
+    "settings",
+]
 
 
 @dataclass(frozen=True)
@@ -72,188 +102,6 @@ class Series:
     y: pd.Series
     label: str
     preset: Preset | None
-
-
-# ------------------------------------------------------------------------ parser
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, raised as `CLIError`."""
-
-    def error(self, message: str):
-        raise CLIError(f"{message} (see `{self.prog} --help`)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a coverage between 0 and 1 such as 0.8, got {text!r}"
-        )
-    return value
-
-
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    data = parser.add_argument_group("data (one of --dataset or --csv)")
-    data.add_argument(
-        "--dataset",
-        metavar="NAME",
-        help="bundled dataset: energy, weather or stock (see `forecastrnn datasets`)",
-    )
-    data.add_argument("--ticker", help="ticker for --dataset stock (default AAPL)")
-    data.add_argument("--csv", metavar="PATH", help="your own CSV file")
-    data.add_argument(
-        "--time-col", metavar="C", help="timestamp column of --csv (default: the first)"
-    )
-    data.add_argument(
-        "--target",
-        metavar="COL",
-        help="column to forecast (defaults: energy load_kw, weather temp_c, stock "
-        "adj_close; for a CSV its only numeric column)",
-    )
-    data.add_argument(
-        "--freq",
-        help="frequency of --csv when it cannot be inferred (h, D, B, MS, ...)",
-    )
-
-
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    model = parser.add_argument_group("models")
-    model.add_argument(
-        "--horizon",
-        type=_positive_int,
-        metavar="H",
-        help="steps to forecast (defaults: 24 hourly, 5 stock, one season for a CSV)",
-    )
-    model.add_argument(
-        "--train-size",
-        type=_positive_int,
-        metavar="N",
-        help="train on at most the last N observations before each forecast "
-        "(defaults: 1344 = 8 weeks hourly, 504 stock, max(56 seasons, 500) for a CSV)",
-    )
-    model.add_argument(
-        "--season",
-        type=_positive_int,
-        metavar="S",
-        help="seasonal period, of the models and of MASE (defaults: 24 hourly, 5 "
-        "stock, from the CSV's frequency)",
-    )
-    model.add_argument(
-        "--epochs",
-        type=_positive_int,
-        default=DEFAULT_EPOCHS,
-        metavar="E",
-        help=f"most training epochs of the networks, with early stopping "
-        f"(default {DEFAULT_EPOCHS})",
-    )
-    model.add_argument(
-        "--window",
-        type=_positive_int,
-        metavar="W",
-        help="past steps a network reads (default: RNNForecaster's)",
-    )
-    model.add_argument(
-        "--seed", type=int, default=0, help="random seed of the networks (default 0)"
-    )
-
-
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress bars or notes (results and warnings are still printed)",
-    )
-    parser.add_argument(
-        "--debug", action="store_true", help="show Python tracebacks on errors"
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``forecastrnn`` command."""
-    parser = _Parser(
-        prog="forecastrnn",
-        description="Recurrent (LSTM, GRU, Elman RNN) and statistical forecasting: "
-        "backtest and compare models, or forecast the future of a series.",
-    )
-    parser.add_argument("--version", action="version", version=_version())
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("datasets", help="list the bundled datasets")
-    run = commands.add_parser(
-        "backtest",
-        help="rolling-origin backtest of several models; writes a report",
-        description="Backtest models on the last --folds horizons of a series and "
-        "write an HTML/Markdown report, the forecasts and the leaderboard to --out. "
-        "Networks are fit once at the first fold, baselines at every fold.",
-    )
-    _add_data_options(run)
-    _add_model_options(run)
-    run.add_argument(
-        "--models",
-        metavar="LIST",
-        help=f"comma-separated, from {','.join(MODELS)} (defaults: energy and "
-        "weather lstm,gru,naive,seasonal_naive,ets,theta; stock "
-        "lstm,gru,naive,drift,theta)",
-    )
-    run.add_argument(
-        "--folds", type=_positive_int, default=5, metavar="K", help="folds (default 5)"
-    )
-    run.add_argument(
-        "--coverage",
-        type=_probability,
-        metavar="P",
-        help="also score central prediction intervals of this coverage, e.g. 0.8 "
-        "(the networks then train on the quantile loss)",
-    )
-    run.add_argument(
-        "--out", default="report", metavar="DIR", help="output folder (default report)"
-    )
-    _add_run_options(run)
-    fc = commands.add_parser(
-        "forecast",
-        help="fit one model and write its forecast of the future to a CSV",
-        description="Fit one model on the end of a series and write the next "
-        "--steps values (with --interval, a central prediction interval too).",
-    )
-    _add_data_options(fc)
-    _add_model_options(fc)
-    fc.add_argument(
-        "--model", default="lstm", choices=MODELS, metavar="NAME",
-        help=f"one of {','.join(MODELS)} (default lstm)",
-    )  # fmt: skip
-    fc.add_argument(
-        "--steps", type=_positive_int, metavar="N", help="steps (default: --horizon)"
-    )
-    fc.add_argument(
-        "--interval",
-        type=_probability,
-        metavar="P",
-        help="add `lower` and `upper` columns: a central interval of coverage P",
-    )
-    fc.add_argument(
-        "--out", default="forecast.csv", metavar="FILE", help="default forecast.csv"
-    )
-    _add_run_options(fc)
-    return parser
-
-
-def _version() -> str:
-    from . import __version__
-
-    return f"forecastrnn {__version__}"
 
 
 # -------------------------------------------------------------------------- data
@@ -293,9 +141,41 @@ def _column(frame: pd.DataFrame, target: str, where: str) -> str:
     return target
 
 
-def _read_csv(path: str) -> pd.DataFrame:
+def _csv_char(text: str | None, option: str, default: str) -> str:
+    """The one character given to --sep or --decimal (``\\t`` or tab for a tab)."""
+    if text is None:
+        return default
+    char = "\t" if text in ("\\t", "tab", "TAB") else text
+    if len(char) != 1:
+        raise CLIError(
+            f"{option} must be one character, such as ';' or ',' (\\t for a tab); "
+            f"got {text!r}"
+        )
+    return char
+
+
+def _separator_hint(path: str, sep: str) -> str:
+    """A hint naming --sep when the header line holds another usual separator."""
     try:
-        frame = pd.read_csv(path)
+        with open(path, encoding="utf-8", errors="replace") as file:
+            header = file.readline()
+    except OSError:
+        return ""
+    for char, shown in ((";", ";"), ("\t", "\\t"), ("|", "|")):
+        if char != sep and char in header:
+            return f"; its header line holds '{shown}': pass --sep '{shown}'"
+    return ""
+
+
+def _read_csv(path: str, sep: str = ",", decimal: str = ".") -> pd.DataFrame:
+    """Read --csv with its separator and decimal mark; the file is only read."""
+    if sep == decimal:
+        raise CLIError(
+            f"--sep and --decimal are both {sep!r}; the decimal mark must differ "
+            "from the field separator (e.g. --sep ';' --decimal ',')"
+        )
+    try:
+        frame = pd.read_csv(path, sep=sep, decimal=decimal)
     except FileNotFoundError:
         raise CLIError(f"cannot read --csv {path!r}: no such file") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
@@ -305,24 +185,80 @@ def _read_csv(path: str) -> pd.DataFrame:
         raise CLIError(f"cannot read --csv {path!r}: the file is empty") from None
     if frame.shape[1] < 2 or frame.empty:
         raise CLIError(
-            f"--csv {path!r} has {frame.shape[1]} column(s) and {len(frame)} row(s); "
-            "expected a timestamp column and at least one value column, with a header"
+            f"--csv {path!r} has {frame.shape[1]} column(s) and {len(frame)} row(s) "
+            f"separated by {sep!r}; expected a timestamp column and at least one "
+            f"value column, with a header{_separator_hint(path, sep)}"
         )
     return frame
 
 
-def _time_index(values: pd.Series, path: str, freq: str | None) -> pd.DatetimeIndex:
-    """Parse, check and regularise the timestamps of a CSV."""
-    try:
-        with warnings.catch_warnings():  # dateutil's fallback is fine for a CLI
-            warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
-            index = pd.DatetimeIndex(pd.to_datetime(values))
-    except (ValueError, TypeError) as error:
-        reason = " ".join(str(error).split())[:120]
+# Whole numbers in a time column: their digits say which calendar unit they count.
+_NUMBER_DATES = {4: ("%Y", "years (YYYY)"), 6: ("%Y%m", "months (YYYYMM)"),
+                 8: ("%Y%m%d", "days (YYYYMMDD)")}  # fmt: skip
+_NUMBER_HELP = "whole-number years (YYYY), months (YYYYMM) or days (YYYYMMDD)"
+
+
+def _number_dates(values: pd.Series, path: str) -> pd.DatetimeIndex:
+    """Read a numeric time column as YYYY, YYYYMM or YYYYMMDD; never as epochs."""
+    where = f"column {values.name!r} of {path!r}"
+    numbers = values.dropna().to_numpy(dtype=float)
+    whole = ((numbers > 0) & (numbers == numbers.round())).all()
+    digits = {len(str(int(v))) for v in numbers} if whole else set()
+    found = _NUMBER_DATES.get(digits.pop()) if len(digits) == 1 else None
+    if found is None:
         raise CLIError(
-            f"column {values.name!r} of {path!r} is not a column of timestamps "
-            f"({reason}); pick the right one with --time-col"
-        ) from None
+            f"{where} holds numbers (first: {values.iloc[0]}), not timestamps; "
+            f"expected dates such as 2024-01-31, or {_NUMBER_HELP}, all with the "
+            "same number of digits. Convert the column to dates, or pick another "
+            "with --time-col"
+        )
+    fmt, unit = found
+    text = values.map(lambda v: f"{int(v)}" if pd.notna(v) else None)
+    index = pd.DatetimeIndex(pd.to_datetime(text, format=fmt, errors="coerce"))
+    invalid = text[index.isna() & text.notna()]
+    if len(invalid):
+        raise CLIError(
+            f"{where} holds whole numbers read as {unit}, but {invalid.iloc[0]} is "
+            "not one; fix it, or convert the column to dates"
+        )
+    return index
+
+
+def _text_dates(values: pd.Series, dayfirst: bool) -> pd.DatetimeIndex:
+    """Parse text timestamps; differing UTC offsets (DST) are converted to UTC."""
+    with warnings.catch_warnings():  # dateutil's fallback is fine for a CLI
+        warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+        warnings.filterwarnings("ignore", "Parsing dates in", UserWarning)
+        if dayfirst:  # ISO dates stay year-month-day: pandas would read %Y-%d-%m
+            try:
+                return pd.DatetimeIndex(pd.to_datetime(values, format="ISO8601"))
+            except ValueError:
+                return pd.DatetimeIndex(pd.to_datetime(values, dayfirst=True))
+        try:
+            return pd.DatetimeIndex(pd.to_datetime(values))
+        except ValueError as error:
+            try:  # offsets that change, e.g. across daylight saving time
+                return pd.DatetimeIndex(pd.to_datetime(values, utc=True))
+            except ValueError:
+                raise error from None
+
+
+def _time_index(values: pd.Series, path: str, dayfirst: bool = False):
+    """Parse and check the timestamps of a CSV; aware ones end up in UTC."""
+    if pd.api.types.is_numeric_dtype(values) and not values.isna().all():
+        index = _number_dates(values, path)
+    else:
+        try:
+            index = _text_dates(values, dayfirst)
+        except (ValueError, TypeError) as error:
+            reason = " ".join(str(error).split("You might")[0].split())[:120]
+            hint = "" if dayfirst else ", or pass --dayfirst for dates like 31/12/2024"
+            raise CLIError(
+                f"column {values.name!r} of {path!r} is not a column of timestamps "
+                f"({reason}); pick the right one with --time-col{hint}"
+            ) from None
+    if index.tz is not None:
+        index = index.tz_convert("UTC")
     if index.hasnans:
         raise CLIError(f"column {values.name!r} of {path!r} has empty timestamps")
     if index.has_duplicates:
@@ -340,9 +276,10 @@ def _infer_freq(index: pd.DatetimeIndex, freq: str | None, path: str):
             raise CLIError(
                 f"--freq {freq!r} is not a frequency (h, D, B, MS)"
             ) from None
-    inferred = pd.infer_freq(index) if len(index) >= 3 else None
+    # freq="infer", not pd.infer_freq: that one warns of its pandas 4 return type
+    inferred = pd.DatetimeIndex(index, freq="infer").freq if len(index) >= 3 else None
     if inferred is not None:
-        return pd.tseries.frequencies.to_offset(inferred)
+        return inferred
     gaps = pd.Series(index[1:] - index[:-1])
     usual = gaps.mode()
     if len(usual) == 0 or usual.iloc[0] <= pd.Timedelta(0):
@@ -350,9 +287,19 @@ def _infer_freq(index: pd.DatetimeIndex, freq: str | None, path: str):
     return pd.tseries.frequencies.to_offset(usual.iloc[0])
 
 
-def _csv_series(path: str, time_col: str | None, target: str | None, freq) -> Series:
+def _csv_series(
+    path: str,
+    time_col: str | None,
+    target: str | None,
+    freq,
+    *,
+    sep: str | None = None,
+    decimal: str | None = None,
+    dayfirst: bool = False,
+) -> Series:
     """The target series of a user's CSV file, on a regular index."""
-    frame = _read_csv(path)
+    sep, decimal = _csv_char(sep, "--sep", ","), _csv_char(decimal, "--decimal", ".")
+    frame = _read_csv(path, sep, decimal)
     time_col = str(frame.columns[0]) if time_col is None else time_col
     _column(frame, time_col, repr(path))
     values = frame.drop(columns=time_col)
@@ -371,11 +318,15 @@ def _csv_series(path: str, time_col: str | None, target: str | None, freq) -> Se
     bad = values[target].notna() & y.isna()
     if bad.any():
         line = int(bad.to_numpy().argmax()) + 2  # 1-based, after the header
+        held = values[target][bad].iloc[0]
+        hint = ""
+        if decimal != "," and re.fullmatch(r"\s*[-+]?\d*,\d+\s*", str(held)):
+            hint = "; if ',' is its decimal mark, pass --decimal ','"
         raise CLIError(
             f"column {target!r} of {path!r} is not numeric: line {line} holds "
-            f"{values[target][bad].iloc[0]!r}"
+            f"{held!r}{hint}"
         )
-    index = _time_index(frame[time_col], path, freq)
+    index = _time_index(frame[time_col], path, dayfirst)
     y = pd.Series(y.to_numpy(dtype=float), index=index, name=target).sort_index()
     offset = _infer_freq(y.index, freq, path)
     regular = y.asfreq(offset)
@@ -392,14 +343,20 @@ def load_series(args: argparse.Namespace, note: Callable[[str], None]) -> Series
     """The series chosen by the data options, its gaps filled from the past."""
     if (args.dataset is None) == (args.csv is None):
         raise CLIError("pass exactly one of --dataset NAME or --csv PATH")
-    if args.csv is None and (args.time_col or args.freq):
-        raise CLIError("--time-col and --freq apply to --csv only")
+    given = (args.time_col, args.freq, args.sep, args.decimal, args.dayfirst or None)
+    if args.csv is None and any(option is not None for option in given):
+        raise CLIError(
+            "--time-col, --freq, --sep, --decimal and --dayfirst apply to --csv only"
+        )
     if args.dataset is not None:
         series = _dataset_series(args.dataset, args.ticker, args.target)
     else:
         if args.ticker is not None:
             raise CLIError("--ticker applies to --dataset stock only")
-        series = _csv_series(args.csv, args.time_col, args.target, args.freq)
+        series = _csv_series(
+            args.csv, args.time_col, args.target, args.freq,
+            sep=args.sep, decimal=args.decimal, dayfirst=args.dayfirst,
+        )  # fmt: skip
     return _filled(series, note)
 
 
@@ -440,11 +397,10 @@ class Settings:
 
 
 def _season_of(index: pd.DatetimeIndex) -> int:
-    from statsmodels.tsa.tsatools import freq_to_period
-
+    """The seasonal period of the frequency of ``index`` (1 if it has none)."""
     try:
-        return int(freq_to_period(index.freq))
-    except (ValueError, AttributeError):
+        return baselines.seasonal_period(index)
+    except ValueError:  # e.g. custom business days: no standard cycle
         return 1
 
 
@@ -617,11 +573,10 @@ def _run_backtests(models: dict, y: pd.Series, train: int, n_folds: int, s, cons
     networks are fit at the first fold only and forecast the later ones from
     their new context, the baselines refit at every fold.
     """
-    from tqdm.auto import tqdm
-
     results = {}
     total = len(models) * n_folds
-    with tqdm(total=total, desc="folds", unit="fold", disable=not s.progress) as bar:
+    bar = progress_bar(total, "folds", unit="fold", disable=not s.progress)
+    with bar:
         for name, model in models.items():
             bar.set_postfix_str(name)
             tracked = _Tracked(model, on_predict=lambda: bar.update(1))
@@ -637,8 +592,7 @@ def _run_backtests(models: dict, y: pd.Series, train: int, n_folds: int, s, cons
 
 
 def _write_outputs(comparison: Comparison, y: pd.Series, out: Path, title: str):
-    from .report import write_report
-
+    """Write the report, the forecasts and the leaderboard to ``out``."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -714,31 +668,24 @@ COMMANDS = {
 }
 
 
-def _one_line(error: BaseException) -> str:
-    text = error.args[0] if isinstance(error, KeyError) and error.args else error
-    return " ".join(str(text).split())
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command ``args``; return its exit status.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Arguments parsed by :func:`forecastrnn.arguments.build_parser`.
+
+    Returns
+    -------
+    int
+        0 on success. Bad input raises :class:`CLIError` (or ``ValueError``,
+        ``TypeError``, ...); :func:`main` reports it as one line.
+    """
+    console = Console(quiet=getattr(args, "quiet", False))
+    return COMMANDS[args.command](args, console)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``forecastrnn`` command; return its exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in argv
-    try:
-        args = build_parser().parse_args(argv)
-        console = Console(quiet=getattr(args, "quiet", False))
-        return COMMANDS[args.command](args, console)
-    except BrokenPipeError:  # e.g. `forecastrnn datasets | head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except (CLIError, ValueError, TypeError, KeyError, OSError) as error:
-        if debug:
-            raise
-        print(f"forecastrnn: error: {_one_line(error)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("forecastrnn: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    """Run the ``forecastrnn`` command in this process; return its exit status."""
+    return run_command(sys.argv[1:] if argv is None else argv, run)

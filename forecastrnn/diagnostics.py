@@ -28,16 +28,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from jax import Array
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 from sklearn.utils.validation import check_is_fitted
 
-from .estimators import PREDICT_SCAN, RNNRegressor
-from .nn.cells import STEPS, LSTMCarry, carry_hidden, init_carry
-from .nn.layers import attention_pool, scan_cell
-from .nn.network import NetworkConfig
+from .estimators import RNNRegressor
+from .nn.network import apply_network
+from .plotting import log_scale, new_axes, series_label
 
 __all__ = [
     "attention_weights",
@@ -111,74 +109,27 @@ def _targets(regressor: RNNRegressor, y: Any, n_windows: int) -> np.ndarray | No
     return y
 
 
-def _config(regressor: RNNRegressor) -> NetworkConfig:
-    """The inference ``NetworkConfig`` of a fitted regressor."""
-    n_outputs = int(np.shape(regressor.params_["head"]["b_y"])[0])
-    return regressor._network_config(n_outputs, PREDICT_SCAN)
-
-
 # ------------------------------------------------------------------ gradients
-
-
-def _add_hidden(carry: Array | LSTMCarry, e: Array) -> Array | LSTMCarry:
-    """Add ``e`` to the hidden state of a carry (the LSTM cell state is kept)."""
-    if isinstance(carry, LSTMCarry):
-        return LSTMCarry(carry.h + e, carry.c)
-    return carry + e
-
-
-def _scan_perturbed(cell: str, params: dict, xs: Array, eps: Array):
-    """Forward scan with ``eps[:, t]`` added to ``h_t`` after each step."""
-    step = STEPS[cell]
-    h0 = init_carry(cell, xs.shape[0], eps.shape[-1], xs.dtype)
-
-    def body(carry, inputs):
-        x, e = inputs
-        carry = _add_hidden(step(params, carry, x), e)
-        return carry, carry_hidden(carry)
-
-    inputs = (jnp.swapaxes(xs, 0, 1), jnp.swapaxes(eps, 0, 1))
-    final, hs = jax.lax.scan(body, h0, inputs)
-    return jnp.swapaxes(hs, 0, 1), carry_hidden(final)
-
-
-def _perturbed_network(config: NetworkConfig, params: dict, xs: Array, eps: list):
-    """``apply_network`` at inference, with a perturbation per forward layer."""
-    for layer, e in zip(params["layers"], eps, strict=True):
-        hs, last = _scan_perturbed(config.cell, layer["fwd"], xs, e)
-        outputs, finals = [hs], [last]
-        if "bwd" in layer:
-            hs_b, final_b = scan_cell(config.cell, layer["bwd"], xs, reverse=True)
-            outputs.append(hs_b)
-            finals.append(carry_hidden(final_b))
-        xs = jnp.concatenate(outputs, axis=-1)
-    last = jnp.concatenate(finals, axis=-1)
-    if config.attention:
-        context, _ = attention_pool(params["attention"], xs, last)
-        last = jnp.concatenate([context, last], axis=-1)
-    return last @ params["head"]["W_hy"] + params["head"]["b_y"][None, :]
 
 
 @partial(jax.jit, static_argnums=(0, 4))
 def _hidden_gradient_norms(config, params, xs, y, quantile):
     """Per-window gradient norms ``(n_layers, n_windows, window_size)``."""
-    eps = [
-        jnp.zeros((*xs.shape[:2], config.hidden_size), xs.dtype)
-        for _ in params["layers"]
-    ]
+    shape = (*xs.shape[:2], config.hidden_size)
+    offsets = [{"fwd": jnp.zeros(shape, xs.dtype)} for _ in params["layers"]]
 
-    def loss(eps):
-        out = _perturbed_network(config, params, xs, eps)
+    def loss(offsets):
+        out = apply_network(config, params, xs, state_offsets=offsets)
         if quantile is not None:  # (n_quantiles, index of the median level)
             out = out.reshape(out.shape[0], -1, quantile[0])[..., quantile[1]]
         if y is None:
             return jnp.sum(out)
         # windows are independent, so the sum of their losses has each window's
-        # own gradient in its row of eps
+        # own gradient in its row of the offsets
         return jnp.sum(jnp.mean((out - y) ** 2, axis=-1))
 
-    grads = jax.grad(loss)(eps)
-    return jnp.stack([jnp.linalg.norm(g, axis=-1) for g in grads])
+    grads = jax.grad(loss)(offsets)
+    return jnp.stack([jnp.linalg.norm(g["fwd"], axis=-1) for g in grads])
 
 
 def gradient_norms_through_time(model: Any, X: Any, y: Any = None) -> pd.DataFrame:
@@ -261,7 +212,7 @@ def gradient_norms_through_time(model: Any, X: Any, y: Any = None) -> pd.DataFra
         levels = np.asarray(regressor.quantiles, float)
         quantile = (len(levels), int(np.argmin(np.abs(levels - 0.5))))
     norms = _hidden_gradient_norms(
-        _config(regressor),
+        regressor.network_config(),
         regressor.params_,
         jnp.asarray(windows),
         None if targets is None else jnp.asarray(targets),
@@ -363,34 +314,6 @@ def attention_weights(model: Any, X: Any) -> pd.Series:
 # ---------------------------------------------------------------------- plots
 
 
-def _label(name: Any) -> str:
-    """A legend label that matplotlib shows verbatim (no mathtext, not hidden)."""
-    text = str(name).replace("$", r"\$")
-    return " " + text if text.startswith("_") else text
-
-
-class _PlainLogFormatter(LogFormatter):
-    """Log-axis labels as plain numbers (0.03, 200) where matplotlib labels a tick."""
-
-    def __call__(self, x, pos=None):
-        return f"{x:.3g}" if super().__call__(x, pos) else ""
-
-
-def _log_scale(ax: Axes) -> None:
-    """A log y axis with plain-number labels on major and (few) minor ticks."""
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(_PlainLogFormatter(labelOnlyBase=False))
-    ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    """``ax`` and its figure, or a new figure with one axes."""
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
-
-
 def plot_gradient_flow(
     norms: pd.DataFrame | pd.Series, ax: Axes | None = None, *, relative: bool = False
 ) -> Figure:
@@ -420,13 +343,13 @@ def plot_gradient_flow(
         )
     if relative:
         frame = frame / frame.iloc[0]
-    fig, ax = _axes(ax, (7.0, 4.0))
+    fig, ax = new_axes(ax, (7.0, 4.0))
     layer_columns = frame.columns.name == "layer"
     for column, values in frame.items():
-        label = f"layer {column}" if layer_columns else _label(column)
+        label = f"layer {column}" if layer_columns else series_label(column)
         positive = values.where(values > 0)  # log scale: drop zeros
         ax.plot(frame.index, positive, marker="o", markersize=2.5, label=label)
-    _log_scale(ax)
+    log_scale(ax)
     ax.set_xlabel("lag (steps back from the forecast origin)")
     norm = r"$\|\partial L / \partial h_t\|$"
     ax.set_ylabel(f"{norm} relative to lag 0" if relative else norm)
@@ -456,12 +379,12 @@ def plot_attention(weights: pd.Series | pd.DataFrame, ax: Axes | None = None) ->
             "`weights` must be a non-empty Series from `attention_weights` (or a "
             f"DataFrame of them); got {type(weights).__name__}."
         )
-    fig, ax = _axes(ax, (7.0, 3.5))
+    fig, ax = new_axes(ax, (7.0, 3.5))
     if isinstance(weights, pd.Series):
         ax.bar(weights.index, weights.to_numpy(), width=0.85, color="#4C72B0")
     else:
         for column, values in weights.items():
-            ax.plot(values.index, values.to_numpy(), label=_label(column))
+            ax.plot(values.index, values.to_numpy(), label=series_label(column))
         ax.legend(frameon=False)
     ax.set_xlabel("lag (steps back from the forecast origin)")
     ax.set_ylabel("mean attention weight")
@@ -517,20 +440,20 @@ def plot_training_history(
         xlabel="epoch", ylabel="global norm", title="Gradient norm (before clipping)"
     )
     for ax in (loss_ax, grad_ax):
-        _log_scale(ax)
+        log_scale(ax)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)
         if len(runs) <= 6:  # beyond that the colours speak for themselves
             ax.legend(frameon=False, fontsize="small")
     if title is not None:
-        fig.suptitle(_label(title), fontweight="bold", fontsize="large")
+        fig.suptitle(series_label(title), fontweight="bold", fontsize="large")
     return fig
 
 
 def _plot_run(loss_ax, grad_ax, frame, color, label, *, single):
     """Draw one training run's curves in ``color``."""
     epochs = frame.index.to_numpy()
-    name = "" if label is None else f"{_label(label)} "
+    name = "" if label is None else f"{series_label(label)} "
     loss_ax.plot(epochs, frame["train_loss"], color=color, label=f"{name}train")
     if frame["val_loss"].notna().any():
         loss_ax.plot(

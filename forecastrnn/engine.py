@@ -19,8 +19,9 @@ the device mesh
     With several JAX devices, :func:`data_mesh` and :func:`shard_batch` split
     each mini-batch over them.
 prediction
-    :func:`predict_network` runs windows in fixed-size chunks (one compiled
-    program), in two threads when they are worth a core.
+    :func:`predict_network` runs windows in chunks of a fixed size (one
+    compiled step, so a window's forecast does not depend on its call), in
+    two threads when they are worth a core.
 
 Shapes are bucketed (:func:`bucket`, :func:`pad_rows`) so that few programs
 are compiled. The module knows networks (:class:`~forecastrnn.nn.NetworkConfig`)
@@ -84,10 +85,11 @@ THREADS_MIN_WORK = 5e6
 # elements 1.0x to 1.4x faster in two threads.
 THREADS_MIN_STATES_FUSED_RNN = 3e5
 
-# Rows per compiled prediction program. Every window runs in a program of
+# Rows per compiled prediction step. Every window is computed by a step of
 # exactly this many rows, so its forecast is the same bit for bit whichever
-# windows share the call (XLA's CPU kernels round differently for different
-# row counts). Measured on 2 cores: see :func:`predict_network`.
+# windows share the call: XLA's CPU kernels work on tiles of 8 rows (16 with
+# AVX-512) and compute the rows left over by other code, whose rounding
+# differs. See :func:`predict_network`.
 PREDICT_CHUNK = 16
 
 # TODO(issue 13): take the gate count and "has a fused backward pass" from the
@@ -388,42 +390,71 @@ def threads_epoch(
 # -------------------------------------------------------------- prediction
 @partial(jax.jit, static_argnames="config")
 def predict_batch(config: NetworkConfig, params: dict, X: Array) -> Array:
-    """Network outputs for a batch of windows, without dropout."""
+    """Network outputs for a batch of windows, without dropout, in one program.
+
+    The rounding of XLA's CPU kernels depends on the number of rows, so a
+    window's outputs may differ in the last bit from one batch size to the
+    next; :func:`predict_network` avoids that.
+    """
     return apply_network(config, params, X)
+
+
+@partial(jax.jit, static_argnames="config")
+def _predict_in_chunks(config: NetworkConfig, params: dict, X: Array) -> Array:
+    """Outputs for ``X`` (rows a multiple of ``PREDICT_CHUNK``), one chunk a step."""
+    chunks = X.reshape(-1, PREDICT_CHUNK, *X.shape[1:])
+    out = jax.lax.map(partial(apply_network, config, params), chunks)
+    return out.reshape(X.shape[0], out.shape[-1])
 
 
 def predict_network(
     config: NetworkConfig, params: dict, X: np.ndarray, chunk: int = 4096
 ) -> np.ndarray:
-    """Outputs ``(n, n_outputs)`` for windows ``X``, in padded chunks.
+    """Network outputs for windows ``X``, each the same whatever shares the call.
 
-    Chunks are padded to a power of two of at least two rows (few compiled
-    programs): a single window runs a two-row program, which on a 2-core CPU
-    answered a C2-sized LSTM in 0.8 ms against 12 ms for the 32-row program
-    of 0.3.0 (benchmarks/README.md). One row is avoided: XLA computes a lone
-    row by another kernel, whose rounding differs from a batch's. From two to
-    32 rows, a window's forecast is the same bit for bit whichever windows
-    share its call (tested). On a single CPU
-    device, when half the windows are worth a core (:data:`THREADS_MIN_WORK`),
-    the two halves run at once in two threads, as in training.
+    Parameters
+    ----------
+    config : NetworkConfig
+    params : dict
+    X : numpy.ndarray of shape (n, window_size, n_inputs)
+    chunk : int, default 4096
+        Rows per program call (rounded up to a multiple of
+        :data:`PREDICT_CHUNK`).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, n_outputs)
+
+    Notes
+    -----
+    Every window is computed by one compiled step over :data:`PREDICT_CHUNK`
+    rows (a ``lax.map`` over the chunks of a call; short calls are padded
+    with zero rows, to a power-of-two number of chunks so that few programs
+    are compiled), so its outputs are the same bit for bit whichever windows
+    share the call, for every cell. A single window still runs one small
+    program: on 2 cores a 32-unit LSTM over 24 steps answered in about 1 ms.
+    On a single CPU device, when half the windows are worth a core
+    (:func:`worth_splitting`), the two halves run at once in two threads, as
+    in training.
     """
     if len(X) == 0:
         return np.zeros((0, config.n_outputs), np.float32)
+    chunk = max(PREDICT_CHUNK, chunk - chunk % PREDICT_CHUNK)
     half = len(X) // 2
     if half == 0 or not worth_splitting(config, half, X.shape[1], train=False):
-        return _predict_chunks(config, params, X, chunk)
+        return _predict_calls(config, params, X, chunk)
     params = jax.device_put(params)  # once for both threads
     calls = [(config, params, part, chunk) for part in (X[:half], X[half:])]
-    return np.concatenate(in_parallel(_predict_pool(), _predict_chunks, calls))
+    return np.concatenate(in_parallel(_predict_pool(), _predict_calls, calls))
 
 
-def _predict_chunks(config, params, X, chunk):
-    """Outputs for ``X`` in chunks of at most ``chunk`` rows, each padded."""
+def _predict_calls(config, params, X, chunk):
+    """Outputs for ``X`` in calls of at most ``chunk`` rows, each padded."""
     out = []
     for start in range(0, len(X), chunk):
         part = X[start : start + chunk]
-        padded = pad_rows(part, bucket(len(part), 2))
-        batch = predict_batch(config, params, jnp.asarray(padded))
+        padded = pad_rows(part, bucket(len(part), PREDICT_CHUNK))
+        batch = _predict_in_chunks(config, params, jnp.asarray(padded))
         out.append(np.asarray(batch)[: len(part)])
     return np.concatenate(out)
 

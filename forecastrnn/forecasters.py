@@ -8,7 +8,6 @@ indexed by the next timestamps. It re-implements none of them.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -18,6 +17,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import archive, scaling, windows
+from .augment import past_only
+from .calendar import auto_calendar, calendar_features, future_index
+from .checks import check_covariates, check_int, check_series
 from .estimators import RNNRegressor
 from .nn.cells import check_cell
 
@@ -128,7 +130,7 @@ class RNNForecaster(BaseEstimator):
         ``window_size``.
     calendar_features : "auto", bool or tuple of str, default "auto"
         Future-known calendar covariates generated from the index, as sin/cos
-        pairs (see :func:`forecastrnn.windows.calendar_features`). ``"auto"``
+        pairs (see :func:`forecastrnn.calendar.calendar_features`). ``"auto"``
         takes the weekly and daily cycles the frequency resolves: hour and
         day of week for sub-daily data, day of week for daily data, none for
         business-day or trading-day series (markets: the weekday feature made
@@ -233,9 +235,9 @@ class RNNForecaster(BaseEstimator):
         self
         """
         self._check_params()
-        y = windows.check_series(y, name="y")
+        y = check_series(y, name="y")
         self.calendar_ = self._resolve_calendar(y.index)
-        past, future = self._split_exog(exog, y.index, "y")
+        past, future = self._split_exog(exog, y.index, "`y`")
         needed = self.window_size + self._block()
         if len(y) < needed + 1:
             raise ValueError(
@@ -259,6 +261,13 @@ class RNNForecaster(BaseEstimator):
         )
         X, Y = self._windows(y, past, future)
         network = clone(_network(self)).set_params(n_channels=X.shape[2])
+        if network.augment is not None and future is not None:
+            # the forecast period, its flag and the future-known covariates
+            # are facts, not noisy observations: augment only the past
+            n_past = 1 + (0 if past is None else past.shape[1])
+            network.set_params(
+                augment=past_only(network.augment, self.window_size, n_past)
+            )
         self.regressor_ = network.fit(X, Y)
         self.history_ = self.regressor_.history_
         self.y_name_, self.n_obs_ = y.name, len(y)
@@ -274,13 +283,7 @@ class RNNForecaster(BaseEstimator):
 
     def _check_params(self) -> None:
         for name in ("window_size", "horizon"):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, numbers.Integral)
-                or isinstance(value, bool)
-                or value < 1
-            ):
-                raise ValueError(f"`{name}` must be a positive integer; got {value!r}.")
+            check_int(getattr(self, name), name)
         if self.strategy not in ("direct", "recursive"):
             raise ValueError(
                 f"`strategy` must be 'direct' or 'recursive'; got {self.strategy!r}."
@@ -295,13 +298,7 @@ class RNNForecaster(BaseEstimator):
                 "`window_norm` must be 'season', 'last', 'mean' or None; got "
                 f"{self.window_norm!r}."
             )
-        m = self.season_length
-        if m is not None and (
-            isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1
-        ):
-            raise ValueError(
-                f"`season_length` must be a positive integer or None; got {m!r}."
-            )
+        m = check_int(self.season_length, "season_length", allow_none=True)
         if m is not None and m > self.window_size:
             raise ValueError(
                 f"`season_length={m}` exceeds `window_size={self.window_size}`: the "
@@ -325,7 +322,7 @@ class RNNForecaster(BaseEstimator):
     def _resolve_calendar(self, index: pd.Index) -> tuple[str, ...]:
         features = self.calendar_features
         if isinstance(features, str) and features == "auto":
-            return _auto_calendar(index)
+            return auto_calendar(index)
         if features is True:
             return ("hour", "day_of_week", "day_of_year")
         if features is False or features is None:
@@ -365,7 +362,7 @@ class RNNForecaster(BaseEstimator):
                     "`calendar_features` needs a DatetimeIndex; `y` has an integer "
                     "index. Set `calendar_features=False` or pass dated data."
                 )
-            cal = windows.calendar_features(index, calendar)
+            cal = calendar_features(index, calendar)
             future = cal if future is None else pd.concat([future, cal], axis=1)
         return past, future
 
@@ -486,13 +483,7 @@ class RNNForecaster(BaseEstimator):
 
     def _forecast(self, steps, exog, last_window, quantiles: bool):
         check_is_fitted(self)
-        steps = self.horizon if steps is None else steps
-        if (
-            isinstance(steps, bool)
-            or not isinstance(steps, numbers.Integral)
-            or steps < 1
-        ):
-            raise ValueError(f"`steps` must be a positive integer; got {steps!r}.")
+        steps = self.horizon if steps is None else check_int(steps, "steps")
         if exog is not None and self.exog_columns_ is None:
             raise ValueError(
                 "`exog` was given to `predict` but the model was fit without "
@@ -518,7 +509,7 @@ class RNNForecaster(BaseEstimator):
         values = np.concatenate(outputs)[:steps]
         if self.y_scale_ is not None:
             values = scaling.inverse_transform(self.y_scale_, values)
-        index = windows.future_index(context.index, steps)
+        index = future_index(context.index, steps)
         if quantiles:
             return pd.DataFrame(
                 values, index=index, columns=list(self.regressor_.quantiles_)
@@ -533,7 +524,7 @@ class RNNForecaster(BaseEstimator):
     def _context(self, last_window) -> pd.Series:
         if last_window is None:
             return self.y_tail_
-        context = windows.check_series(last_window, name="last_window")
+        context = check_series(last_window, name="last_window")
         if len(context) < self.window_size:
             raise ValueError(
                 f"`last_window` has {len(context)} observations; the model reads "
@@ -553,7 +544,7 @@ class RNNForecaster(BaseEstimator):
         """Scaled network output for the block after ``target``: ``(block,)`` or
         ``(block, n_quantiles)``."""
         block = self._block()
-        labels = target.index.append(windows.future_index(target.index, block))
+        labels = target.index.append(future_index(target.index, block))
         past = future = None
         if self.exog_columns_ is not None or self._calendar():
             frame = self._exog_rows(exog, labels, new_context)
@@ -603,8 +594,9 @@ class RNNForecaster(BaseEstimator):
         frame = frame[~frame.index.duplicated(keep="first")][self.exog_columns_]
         if set(self.exog_columns_) <= set(self.past_covariates):
             # past covariates only: the forecast period's rows are never read
+            # (zeros, not NaN, so that the rows pass the covariate check)
             window = labels[: -self._block()]
-            return _rows(frame, window, "the window").reindex(labels)
+            return _rows(frame, window, "the window").reindex(labels, fill_value=0.0)
         return _rows(frame, labels, "the window and forecast period")
 
     # ---------------------------------------------------------- inspection
@@ -623,8 +615,8 @@ class RNNForecaster(BaseEstimator):
             future-known covariates); for diagnostics such as gradient norms.
         """
         check_is_fitted(self)
-        y = windows.check_series(y, name="y")
-        return self._windows(y, *self._split_exog(exog, y.index, "y"))[0]
+        y = check_series(y, name="y")
+        return self._windows(y, *self._split_exog(exog, y.index, "`y`"))[0]
 
     def _windows(self, y, past, future) -> tuple[np.ndarray, np.ndarray]:
         """Network inputs and targets of every window of ``y``: scaled, and
@@ -671,18 +663,6 @@ def _deprecated_network(network, params: dict) -> RNNRegressor:
         stacklevel=3,
     )
     return RNNRegressor(**params)
-
-
-def _auto_calendar(index: pd.Index) -> tuple[str, ...]:
-    """The weekly and daily cycles of ``calendar_features="auto"`` for ``index``."""
-    freq = getattr(index, "freq", None)
-    if not isinstance(index, pd.DatetimeIndex) or freq is None:
-        return ()
-    if isinstance(freq, pd.offsets.Tick) and freq.nanos < pd.Timedelta(days=1).value:
-        return ("hour", "day_of_week")
-    if isinstance(freq, pd.offsets.Day) and freq.n == 1:
-        return ("day_of_week",)
-    return ()
 
 
 def _season_length(y: pd.Series, window_size: int, horizon: int) -> int:
@@ -733,31 +713,18 @@ def _network_inputs(X: np.ndarray, future: np.ndarray | None) -> np.ndarray:
 
 
 def _as_frame(exog) -> pd.DataFrame:
-    if isinstance(exog, pd.Series):
-        return exog.to_frame()
-    if not isinstance(exog, pd.DataFrame):
-        raise TypeError(
-            f"`exog` must be a pandas DataFrame indexed like `y`; got "
-            f"{type(exog).__name__}. Wrap it: pd.DataFrame(values, index=y.index)."
-        )
-    return exog
+    """``exog`` as float64 columns, every row kept (see `check_covariates`)."""
+    return check_covariates(exog, allow_nan=True)
 
 
 def _rows(frame: pd.DataFrame, labels: pd.Index, against: str) -> pd.DataFrame:
-    """``frame`` restricted to ``labels``; a clear error for missing rows."""
-    missing = labels.difference(frame.index)
-    if len(missing):
-        raise ValueError(
-            f"`exog` has no rows for {len(missing)} timestamps of {against} "
-            f"(first: {missing[0]}). Pass `exog` covering them (extra rows are "
-            "ignored)."
-        )
-    return frame.loc[labels]
+    """The rows of ``frame`` at ``labels``, finite (see `check_covariates`)."""
+    return check_covariates(frame, labels, what=against)
 
 
 def _append(target: pd.Series, values: np.ndarray) -> pd.Series:
     """``target`` moved forward by ``values`` on its next labels, same length."""
-    labels = windows.future_index(target.index, len(values))
+    labels = future_index(target.index, len(values))
     index = target.index.append(labels)[-len(target) :]
     if isinstance(index, pd.DatetimeIndex):
         index = pd.DatetimeIndex(index, freq=labels.freq)

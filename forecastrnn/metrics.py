@@ -13,10 +13,10 @@ forecast of a zero is not an error) and ``x / 0`` with ``x > 0`` as ``inf``
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.typing import ArrayLike
+
+from .checks import check_int, check_probability
 
 __all__ = [
     "METRICS",
@@ -267,10 +267,7 @@ def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -
             f"`y_train` must be 1-D, the training series oldest first; got shape "
             f"{y_train.shape}. Pass the single series the model was trained on."
         )
-    if isinstance(m, bool) or not isinstance(m, numbers.Integral):
-        raise TypeError(f"`m` must be an int; got {type(m).__name__}. Pass e.g. m=24.")
-    if m < 1:
-        raise ValueError(f"`m` must be at least 1; got {m}. Pass m=1 if not seasonal.")
+    m = check_int(m, "m")
     if y_train.size <= m:
         raise ValueError(
             f"`y_train` has {y_train.size} values; the seasonal naive scale with "
@@ -287,21 +284,6 @@ def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, m: int = 1) -
 # --------------------------------------------------------------------------
 # Probabilistic metrics
 # --------------------------------------------------------------------------
-
-
-def _check_level(quantile, name: str) -> float:
-    """Return `quantile` as a float strictly between 0 and 1, or raise."""
-    if isinstance(quantile, bool) or not isinstance(quantile, numbers.Real):
-        raise TypeError(
-            f"`{name}` must be a float in (0, 1); got {type(quantile).__name__}. "
-            f"Pass e.g. {name}=0.9."
-        )
-    if not 0.0 < quantile < 1.0:
-        raise ValueError(
-            f"`{name}` must be strictly between 0 and 1; got {quantile}. Pass "
-            f"e.g. {name}=0.9."
-        )
-    return float(quantile)
 
 
 def pinball_loss(y_true: ArrayLike, y_quantile: ArrayLike, quantile: float) -> float:
@@ -332,7 +314,7 @@ def pinball_loss(y_true: ArrayLike, y_quantile: ArrayLike, quantile: float) -> f
     >>> pinball_loss([1.0, 2.0], [3.0, 2.0], quantile=0.75)
     0.25
     """
-    q = _check_level(quantile, "quantile")
+    q = check_probability(quantile, "quantile")
     y_true, y_quantile = _check_arrays("y_true", y_true=y_true, y_quantile=y_quantile)
     diff = y_true - y_quantile
     return float(np.mean(np.maximum(q * diff, (q - 1.0) * diff)))

@@ -37,7 +37,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .backtest import BacktestResult, Comparison
-from .diagnostics import _axes, _label, plot_training_history
+from .checks import check_int
+from .diagnostics import plot_training_history
+from .plotting import new_axes, series_label
 
 __all__ = ["plot_error_by_step", "plot_forecasts", "write_report"]
 
@@ -124,7 +126,7 @@ def plot_error_by_step(
     matplotlib.figure.Figure
     """
     comparison = _as_comparison(result)
-    fig, ax = _axes(ax, (9.0, 3.6))
+    fig, ax = new_axes(ax, (9.0, 3.6))
     for i, (name, res) in enumerate(comparison.results.items()):
         if metric not in res.by_step:
             raise ValueError(
@@ -138,7 +140,7 @@ def plot_error_by_step(
             color=f"C{i % 10}",
             marker="o" if len(steps) <= 48 else None,
             markersize=3,
-            label=_label(name),
+            label=series_label(name),
         )
     label = _COLUMNS.get(metric, (metric, ""))[0]
     ax.set(xlabel="horizon step", ylabel=label, title=f"{label} by horizon step")
@@ -172,8 +174,7 @@ def plot_forecasts(
     matplotlib.figure.Figure
     """
     comparison, y = _as_comparison(result), _check_y(y)
-    if isinstance(n_folds, bool) or not isinstance(n_folds, int) or n_folds < 1:
-        raise ValueError(f"`n_folds` must be a positive integer; got {n_folds!r}.")
+    n_folds = check_int(n_folds, "n_folds")
     names = list(comparison.results)
     fig = Figure(figsize=(9.0, 0.6 + 2.1 * len(names)), layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
@@ -185,7 +186,7 @@ def plot_forecasts(
         ax.plot(actual.index, actual.to_numpy(), color="#24292f", linewidth=1.1)
         for _, fold in shown.groupby("fold", sort=True):
             _plot_fold(ax, fold, f"C{i % 10}")
-        ax.set_title(_label(name), loc="left")
+        ax.set_title(series_label(name), loc="left")
         ax.grid(True, alpha=0.6)
     locator = AutoDateLocator()
     axes[-1].xaxis.set_major_locator(locator)

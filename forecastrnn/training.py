@@ -101,8 +101,8 @@ class TrainSpec(NamedTuple):
     ``learning_rate -> optax.GradientTransformation``. ``augment``, if given,
     is an ``augment(key, X, Y) -> (X, Y)`` applied to every training
     mini-batch (never to the validation windows), e.g.
-    :func:`forecastrnn.windows.make_jitter`; it must be hashable and compare
-    by value (the augmentations of :mod:`forecastrnn.windows` do).
+    :func:`forecastrnn.augment.make_jitter`; it must be hashable and compare
+    by value (the augmentations of :mod:`forecastrnn.augment` do).
     """
 
     network: NetworkConfig

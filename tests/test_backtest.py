@@ -20,7 +20,7 @@ from forecastrnn.backtest import (
     make_folds,
 )
 from forecastrnn.baselines import ARIMA, Drift, Naive, SeasonalNaive
-from forecastrnn.windows import future_index
+from forecastrnn.calendar import future_index
 
 
 class Probe(BaseEstimator):
@@ -334,10 +334,39 @@ def test_backtest_rejects_bad_input(y, kwargs, error, match):
 def test_exog_must_be_aligned():
     y = _ramp(30)
     exog = pd.DataFrame({"x": np.arange(29.0)}, index=y.index[:-1])
-    with pytest.raises(ValueError, match=r"`exog` is not aligned with `y`"):
+    with pytest.raises(
+        ValueError,
+        match=r"`exog` has no rows for 1 of the 30 timestamps of `y` \(first "
+        r"missing: 2024-01-30 00:00:00\)",
+    ):
         backtest(Probe(), y, exog, horizon=2)
     with pytest.raises(TypeError, match=r"`exog` must be a pandas DataFrame"):
         backtest(Probe(), y, np.arange(30.0), horizon=2)
+    with pytest.raises(TypeError, match=r"`exog` column 'city' has dtype str"):
+        backtest(Probe(), y, pd.DataFrame({"city": ["x"] * 30}, y.index), horizon=2)
+
+
+def test_exog_numbers_of_any_dtype_and_extra_rows_are_accepted():
+    # issue 16: a bool column is a number; extra rows after `y` are ignored
+    y = _ramp(30)
+    index = pd.date_range(y.index[0], periods=35, freq=y.index.freq)
+    exog = pd.DataFrame(
+        {"temp": np.arange(35.0), "holiday": np.arange(35) % 7 == 0}, index
+    )
+    before = exog.copy()
+
+    class DtypeProbe(Probe):
+        def fit(self, y, exog=None):
+            assert (exog.dtypes == np.float64).all() and exog.index.equals(y.index)
+            return super().fit(y, exog)
+
+    result = backtest(DtypeProbe(), y, exog, horizon=2, n_folds=2)
+    assert len(result.forecasts) == 4
+    pd.testing.assert_frame_equal(exog, before)
+    with pytest.raises(
+        TypeError, match=r"`coverage` must be a float in \(0, 1\); got str"
+    ):
+        backtest(Probe(), y, horizon=2, coverage="0.9")
 
 
 def test_forecaster_output_is_checked():

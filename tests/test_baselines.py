@@ -20,6 +20,7 @@ from forecastrnn.baselines import (
     Naive,
     SeasonalNaive,
     Theta,
+    seasonal_period,
 )
 
 M = 6  # the season of the synthetic series
@@ -554,3 +555,119 @@ def test_bad_exog(y, exog):
     ):
         fitted.predict(2, exog=exog[["a"]])
     _close(fitted.predict(2, exog=exog[["b", "a"]]), fitted.predict(2, exog=exog))
+
+
+# --------------------------------------------------------------------------
+# Seasonal periods read from the frequency (issue 16, item 3)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("freq", "period"),
+    [
+        ("h", 24), ("2h", 12), ("3h", 8), ("15min", 96), ("30min", 48),
+        ("min", 1440), ("5h", 24), ("24h", 7), ("s", 3600), ("ms", 1),
+        ("D", 7), ("2D", 7), ("B", 5), ("W", 52), ("2W", 26), ("14D", 26),
+        ("MS", 12), ("ME", 12), ("2MS", 6), ("5MS", 12), ("QS", 4), ("2QE", 2),
+        ("YS", 1), ("SMS", 24),
+    ],
+)  # fmt: skip
+def test_seasonal_period_follows_the_step(freq, period):
+    index = pd.date_range("2024-01-01", periods=3, freq=freq)
+    assert seasonal_period(index) == period
+
+
+def test_seasonal_period_of_other_indexes():
+    assert seasonal_period(pd.RangeIndex(10)) == 1
+    assert seasonal_period(pd.period_range("2024-01", periods=3, freq="M")) == 12
+    with pytest.raises(ValueError, match=r"`index` has no frequency.*asfreq"):
+        seasonal_period(pd.DatetimeIndex(["2024-01-01", "2024-01-03"]))
+    with pytest.raises(
+        ValueError, match=r"`index` has frequency 'C', which has no standard"
+    ):
+        seasonal_period(pd.date_range("2024-01-01", periods=3, freq="C"))
+    with pytest.raises(TypeError, match=r"`index` must be a DatetimeIndex.*got Index"):
+        seasonal_period(pd.Index([0.5, 1.5]))
+
+
+def _two_hourly():
+    """200 two-hourly points of a daily cycle (12 steps) and noise."""
+    t = np.arange(200)
+    noise = np.random.default_rng(0).normal(0, 0.1, 200)
+    index = pd.date_range("2024-01-01", periods=200, freq="2h")
+    return pd.Series(10 + np.sin(2 * np.pi * t / 12) + noise, index)
+
+
+def test_inferred_periods_use_the_frequency_multiplier():
+    y2 = _two_hourly()
+    assert SeasonalNaive().fit(y2).season_length_ == 12  # was 24, two days
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)  # only the period matters here
+        assert Theta().fit(y2).period_ == 12
+        assert ETS(seasonal="add").fit(y2).seasonal_periods_ == 12
+    _close(SeasonalNaive().fit(y2).predict(12), y2.iloc[-12:])
+
+
+def test_seasonal_ets_needs_a_period_of_two():
+    years = pd.Series(np.arange(30.0), pd.date_range("1990", periods=30, freq="YS"))
+    with pytest.raises(
+        ValueError,
+        match=r"`seasonal_periods` is None and the frequency of `y`, 'YS-JAN', has "
+        r"a seasonal period of 1.*Pass `seasonal_periods`, or seasonal=None",
+    ):
+        ETS(seasonal="add").fit(years)
+    with pytest.raises(
+        ValueError, match=r"`seasonal_periods` must be at least 2.*got 1"
+    ):
+        ETS(seasonal="add", seasonal_periods=1).fit(years)
+
+
+# --------------------------------------------------------------------------
+# Constant series (issue 16, item 4)
+# --------------------------------------------------------------------------
+
+CONSTANT_MODELS = [
+    Naive(),
+    SeasonalNaive(),
+    Drift(),
+    ARIMA(),
+    ARIMA(order=(1, 1, 1)),
+    ARIMA(order=(2, 0, 0), seasonal_order=(1, 1, 0, 24)),
+    ETS(),
+    ETS(trend="add", damped_trend=True),
+    ETS(seasonal="add"),
+    Theta(),
+    Theta(period=1),
+]
+
+
+@pytest.mark.parametrize("level", [5.0, 1e-8, 0.0, -3e6])
+@pytest.mark.parametrize("noise", [0.0, 1e-12])
+@pytest.mark.parametrize("model", CONSTANT_MODELS, ids=repr)
+def test_constant_series_forecast_the_constant(model, level, noise):
+    # no warning either: the test session turns warnings into errors
+    rng = np.random.default_rng(0)
+    values = level + noise * abs(level) * rng.normal(size=200)
+    index = pd.date_range("2024-01-01", periods=200, freq="h")
+    y = pd.Series(values, index, name="flat")
+    frame = clone(model).fit(y).predict_interval(5, coverage=0.9)
+    assert np.isfinite(frame.to_numpy()).all()
+    np.testing.assert_allclose(frame["mean"], level, rtol=1e-10, atol=1e-20)
+    width = (frame["upper"] - frame["lower"]).to_numpy()
+    assert (width >= 0).all() and (width <= 1e-9 * max(abs(level), 1e-8)).all()
+    if noise == 0.0:
+        assert (width == 0).all()
+
+
+def test_constant_series_skip_statsmodels_only_when_constant(y):
+    flat = pd.Series(5.0, y.index)
+    for model in (ARIMA(), ETS(), Theta(period=1)):
+        fitted = clone(model).fit(flat)
+        assert fitted.results_ is None and isinstance(fitted.naive_, Naive)
+        hours = pd.date_range("2024-05-01", periods=3, freq="h")
+        window = pd.Series([1.0, 2.0, 4.0], hours)
+        _close(fitted.predict(2, last_window=window), [4.0, 4.0])
+    assert ARIMA().fit(y).naive_ is None and ETS().fit(y).naive_ is None
+    # the parameters are still checked on a constant series
+    with pytest.raises(ValueError, match=r"`theta` must be a number >= 1"):
+        Theta(theta=0.5).fit(flat)

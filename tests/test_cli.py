@@ -1,5 +1,6 @@
 """The `forecastrnn` command: errors as one line, backtests, forecasts."""
 
+import importlib.metadata
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecastrnn.__main__ import main as forecastrnn_main
 from forecastrnn.cli import main
 
 
@@ -96,6 +98,27 @@ def test_bad_csv_files_are_one_line(capsys, tmp_path):
         assert err.count("\n") == 1 and message in err, err
 
 
+def test_version_is_the_installed_one(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    expected = f"forecastrnn {importlib.metadata.version('forecastrnn')}"
+    assert capsys.readouterr().out.strip() == expected
+
+
+def test_command_entry_point_is_the_light_main():
+    entry_points = importlib.metadata.entry_points(group="console_scripts")
+    (command,) = [e for e in entry_points if e.name == "forecastrnn"]
+    assert command.value == "forecastrnn.__main__:main"
+    assert command.load() is forecastrnn_main
+
+
+def test_command_reports_bad_input_like_main(capsys):
+    assert forecastrnn_main(["backtest", "--horizon", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("forecastrnn: error: argument --horizon: expected")
+
+
 def test_datasets_lists_data_and_licences(capsys):
     status, out, _ = run(capsys, "datasets")
     assert status == 0
@@ -145,6 +168,10 @@ def test_backtest_networks_fit_once_with_progress_and_intervals(capsys, tmp_path
     assert board["coverage"].between(0, 1).all()
     assert "gru epochs" in err and "folds" in err
     assert "coverage" in out
+    # stderr is not a terminal: whole lines, no redraws, a start and an end line
+    # per bar (a note, the folds, the epochs), never one per epoch
+    assert "\r" not in err and "\x1b" not in err
+    assert len(err.splitlines()) <= 8, err
 
 
 def test_forecast_writes_future_with_interval(capsys, hourly_csv, tmp_path):
@@ -160,3 +187,147 @@ def test_forecast_writes_future_with_interval(capsys, hourly_csv, tmp_path):
     assert (frame["lower"] < frame["forecast"]).all()
     assert (frame["forecast"] < frame["upper"]).all()
     assert f"wrote {path}" in out
+
+
+# ------------------------------------------------- reading CSV files (issue 16)
+
+
+def _forecast(capsys, tmp_path, csv, *options, model="naive", steps="3"):
+    """Run `forecast` on ``csv``; return (status, stderr, the forecast or None)."""
+    out = tmp_path / "forecast.csv"
+    argv = ["forecast", "--csv", str(csv), "--model", model, "--quiet"]
+    argv += [*options, "--out", str(out)] + (["--steps", steps] if steps else [])
+    before = csv.read_bytes()
+    status, _, err = run(capsys, *argv)
+    assert csv.read_bytes() == before  # the input file is never modified
+    frame = pd.read_csv(out, index_col=0) if status == 0 else None
+    return status, err, frame
+
+
+def test_integer_years_are_dates_not_nanoseconds(capsys, tmp_path):
+    csv = tmp_path / "gdp.csv"
+    years = np.arange(1900, 2020)
+    pd.DataFrame({"year": years, "gdp": years - 1890.0}).to_csv(csv, index=False)
+    status, err, frame = _forecast(capsys, tmp_path, csv)
+    assert status == 0, err
+    assert list(frame.index) == ["2020-01-01", "2021-01-01", "2022-01-01"]
+    assert frame.index.name == "year"
+
+
+@pytest.mark.parametrize(
+    ("stamps", "first"),
+    [
+        (["202301", "202302", "202303", "202304"], "2023-05-01"),
+        (["20240101", "20240102", "20240103", "20240104"], "2024-01-05"),
+    ],
+)
+def test_whole_number_months_and_days_are_dates(capsys, tmp_path, stamps, first):
+    csv = tmp_path / "numbers.csv"
+    csv.write_text("when,v\n" + "".join(f"{s},{i}\n" for i, s in enumerate(stamps)))
+    status, err, frame = _forecast(capsys, tmp_path, csv)
+    assert status == 0, err
+    assert frame.index[0] == first
+
+
+@pytest.mark.parametrize(
+    ("stamps", "message"),
+    [
+        (["1700000000", "1700003600", "1700007200"], "numbers (first: "
+         "1700000000), not timestamps; expected dates such as 2024-01-31, or "
+         "whole-number years (YYYY), months (YYYYMM) or days (YYYYMMDD)"),
+        (["202311", "202312", "202313"], "read as months (YYYYMM), but 202313 "
+         "is not one"),
+        (["1999", "2000", "20010"], "all with the same number of digits"),
+    ],
+)  # fmt: skip
+def test_other_numbers_are_not_timestamps(capsys, tmp_path, stamps, message):
+    csv = tmp_path / "numbers.csv"
+    csv.write_text("when,v\n" + "".join(f"{s},{i}\n" for i, s in enumerate(stamps)))
+    status, err, _ = _forecast(capsys, tmp_path, csv)
+    assert status == 2 and err.count("\n") == 1
+    assert f"column 'when' of '{csv}' holds" in err and message in err
+
+
+def test_utc_offsets_across_daylight_saving_become_utc(capsys, tmp_path):
+    csv = tmp_path / "paris.csv"
+    local = pd.date_range("2024-03-30", periods=72, freq="h", tz="Europe/Paris")
+    stamps = [t.isoformat() for t in local]  # +01:00, then +02:00 from 31 March
+    pd.DataFrame({"when": stamps, "load": np.arange(72.0)}).to_csv(csv, index=False)
+    status, err, frame = _forecast(capsys, tmp_path, csv)
+    assert status == 0, err
+    assert frame.index[0] == "2024-04-01 23:00:00+00:00"  # 2024-04-02 01:00+02:00
+    with pytest.raises(SystemExit):
+        main(["forecast", "--help"])
+    assert "are converted to UTC" in " ".join(capsys.readouterr().out.split())
+
+
+def _european_csv(path):
+    """Day-first dates, semicolons and decimal commas: a spreadsheet export."""
+    days = pd.date_range("2024-01-01", periods=40, freq="D")
+    rows = [f"{d:%d/%m/%Y};{i},5" for i, d in enumerate(days)]
+    path.write_text("date;value\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_separator_decimal_and_dayfirst_options(capsys, tmp_path):
+    csv = _european_csv(tmp_path / "eu.csv")
+    options = ["--sep", ";", "--decimal", ",", "--dayfirst"]
+    status, err, frame = _forecast(capsys, tmp_path, csv, *options)
+    assert status == 0, err
+    assert frame.index[0] == "2024-02-10"
+    assert frame.iloc[0, 0] == pytest.approx(39.5)
+    # --dayfirst keeps ISO dates year-month-day
+    iso = tmp_path / "iso.csv"
+    iso.write_text("when,v\n2024-01-05,1\n2024-01-06,2\n2024-01-07,3\n")
+    status, err, frame = _forecast(capsys, tmp_path, iso, "--dayfirst")
+    assert status == 0, err
+    assert frame.index[0] == "2024-01-08"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ([], "has 1 column(s) and 40 row(s) separated by ','; expected a timestamp "
+         "column and at least one value column, with a header; its header line "
+         "holds ';': pass --sep ';'"),
+        (["--sep", ";"], "column 'value' of '{csv}' is not numeric: line 2 holds "
+         "'0,5'; if ',' is its decimal mark, pass --decimal ','"),
+        (["--sep", ";", "--decimal", ","], "column 'date' of '{csv}' is not a "
+         "column of timestamps"),
+        (["--sep", ";", "--decimal", ","], "or pass --dayfirst for dates like "
+         "31/12/2024"),
+        (["--sep", ";;"], "--sep must be one character, such as ';' or ',' (\\t for "
+         "a tab); got ';;'"),
+        (["--sep", ";", "--decimal", ";"], "--sep and --decimal are both ';'"),
+    ],
+)  # fmt: skip
+def test_european_csv_errors_say_which_option(capsys, tmp_path, options, message):
+    csv = _european_csv(tmp_path / "eu.csv")
+    status, err, _ = _forecast(capsys, tmp_path, csv, *options)
+    assert status == 2 and err.count("\n") == 1, err
+    assert message.format(csv=csv) in err
+
+
+def test_csv_options_need_a_csv(capsys):
+    for option in (["--sep", ";"], ["--decimal", ","], ["--dayfirst"]):
+        status, _, err = run(capsys, "forecast", "--dataset", "energy", *option)
+        assert status == 2
+        assert "--sep, --decimal and --dayfirst apply to --csv only" in err
+
+
+def test_csv_season_follows_the_frequency_multiplier(capsys, tmp_path):
+    csv = tmp_path / "two_hourly.csv"
+    index = pd.date_range("2024-01-01", periods=300, freq="2h")
+    values = 10 + np.sin(2 * np.pi * np.arange(300) / 12)  # a daily cycle
+    pd.DataFrame({"t": index, "y": values}).to_csv(csv, index=False)
+    status, err, frame = _forecast(
+        capsys, tmp_path, csv, model="seasonal_naive", steps=None
+    )
+    assert status == 0, err
+    assert len(frame) == 12  # one season ahead: a day of 2h steps, not two days
+    np.testing.assert_allclose(frame["forecast"], values[-12:])
+    out = tmp_path / "bt"
+    argv = ["backtest", "--csv", str(csv), "--models", "seasonal_naive,naive"]
+    status, text, err = run(capsys, *argv, "--folds", "2", "--quiet", "--out", str(out))
+    assert status == 0, err
+    assert "seasonal naive (period 12)" in text  # the MASE scale

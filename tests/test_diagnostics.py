@@ -77,10 +77,8 @@ def forecaster():
     that it reuses the compiled epoch: 32 windows of 60 steps, one output."""
     index = pd.date_range("2024-01-01", periods=WINDOW + 32, freq="h")
     y = pd.Series(np.sin(np.arange(WINDOW + 32) * 2 * np.pi / 24), index, name="load")
-    model = RNNForecaster(
+    network = RNNRegressor(
         "lstm",
-        window_size=WINDOW,
-        horizon=1,
         hidden_size=8,
         max_epochs=1,
         learning_rate=1e-3,
@@ -88,6 +86,7 @@ def forecaster():
         early_stopping=False,
         random_state=0,
     )
+    model = RNNForecaster(network, window_size=WINDOW, horizon=1)
     return model.fit(y), y
 
 
@@ -212,7 +211,7 @@ def test_unfitted_models_raise_not_fitted(data):
     with pytest.raises(NotFittedError, match="not fitted"):
         gradient_norms_through_time(RNNRegressor("rnn"), data[0])
     with pytest.raises(NotFittedError, match="not fitted"):
-        attention_weights(RNNForecaster("lstm", attention=True), data[0])
+        attention_weights(RNNForecaster(RNNRegressor("lstm", attention=True)), data[0])
 
 
 def test_baseline_is_rejected():

@@ -10,10 +10,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_regressors_train
 
-from forecastrnn import RNNRegressor
+from forecastrnn import RNNRegressor, training
+from forecastrnn.augment import make_jitter
 from forecastrnn.estimators import ValidationSplitWarning
-from forecastrnn.windows import make_jitter
 
 TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "random_state": 0}
 
@@ -151,35 +152,48 @@ def test_caller_arrays_are_never_modified():
 
 
 @pytest.mark.parametrize(
-    ("params", "match"),
+    ("params", "error", "match"),
     [
         (
             {"cell": "elman"},
+            ValueError,
             r"`cell` must be one of \('rnn', 'lstm', 'gru'\); got 'elman'",
         ),
-        ({"hidden_size": 0}, r"`hidden_size` must be a positive integer; got 0"),
-        ({"num_layers": -1}, r"`num_layers` must be a positive integer; got -1"),
-        ({"batch_size": 2.5}, r"`batch_size` must be a positive integer; got 2.5"),
-        ({"max_epochs": 0}, r"`max_epochs` must be a positive integer"),
-        ({"dropout": 1.0}, r"`dropout` must be a float in \[0, 1\); got 1.0"),
+        ({"hidden_size": 0}, ValueError, r"`hidden_size` must be a positive.*got 0"),
+        ({"num_layers": -1}, ValueError, r"`num_layers` must be .* got -1"),
+        ({"batch_size": 2.5}, TypeError, r"`batch_size` must be a positive int.*2.5"),
+        ({"max_epochs": 0}, ValueError, r"`max_epochs` must be a positive integer"),
+        ({"dropout": 1.0}, ValueError, r"`dropout` must be a number in \[0, 1\)"),
         (
             {"recurrent_dropout": -0.1},
-            r"`recurrent_dropout` must be a float in \[0, 1\)",
+            ValueError,
+            r"`recurrent_dropout` must be a number in \[0, 1\)",
         ),
-        ({"loss": "mape"}, r"`loss` must be one of"),
-        ({"optimizer": "adamx"}, r"`optimizer` must name an optax optimizer"),
-        ({"learning_rate": 0}, r"`learning_rate` must be > 0"),
-        ({"clip_norm": 0}, r"`clip_norm` must be > 0 or None"),
-        ({"validation_fraction": 1.5}, r"`validation_fraction` must be in \(0, 1\)"),
+        ({"loss": "mape"}, ValueError, r"`loss` must be one of"),
+        ({"optimizer": "adamx"}, ValueError, r"`optimizer` must name an optax"),
+        ({"learning_rate": 0}, ValueError, r"`learning_rate` must be a number > 0"),
+        ({"weight_decay": -1}, ValueError, r"`weight_decay` must be a number >= 0"),
+        ({"clip_norm": 0}, ValueError, r"`clip_norm` must be a number > 0"),
+        (
+            {"validation_fraction": 1.5},
+            ValueError,
+            r"`validation_fraction` must be a number in \(0, 1\)",
+        ),
         (
             {"loss": "quantile", "quantiles": (0.5, 1.2)},
+            ValueError,
             r"`quantiles` must be .* in \(0, 1\)",
+        ),
+        (
+            {"loss": "quantile", "quantiles": (0.1, 0.5, 0.1)},
+            ValueError,
+            r"`quantiles` must be .* distinct levels",
         ),
     ],
 )
-def test_bad_hyperparameters(params, match):
+def test_bad_hyperparameters(params, error, match):
     X, Y = sine_windows(n=20, horizon=1)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         RNNRegressor(**{**TINY, **params}).fit(X, Y)
 
 
@@ -256,3 +270,92 @@ def test_too_few_samples_for_validation_warns_and_trains_without_early_stopping(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RNNRegressor(**{**TINY, "early_stopping": False}).fit(X, Y)
+
+
+def test_training_windows_stop_a_horizon_before_the_validation_windows(monkeypatch):
+    """The targets of the last training row end before the first validation
+    target (0.5.0 trained on the `horizon - 1` rows whose targets overlap)."""
+    X, Y = sine_windows(n=100, horizon=6)
+    seen = {}
+    real = training.fit_network
+
+    def spy(spec, params, X_train, Y_train, **kw):
+        seen["n_train"], seen["n_val"] = len(X_train), len(kw["validation"][0])
+        return real(spec, params, X_train, Y_train, **kw)
+
+    monkeypatch.setattr(training, "fit_network", spy)
+    RNNRegressor(**TINY).fit(X, Y)
+    assert seen["n_val"] == 10
+    # row i's targets are steps i + 24 .. i + 29: the last training row's end
+    # before the first validation row's start
+    assert seen["n_train"] == 100 - 10 - 5
+    assert (seen["n_train"] - 1) + 5 < 100 - seen["n_val"]
+    RNNRegressor(**TINY).fit(X, Y[:, 0])  # one step ahead: no gap needed
+    assert seen["n_train"] == 90
+
+
+def test_too_few_samples_for_the_validation_gap_warns():
+    X, Y = sine_windows(n=8, horizon=8)
+    with pytest.warns(ValidationSplitWarning, match=r"and the 7 rows before it"):
+        model = RNNRegressor(**TINY).fit(X, Y)
+    assert model.history_["val_loss"].isna().all()
+
+
+def test_network_config_of_the_fitted_model():
+    X, Y = sine_windows(n=40, horizon=3)
+    model = RNNRegressor("gru", loss="quantile", **TINY)
+    with pytest.raises(NotFittedError):
+        model.network_config()
+    model.fit(X, Y)
+    config = model.network_config()
+    assert (config.cell, config.n_inputs, config.hidden_size) == ("gru", 1, 4)
+    assert config.n_outputs == 3 * 3  # horizon x quantile levels
+    assert not config.remat
+    assert model.network_config(training=True).remat
+    assert model.network_config(training=True)._replace(
+        remat=False, fused=False
+    ) == config
+
+
+def test_unsorted_quantile_levels_are_sorted_and_predict_is_their_median():
+    X, Y = sine_windows(n=60, horizon=2, noise=0.3)
+    kw = {**TINY, "max_epochs": 3, "loss": "quantile"}
+    shuffled = RNNRegressor(quantiles=(0.9, 0.1, 0.5), **kw).fit(X, Y)
+    ordered = RNNRegressor(quantiles=(0.1, 0.5, 0.9), **kw).fit(X, Y)
+    assert shuffled.quantiles_ == (0.1, 0.5, 0.9)
+    assert shuffled.get_params()["quantiles"] == (0.9, 0.1, 0.5)  # as passed
+    q = shuffled.predict_quantiles(X)
+    np.testing.assert_array_equal(q, ordered.predict_quantiles(X))
+    np.testing.assert_array_equal(shuffled.predict(X), q[..., 1])
+    assert np.all(np.diff(q, axis=-1) >= 0)
+    # no level at 0.5: the lower of the two nearest, the very same column
+    even = RNNRegressor(quantiles=(0.6, 0.4), **kw).fit(X, Y)
+    assert even.quantiles_ == (0.4, 0.6)
+    np.testing.assert_array_equal(even.predict(X), even.predict_quantiles(X)[..., 0])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_a_row_prediction_does_not_depend_on_the_other_rows(cell):
+    """Bit for bit (0.5.0: 1.5e-7 apart between one row and 20 rows)."""
+    rng = np.random.default_rng(0)
+    X = 3 * rng.uniform(size=(20, 3))
+    model = RNNRegressor(cell, **{**TINY, "early_stopping": False}).fit(X, X[:, 0])
+    full = model.predict(X)
+    for i in range(20):
+        np.testing.assert_array_equal(model.predict(X[i : i + 1]), full[i : i + 1])
+    np.testing.assert_array_equal(model.predict(X[7:13]), full[7:13])
+
+
+def test_verbose_progress_is_throttled_off_a_terminal(capsys):
+    X, Y = sine_windows(n=40, horizon=2)
+    RNNRegressor(**{**TINY, "max_epochs": 6, "verbose": 1}).fit(X, Y)
+    err = capsys.readouterr().err
+    assert "lstm epochs" in err
+    assert err.count("\n") + err.count("\r") <= 3  # not a line per epoch
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_defaults_pass_check_regressors_train(cell):
+    """R^2 > 0.5 on sklearn's small regression problem, with the defaults."""
+    check_regressors_train("RNNRegressor", RNNRegressor(cell))

@@ -1,15 +1,24 @@
 """RNNForecaster: series in, future out."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import ParameterGrid
+from sklearn.utils.validation import check_is_fitted
 
-from forecastrnn import RNNForecaster
+from forecastrnn import RNNForecaster, RNNRegressor
 from forecastrnn.datasets import NYSE_TRADING_DAY
 
 TINY = {"hidden_size": 8, "max_epochs": 2, "batch_size": 32, "random_state": 0}
+
+
+def net(cell="lstm", **kw):
+    """A tiny network: TINY's settings, overridden by ``kw``."""
+    return RNNRegressor(cell, **{**TINY, **kw})
 
 
 def hourly(n=400, seed=0, name="load"):
@@ -23,9 +32,8 @@ def hourly(n=400, seed=0, name="load"):
 
 def test_direct_forecast_index_name_and_learns_the_season():
     y = hourly(1200)
-    model = RNNForecaster(
-        "gru", window_size=24, horizon=12, hidden_size=16, max_epochs=15, random_state=0
-    ).fit(y.iloc[:-12])
+    network = RNNRegressor("gru", hidden_size=16, max_epochs=15, random_state=0)
+    model = RNNForecaster(network, window_size=24, horizon=12).fit(y.iloc[:-12])
     pred = model.predict()
     assert pred.name == "load"
     assert pred.index.equals(y.index[-12:]) and pred.index.freq == y.index.freq
@@ -35,32 +43,111 @@ def test_direct_forecast_index_name_and_learns_the_season():
     assert model.history_ is model.regressor_.history_
 
 
-def test_get_params_set_params_clone():
-    model = RNNForecaster("rnn", window_size=12, horizon=3, **TINY)
+def test_get_params_set_params_clone_reach_the_nested_network():
+    model = RNNForecaster(net("rnn"), window_size=12, horizon=3)
     params = model.get_params()
-    assert (
-        params["cell"] == "rnn"
-        and params["window_size"] == 12
-        and params["hidden_size"] == 8
+    assert params["network"] is model.network and params["window_size"] == 12
+    assert params["network__cell"] == "rnn" and params["network__hidden_size"] == 8
+    assert "hidden_size" not in params  # one definition: the network's
+    twin = clone(model).set_params(
+        network__cell="lstm", network__hidden_size=4, window_size=24
     )
-    twin = clone(model).set_params(cell="lstm", hidden_size=4)
-    assert twin.cell == "lstm" and model.cell == "rnn"
+    assert twin.network is not model.network
+    assert (twin.network.cell, twin.network.hidden_size, twin.window_size) == (
+        "lstm",
+        4,
+        24,
+    )
+    assert (model.network.cell, model.network.hidden_size) == ("rnn", 8)
     y = hourly(200)
     a = clone(model).fit(y).predict()
     b = clone(model).fit(y).predict()
     pd.testing.assert_series_equal(a, b)
 
 
+def test_a_cell_name_is_the_default_network_of_that_cell():
+    model = RNNForecaster("gru", window_size=12, horizon=3)
+    assert model.get_params()["network"] == "gru"
+    assert "network__hidden_size" not in model.get_params()
+    swapped = clone(model).set_params(network=net("rnn"))
+    assert swapped.get_params()["network__cell"] == "rnn" and model.network == "gru"
+
+
+def test_parameter_grid_over_network_and_forecaster_settings():
+    y = hourly(200)
+    base = RNNForecaster(
+        net("gru", max_epochs=1), window_size=12, horizon=3, calendar_features=False
+    )
+    grid = ParameterGrid({"network__hidden_size": [4, 8], "window_size": [12, 24]})
+    seen = set()
+    for params in grid:
+        model = clone(base).set_params(**params).fit(y)
+        hidden, window = params["network__hidden_size"], params["window_size"]
+        assert model.regressor_.hidden_size == hidden and model.window_size == window
+        assert model.input_windows(y).shape[1] == window
+        seen.add((hidden, window))
+    assert len(seen) == 4
+    assert base.network.hidden_size == 8 and base.window_size == 12
+
+
+def test_pickle_round_trips_the_forecast():
+    y = hourly(300)
+    network = net("gru", loss="quantile")
+    model = RNNForecaster(network, window_size=24, horizon=6).fit(y)
+    restored = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_series_equal(restored.predict(), model.predict())
+    pd.testing.assert_frame_equal(
+        restored.predict_quantiles(steps=9), model.predict_quantiles(steps=9)
+    )
+
+
+def test_flat_network_settings_are_deprecated_and_build_the_same_network():
+    y = hourly(300)
+    with pytest.warns(DeprecationWarning, match="network=RNNRegressor") as record:
+        old = RNNForecaster("gru", window_size=24, horizon=6, **TINY)
+    assert record[0].filename == __file__  # points at the caller's line
+    assert isinstance(old.network, RNNRegressor)
+    assert old.network.get_params() == net("gru").get_params()
+    new = RNNForecaster(net("gru"), window_size=24, horizon=6)
+    pd.testing.assert_series_equal(old.fit(y).predict(), new.fit(y).predict())
+    clone(old)  # the clone is given the network: no second warning
+
+
+def test_unknown_keywords_and_bad_networks_raise_type_errors():
+    with pytest.raises(
+        TypeError, match=r"unexpected keyword arguments \['hiden_size'\]"
+    ):
+        RNNForecaster("gru", hiden_size=8)
+    with pytest.raises(TypeError, match=r"network settings \['hidden_size'\]"):
+        RNNForecaster(net("gru"), hidden_size=8)
+    for bad in (42, RNNForecaster()):
+        with pytest.raises(TypeError, match="`network` must be a cell name"):
+            RNNForecaster(bad, window_size=12, horizon=3).fit(hourly(100))
+
+
+def test_fit_clones_the_network_and_leaves_it_unfitted():
+    network = net("gru")
+    before = network.get_params()
+    model = RNNForecaster(
+        network, window_size=24, horizon=6, calendar_features=True
+    ).fit(hourly(200))
+    assert model.network is network and model.regressor_ is not network
+    assert model.regressor_.n_channels == 1 + 1 + 6  # target, flag, calendar
+    assert network.get_params() == before and network.n_channels == 1
+    with pytest.raises(NotFittedError):
+        check_is_fitted(network)
+
+
 def test_scaler_is_fitted_on_training_series_only():
     y = hourly(300)
-    model = RNNForecaster("gru", window_size=12, horizon=3, **TINY).fit(y)
+    model = RNNForecaster(net("gru"), window_size=12, horizon=3).fit(y)
     assert float(model.y_scale_.center) == pytest.approx(y.mean())
     assert float(model.y_scale_.scale) == pytest.approx(y.std(ddof=0))
 
 
 def test_last_window_forecasts_from_new_context_without_refitting():
     y = hourly(500)
-    model = RNNForecaster("lstm", window_size=24, horizon=6, **TINY).fit(y.iloc[:300])
+    model = RNNForecaster(net("lstm"), window_size=24, horizon=6).fit(y.iloc[:300])
     params = model.regressor_.params_
     pred = model.predict(last_window=y.iloc[:400])
     assert pred.index[0] == y.index[400] and len(pred) == 6
@@ -83,13 +170,12 @@ def test_last_window_forecasts_from_new_context_without_refitting():
 
 def test_recursive_strategy_and_direct_extension_beyond_horizon():
     y = hourly(300)
-    rec = RNNForecaster(
-        "gru", window_size=24, horizon=6, strategy="recursive", **TINY
-    ).fit(y)
+    rec = RNNForecaster(net("gru"), window_size=24, horizon=6, strategy="recursive")
+    rec.fit(y)
     assert rec.regressor_.n_outputs_ == 1
     pred = rec.predict(steps=10)
     assert len(pred) == 10 and pred.index[0] == y.index[-1] + pd.Timedelta("1h")
-    direct = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    direct = RNNForecaster(net("gru"), window_size=24, horizon=6).fit(y)
     long = direct.predict(steps=14)
     pd.testing.assert_series_equal(long.iloc[:6], direct.predict())
     # the second block is the model applied to the first block fed back
@@ -101,7 +187,7 @@ def test_recursive_strategy_and_direct_extension_beyond_horizon():
 def test_trading_day_series_continues_on_trading_days():
     idx = pd.date_range("2013-01-02", "2013-03-28", freq=NYSE_TRADING_DAY)
     y = pd.Series(np.linspace(1, 2, len(idx)), idx, name="adj_close")
-    pred = RNNForecaster("rnn", window_size=10, horizon=3, **TINY).fit(y).predict()
+    pred = RNNForecaster(net("rnn"), window_size=10, horizon=3).fit(y).predict()
     assert list(pred.index.strftime("%Y-%m-%d")) == [
         "2013-04-01",
         "2013-04-02",
@@ -117,12 +203,11 @@ def test_future_known_and_past_covariates():
         {"temp": rng.standard_normal(420), "price": rng.standard_normal(420)}, idx
     )
     model = RNNForecaster(
-        "gru",
+        net("gru"),
         window_size=24,
         horizon=6,
         calendar_features=True,
         past_covariates=("price",),
-        **TINY,
     )
     model.fit(y, exog=exog.iloc[:400])
     # channels: target, price (past), flag, temp (future), 3 calendar sin/cos pairs
@@ -132,7 +217,9 @@ def test_future_known_and_past_covariates():
     changed = exog.copy()
     changed.loc[idx[400:406], "temp"] += 5.0  # future-known covariate matters
     assert not np.allclose(model.predict(exog=changed), pred)
-    with pytest.raises(ValueError, match=r"`exog` has no rows for 6 timestamps"):
+    with pytest.raises(
+        ValueError, match=r"`exog` has no rows for 6 of the 30 timestamps"
+    ):
         model.predict(exog=exog.iloc[:400])
     with pytest.raises(
         ValueError, match=r"`steps=8` exceeds the 6 step\(s\).*past covariates"
@@ -141,29 +228,25 @@ def test_future_known_and_past_covariates():
     with pytest.raises(ValueError, match=r"`exog` lacks the columns \['price'\]"):
         model.predict(exog=exog[["temp"]])
     past_only = RNNForecaster(
-        "gru", window_size=24, horizon=6, past_covariates=("price",), **TINY
+        net("gru"), window_size=24, horizon=6, past_covariates=("price",)
     ).fit(y, exog=exog[["price"]].iloc[:400])
     assert len(past_only.predict()) == 6  # no future rows needed
     np.testing.assert_array_equal(
         past_only.predict(exog=exog[["price"]].iloc[:400]), past_only.predict()
     )
-    no_exog = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    no_exog = RNNForecaster(net("gru"), window_size=24, horizon=6).fit(y)
     with pytest.raises(ValueError, match="fit without covariates"):
         no_exog.predict(exog=exog)
 
 
 def test_quantile_forecaster_intervals():
     y = hourly(400)
-    model = RNNForecaster(
-        "gru",
-        window_size=24,
-        horizon=6,
-        loss="quantile",
-        quantiles=(0.1, 0.5, 0.9),
-        **TINY,
-    ).fit(y)
+    # the columns are the fitted, sorted levels whatever order they came in
+    network = net("gru", loss="quantile", quantiles=(0.9, 0.1, 0.5))
+    model = RNNForecaster(network, window_size=24, horizon=6).fit(y)
     q = model.predict_quantiles()
     assert list(q.columns) == [0.1, 0.5, 0.9] and q.index.equals(model.predict().index)
+    assert network.quantiles == (0.9, 0.1, 0.5)
     interval = model.predict_interval(coverage=0.8)
     assert list(interval.columns) == ["mean", "lower", "upper"]
     assert np.all(interval["lower"] <= interval["upper"])
@@ -171,7 +254,7 @@ def test_quantile_forecaster_intervals():
         ValueError, match=r"`coverage=0.95` needs the quantiles 0.025 and 0.975"
     ):
         model.predict_interval(coverage=0.95)
-    point = RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y)
+    point = RNNForecaster(net("gru"), window_size=24, horizon=6).fit(y)
     assert not hasattr(point, "predict_interval")  # so backtests skip intervals
     with pytest.raises(AttributeError, match="no attribute 'predict_interval'") as err:
         point.predict_interval()
@@ -182,12 +265,11 @@ def test_quantile_forecaster_intervals():
 def test_input_windows_matches_network_layout(window_norm):
     y = hourly(200)
     model = RNNForecaster(
-        "gru",
+        net("gru"),
         window_size=24,
         horizon=6,
         window_norm=window_norm,
         calendar_features=False,
-        **TINY,
     ).fit(y)
     X = model.input_windows(y)
     assert X.shape == (200 - 24 - 6 + 1, 24, 1)
@@ -207,7 +289,7 @@ def test_window_norm_forecast_follows_the_level(window_norm):
     shifted = tail + 1000.0
     for norm, follows in ((window_norm, True), (None, False)):
         model = RNNForecaster(
-            "gru", window_size=24, horizon=6, window_norm=norm, **TINY
+            net("gru"), window_size=24, horizon=6, window_norm=norm
         ).fit(y)
         moved = model.predict(last_window=shifted) - model.predict(last_window=tail)
         assert np.allclose(moved, 1000.0, atol=1e-6) is follows
@@ -224,12 +306,13 @@ def test_window_norm_forecast_follows_the_level(window_norm):
         ({"season_length": 0}, r"`season_length` must be a positive integer or None"),
         ({"calendar_features": "hourly"}, r"`calendar_features` must be 'auto', True"),
         ({"season_length": 60}, r"`season_length=60` exceeds `window_size=48`"),
-        ({"cell": "tcn"}, r"`cell` must be one of"),
+        ({"network": "tcn"}, r"`cell` must be one of"),
+        ({"network": net("tcn")}, r"`cell` must be one of"),
     ],
 )
 def test_bad_parameters(params, match):
     with pytest.raises(ValueError, match=match):
-        RNNForecaster(**{**TINY, **params}).fit(hourly(200))
+        RNNForecaster(**{"network": net(), **params}).fit(hourly(200))
 
 
 @pytest.mark.parametrize(
@@ -250,12 +333,11 @@ def test_window_norm_reference_is_the_zero_output_forecast(
     # scaler) the training mean; fed back beyond the 6-step horizon.
     y = hourly(200)
     model = RNNForecaster(
-        "gru",
+        net("gru"),
         window_size=24,
         horizon=6,
         window_norm=window_norm,
         season_length=season_length,
-        **TINY,
     ).fit(y)
     monkeypatch.setattr(model.regressor_, "predict", lambda X: np.zeros((len(X), 6)))
     forecast = model.predict(steps)
@@ -264,7 +346,7 @@ def test_window_norm_reference_is_the_zero_output_forecast(
 
 def test_auto_calendar_features_follow_the_frequency():
     y = hourly(200)
-    fit = RNNForecaster(window_size=24, horizon=6, **TINY).fit
+    fit = RNNForecaster(net(), window_size=24, horizon=6).fit
     assert fit(y).calendar_ == ("hour", "day_of_week")
     values = y.to_numpy()
     for freq, expected in (
@@ -283,23 +365,21 @@ def test_auto_calendar_features_follow_the_frequency():
 
 def test_season_length_is_inferred_from_the_index():
     y = hourly(200)
-    assert RNNForecaster(window_size=48, **TINY).fit(y).season_length_ == 24
-    assert RNNForecaster(window_size=12, **TINY).fit(y).season_length_ == 1
+    assert RNNForecaster(net(), window_size=48).fit(y).season_length_ == 24
+    assert RNNForecaster(net(), window_size=12).fit(y).season_length_ == 1
     # an hourly random walk has no daily cycle to follow: the naive reference
     walk = pd.Series(np.cumsum(np.random.default_rng(0).standard_normal(200)), y.index)
-    assert RNNForecaster(window_size=48, **TINY).fit(walk).season_length_ == 1
+    assert RNNForecaster(net(), window_size=48).fit(walk).season_length_ == 1
     daily = pd.Series(y.to_numpy(), pd.date_range("2020-01-01", periods=200))
-    assert RNNForecaster(window_size=48, **TINY).fit(daily).season_length_ == 1
+    assert RNNForecaster(net(), window_size=48).fit(daily).season_length_ == 1
     assert (
-        RNNForecaster(window_size=48, season_length=7, **TINY)
-        .fit(daily)
-        .season_length_
+        RNNForecaster(net(), window_size=48, season_length=7).fit(daily).season_length_
         == 7
     )
 
 
 def test_bad_series_and_steps():
-    model = RNNForecaster("gru", window_size=24, horizon=6, **TINY)
+    model = RNNForecaster(net("gru"), window_size=24, horizon=6)
     with pytest.raises(NotFittedError):
         model.predict()
     with pytest.raises(
@@ -313,13 +393,13 @@ def test_bad_series_and_steps():
     with pytest.raises(TypeError, match="`y` must be a pandas Series"):
         model.fit(np.arange(100.0))
     fitted = model.fit(hourly(200))
-    for steps in (0, -1, 2.5):
-        with pytest.raises(ValueError, match=r"`steps` must be a positive integer"):
+    for steps, error in ((0, ValueError), (-1, ValueError), (2.5, TypeError)):
+        with pytest.raises(error, match=r"`steps` must be a positive integer"):
             fitted.predict(steps=steps)
 
 
 def test_caller_series_is_not_modified():
     y = hourly(200)
     before = y.copy()
-    RNNForecaster("gru", window_size=24, horizon=6, **TINY).fit(y).predict()
+    RNNForecaster(net("gru"), window_size=24, horizon=6).fit(y).predict()
     pd.testing.assert_series_equal(y, before)

@@ -187,9 +187,11 @@ def test_mase_bad_input():
         mase([1.0], [1.0], [1.0, 2.0], m=2)
     with pytest.raises(ValueError, match=r"`y_train` must be 1-D.*got shape \(2, 2\)"):
         mase([1.0], [1.0], np.ones((2, 2)))
-    with pytest.raises(ValueError, match=r"`m` must be at least 1; got 0"):
+    with pytest.raises(ValueError, match=r"`m` must be a positive integer; got 0"):
         mase([1.0], [1.0], [1.0, 2.0], m=0)
-    with pytest.raises(TypeError, match=r"`m` must be an int; got float"):
+    with pytest.raises(
+        TypeError, match=r"`m` must be a positive integer; got 1\.5 \(float\)"
+    ):
         mase([1.0], [1.0], [1.0, 2.0], m=1.5)
 
 

@@ -6,13 +6,17 @@ import numpy as np
 import pytest
 from jax.test_util import check_grads
 
+import forecastrnn
 from forecastrnn.nn import (
+    Cell,
     LSTMCarry,
     NetworkConfig,
     apply_network,
     elman_sequence,
     encode,
+    get_cell,
     gru_step,
+    init_carry,
     init_cell,
     init_layers,
     init_network,
@@ -340,23 +344,15 @@ def test_matches_pytorch_modules():
 
 def _state_gradient_norms(cell, params, xs):
     """Norm of d(sum of the last hidden state) / d(h_t) for every step t."""
-    from forecastrnn.nn.cells import STEPS, carry_hidden, init_carry
+    record = get_cell(cell)
+    shape = (*xs.shape[:2], record.hidden_size(params))
 
-    def last_state(deltas):
-        def body(carry, inputs):
-            x, d = inputs
-            carry = STEPS[cell](params, carry, x)
-            carry = carry._replace(h=carry.h + d) if cell == "lstm" else carry + d
-            return carry, None
+    def last_state(offsets):
+        _, final = scan_cell(cell, params, xs, state_offsets=offsets)
+        return jnp.sum(record.hidden(final))
 
-        carry = init_carry(cell, xs.shape[0], deltas.shape[-1])
-        carry, _ = jax.lax.scan(body, carry, (jnp.swapaxes(xs, 0, 1), deltas))
-        return jnp.sum(carry_hidden(carry))
-
-    hidden = deltas_shape = params["W_hh" if cell == "rnn" else "W_h"].shape[0]
-    deltas_shape = (xs.shape[1], xs.shape[0], hidden)
-    grads = jax.grad(last_state)(jnp.zeros(deltas_shape))
-    return np.linalg.norm(np.asarray(grads), axis=(1, 2))
+    grads = jax.grad(last_state)(jnp.zeros(shape))
+    return np.linalg.norm(np.asarray(grads), axis=(0, 2))
 
 
 def test_vanishing_gradients_elman_versus_gated_cells():
@@ -406,3 +402,127 @@ def test_initialisation_is_reproducible_from_a_key_a_generator_or_a_seed():
     assert all(isinstance(leaf, jax.Array) for leaf in jax.tree.leaves(a))
     with pytest.raises(TypeError, match="`key` must be a JAX PRNG key"):
         init_network(config, "seed")
+
+
+# ------------------------------------------------------------ the cell records
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_cell_record_describes_its_cell(cell, key):
+    record = get_cell(cell)
+    assert isinstance(record, Cell) and record.name == cell
+    assert get_cell(record) is record
+    p = init_cell(record, key, 3, 5)
+    jax.tree.map(np.testing.assert_array_equal, p, init_cell(cell, key, 3, 5))
+    assert record.hidden_size(p) == 5
+    w_h = p["W_hh" if cell == "rnn" else "W_h"]
+    assert w_h.shape == (5, record.n_gates * 5)
+    assert record.fused == (cell == "rnn")  # only the Elman cell has one
+    carry = init_carry(cell, 2, 5)
+    jax.tree.map(np.testing.assert_array_equal, carry, record.init_carry(2, 5))
+    np.testing.assert_array_equal(record.hidden(carry), jnp.zeros((2, 5)))
+    moved = record.add_hidden(carry, jnp.ones((2, 5)))
+    np.testing.assert_array_equal(record.hidden(moved), jnp.ones((2, 5)))
+    if cell == "lstm":  # the offset moves h, not the cell state
+        np.testing.assert_array_equal(moved.c, jnp.zeros((2, 5)))
+    as_carry = record.as_carry(jnp.ones((2, 5)))
+    np.testing.assert_array_equal(record.hidden(as_carry), jnp.ones((2, 5)))
+
+
+def test_get_cell_rejects_an_unknown_name():
+    with pytest.raises(ValueError, match=r"`cell` must be one of .*got 'elman'"):
+        get_cell("elman")
+    with pytest.raises(ValueError, match=r"`cell` must be one of .*got 3"):
+        get_cell(3)
+    assert forecastrnn.nn.cells.check_cell("gru") == "gru"
+
+
+def test_moved_names_warn_and_still_work():
+    with pytest.warns(DeprecationWarning, match=r"get_cell\(cell\)\.step"):
+        steps = forecastrnn.nn.cells.STEPS
+    assert steps == {"rnn": rnn_step, "lstm": lstm_step, "gru": gru_step}
+    with pytest.warns(DeprecationWarning, match="forecastrnn.nn.elman_sequence"):
+        assert forecastrnn.nn.layers.elman_sequence is elman_sequence
+    with pytest.raises(AttributeError):
+        forecastrnn.nn.cells.STEP  # noqa: B018
+
+
+def test_no_module_but_cells_compares_cell_names():
+    """What differs between cells is read from their record (``get_cell``):
+    no ``cell == "rnn"`` or ``{"rnn": ...}`` table elsewhere in the package."""
+    import ast
+    from pathlib import Path
+
+    root = Path(forecastrnn.__file__).resolve().parent
+    names = set(forecastrnn.nn.CELLS)
+
+    def is_cell(node):
+        if isinstance(node, ast.Constant):
+            return node.value in names
+        if isinstance(node, ast.Name):
+            return node.id == "cell"
+        return isinstance(node, ast.Attribute) and node.attr == "cell"
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "nn" / "cells.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            compared = isinstance(node, ast.Compare) and any(
+                map(is_cell, [node.left, *node.comparators])
+            )
+            table = isinstance(node, ast.Dict) and any(
+                isinstance(k, ast.Constant) and k.value in names for k in node.keys
+            )
+            if compared or table:
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not found, f"cell names compared outside nn/cells.py: {found}"
+
+
+# ------------------------------------------------------------ state offsets
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_state_offsets_are_added_to_each_hidden_state(cell, key):
+    p = random_params(cell, key)
+    record = get_cell(cell)
+    xs = jax.random.normal(jax.random.key(1), (2, 6, 3))
+    offsets = 0.3 * jax.random.normal(jax.random.key(2), (2, 6, 5))
+    for reverse in (False, True):
+        zero, _ = scan_cell(cell, p, xs, reverse=reverse)
+        same, _ = scan_cell(
+            cell, p, xs, reverse=reverse, state_offsets=jnp.zeros_like(offsets)
+        )
+        np.testing.assert_array_equal(same, zero)
+        run = jax.jit(scan_cell, static_argnums=0, static_argnames="reverse")
+        got, final = run(cell, p, xs, reverse=reverse, state_offsets=offsets)
+        # the loop: h_t <- step(h_{t-1}, x_t) + offset_t, the offset carried on
+        carry, want = record.init_carry(2, 5), [None] * 6
+        for t in range(5, -1, -1) if reverse else range(6):
+            carry = record.add_hidden(record.step(p, carry, xs[:, t]), offsets[:, t])
+            want[t] = record.hidden(carry)
+        np.testing.assert_allclose(got, jnp.stack(want, 1), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(record.hidden(final), want[0 if reverse else -1])
+
+
+def test_state_offsets_through_the_network_and_their_checks(key):
+    cfg = NetworkConfig("rnn", 2, 4, 3, num_layers=2, bidirectional=True, fused=True)
+    p = init_network(cfg, key)
+    xs = jax.random.normal(jax.random.key(1), (3, 5, 2))
+    zeros = [{"fwd": jnp.zeros((3, 5, 4)), "bwd": jnp.zeros((3, 5, 4))}, {}]
+    np.testing.assert_allclose(
+        apply_network(cfg, p, xs, state_offsets=zeros),
+        apply_network(cfg, p, xs),
+        rtol=1e-6,
+    )
+    # the gradient with respect to the offsets reaches every state of layer 0
+    grads = jax.grad(
+        lambda o: jnp.sum(apply_network(cfg, p, xs, state_offsets=o))
+    )(zeros)
+    assert np.all(np.abs(np.asarray(grads[0]["fwd"])).sum(-1) > 0)
+    with pytest.raises(ValueError, match=r"`state_offsets` must hold one dict per"):
+        apply_network(cfg, p, xs, state_offsets=zeros[:1])
+    with pytest.raises(ValueError, match=r"`state_offsets` must hold one dict per"):
+        encode("rnn", p["layers"], xs, state_offsets=[{"up": xs}, {}])
+    with pytest.raises(ValueError, match=r"`state_offsets` must have shape"):
+        scan_cell("rnn", p["layers"][0]["fwd"], xs, state_offsets=jnp.zeros((3, 5)))

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 
-from forecastrnn import RNNForecaster, backtest, compare
+from forecastrnn import RNNForecaster, RNNRegressor, backtest, compare
 from forecastrnn.baselines import Drift, Naive, SeasonalNaive
 from forecastrnn.report import plot_error_by_step, plot_forecasts, write_report
 
@@ -34,13 +34,11 @@ def comparison(series):
         NASTY: SeasonalNaive(24),
         "drift": Drift(),
         "gru": RNNForecaster(
-            "gru",
+            RNNRegressor(
+                "gru", hidden_size=4, max_epochs=2, loss="quantile", random_state=0
+            ),
             window_size=24,
             horizon=6,
-            hidden_size=4,
-            max_epochs=2,
-            loss="quantile",
-            random_state=0,
         ),
     }
     return compare(models, series, horizon=6, n_folds=4, refit=2, m=24, coverage=0.8)

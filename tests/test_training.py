@@ -7,8 +7,8 @@ import numpy as np
 import optax
 import pytest
 
-from forecastrnn import losses, training
-from forecastrnn.nn import NetworkConfig, init_network
+from forecastrnn import engine, losses, training
+from forecastrnn.nn import NetworkConfig, apply_network, init_network
 
 
 def _data(n=40, window=6, horizon=2, seed=0):
@@ -41,21 +41,13 @@ def test_losses_against_numpy():
     np.testing.assert_allclose(pin, [[1.8, 0.2]], rtol=1e-6)  # over-prediction
 
 
-def test_bucket_rounds_to_powers_of_two_multiples():
-    assert training.bucket(1, 32) == 32
-    assert training.bucket(33, 32) == 64
-    assert training.bucket(100, 32) == 128
-    assert training.bucket(129, 32) == 256
-    assert training.bucket(5) == 8
-
-
 def test_one_epoch_equals_manual_minibatch_loop_with_padding(key):
     """The scanned, padded, bucketed epoch equals plain optax updates."""
     X, Y = _data(n=20)  # 20 rows, batch 8: batches of 8, 8, 4; bucket = 32 rows
     spec = _spec(optimizer="sgd", learning_rate=0.1, clip_norm=None)
     params = init_network(spec.network, key)
     opt = training.make_optimizer(spec)
-    Xp, Yp = training.pad_rows(X, 32), training.pad_rows(Y, 32)
+    Xp, Yp = engine.pad_rows(X, 32), engine.pad_rows(Y, 32)
     order = np.random.default_rng(3).permutation(20)
     padded_order = np.concatenate([order, np.arange(20, 32)])
     new, _, stats = training.train_epoch(
@@ -67,7 +59,7 @@ def test_one_epoch_equals_manual_minibatch_loop_with_padding(key):
         idx = order[start : start + 8]
 
         def loss(p, idx=idx):
-            out = training.apply_network(spec.network, p, jnp.asarray(X[idx]))
+            out = apply_network(spec.network, p, jnp.asarray(X[idx]))
             return jnp.mean(training.sample_losses(spec, out, jnp.asarray(Y[idx])))
 
         value, grads = jax.value_and_grad(loss)(ref)
@@ -103,8 +95,8 @@ def test_clipping_bounds_the_update_norm(key):
             assert step > 10 * lr * clip
 
 
-@pytest.mark.parametrize("engine", ["scan", "threads"])
-def test_early_stopping_restores_best_epoch(key, engine):
+@pytest.mark.parametrize("which", ["scan", "threads"])
+def test_early_stopping_restores_best_epoch(key, which):
     X, Y = _data(n=64)
     spec = _spec(learning_rate=0.05)
     Xv, Yv = X[:16], -Y[:16] * 50  # validation that training can only get worse on
@@ -117,18 +109,18 @@ def test_early_stopping_restores_best_epoch(key, engine):
         max_epochs=50,
         validation=(Xv, Yv),
         patience=3,
-        engine=engine,
+        engine=which,
     )
     val = np.asarray(history["val_loss"])
     best = int(np.argmin(val))
     assert len(val) == best + 1 + 3  # stopped after `patience` epochs without gain
-    out = training.predict_network(spec.network, params, Xv)
+    out = engine.predict_network(spec.network, params, Xv)
     loss = float(np.mean(training.sample_losses(spec, out, Yv)))
     assert loss == pytest.approx(val[best], rel=1e-4)
 
 
-@pytest.mark.parametrize("engine", ["scan", "threads"])
-def test_non_finite_loss_stops_and_keeps_last_finite_params(key, engine):
+@pytest.mark.parametrize("which", ["scan", "threads"])
+def test_non_finite_loss_stops_and_keeps_last_finite_params(key, which):
     X, Y = _data()
     spec = _spec(optimizer="sgd", learning_rate=1e30, clip_norm=None)
     start = init_network(spec.network, key)
@@ -138,11 +130,11 @@ def test_non_finite_loss_stops_and_keeps_last_finite_params(key, engine):
         r"`learning_rate`",
     ):
         params, history = training.fit_network(
-            spec, start, X, Y, key=key, max_epochs=20, engine=engine
+            spec, start, X, Y, key=key, max_epochs=20, engine=which
         )
     assert len(history["epoch"]) < 20
     assert all(np.all(np.isfinite(np.asarray(a))) for a in jax.tree.leaves(params))
-    assert np.all(np.isfinite(training.predict_network(spec.network, params, X)))
+    assert np.all(np.isfinite(engine.predict_network(spec.network, params, X)))
 
 
 def test_growing_training_set_reuses_the_compiled_epoch(key):
@@ -213,7 +205,7 @@ def test_threads_engine_is_the_same_on_one_core_and_reproducible(monkeypatch):
         )
 
     two, again = fit(), fit()
-    monkeypatch.setattr(training, "_pool", lambda: None)
+    monkeypatch.setattr(engine, "worker_pool", lambda: None)
     one = fit()
     for other in (again, one):
         assert other[1] == two[1]
@@ -229,7 +221,7 @@ def test_threads_engine_runs_the_halves_at_once(monkeypatch):
     """The two halves of a batch run at the same time, one in a worker thread."""
     import threading
 
-    if training._pool() is None:
+    if engine.worker_pool() is None:
         pytest.skip("one core: the halves run in turn")
     seen = []
     both_running = threading.Barrier(2, timeout=30)  # breaks if run in turn
@@ -251,55 +243,19 @@ def test_threads_engine_runs_the_halves_at_once(monkeypatch):
     assert {name for name, part in seen if part == 1} == {"forecastrnn_0"}
 
 
-def test_engine_choice_follows_the_work_per_half_batch(monkeypatch):
-    config = NetworkConfig("lstm", 3, 32, 24, num_layers=2, bidirectional=True)
-    # layer 1: 2 directions * 4 gates * 32 * (32 + 3); layer 2 reads 64 inputs
-    per_step = 2 * 4 * 32 * 35 + 2 * 4 * 32 * 96
-    assert training.step_work(config, 16, 48) == 16 * 48 * per_step
-    tiny = training.TrainSpec(network=NetworkConfig("gru", 1, 8, 3), batch_size=16)
-    big = training.TrainSpec(network=NetworkConfig("lstm", 4, 128, 24), batch_size=64)
-    assert training._default_engine(tiny, 12) == "scan"
-    assert training._default_engine(big, 168) == "threads"
-    # the fused Elman cell goes by hidden-state elements per half instead:
-    # RNNForecaster's default shape has 6.9 M multiply-adds but 32 * 48 * 64
-    # = 98,304 elements, and trains faster in one program
-    elman = NetworkConfig("rnn", 6, 64, 24, fused=True)
-    assert training.state_elements(elman, 32, 48) == 32 * 48 * 64
-    assert training.step_work(elman, 32, 48) >= training.THREADS_MIN_WORK
-    spec = training.TrainSpec(network=elman, batch_size=64)
-    assert training._default_engine(spec, 48) == "scan"
-    assert training._default_engine(spec._replace(batch_size=1024), 24) == "threads"
-    # prediction (forward only) keeps the multiply-add rule for every cell
-    assert training._worth_splitting(elman, 32, 48, train=False)
-    assert not training._worth_splitting(elman, 32, 48)
-    # the autodiff Elman keeps the multiply-add rule
-    autodiff = spec._replace(network=elman._replace(fused=False))
-    assert training._default_engine(autodiff, 48) == "threads"
-    stacked = elman._replace(num_layers=2, bidirectional=True)
-    assert training.state_elements(stacked, 32, 48) == 4 * 32 * 48 * 64
-    monkeypatch.setattr(jax, "default_backend", lambda: "gpu")
-    assert training._default_engine(big, 168) == "scan"
-    with pytest.raises(ValueError, match="`engine` must be 'auto', 'threads'"):
-        X, Y = _data()
-        training.fit_network(
-            tiny, init_network(tiny.network, jax.random.key(0)), X, Y,
-            key=jax.random.key(0), max_epochs=1, engine="fast",
-        )
-
-
 _TWO_DEVICES = """
 import json, sys
 import jax, numpy as np
-from forecastrnn import training
+from forecastrnn import engine, training
 from forecastrnn.nn import NetworkConfig, init_network
 assert len(jax.devices()) == 2, jax.devices()
 rng = np.random.default_rng(0)
 X = rng.standard_normal((40, 6, 1)).astype(np.float32)
 Y = np.stack([X[:, -1, 0] * 0.5, X[:, -2, 0]], axis=1).astype(np.float32)
 spec = training.TrainSpec(network=NetworkConfig("lstm", 1, 8, 2), batch_size=8)
-mesh = training.data_mesh(spec.batch_size)
+mesh = engine.data_mesh(spec.batch_size)
 assert mesh is not None and mesh.size == 2
-assert training.data_mesh(7) is None  # batch not divisible: one device
+assert engine.data_mesh(7) is None  # batch not divisible: one device
 params, history = training.fit_network(
     spec, init_network(spec.network, jax.random.key(0)), X, Y,
     key=jax.random.key(1), max_epochs=3, validation=(X[:8], Y[:8]),
@@ -344,7 +300,7 @@ def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path):
 
     X, Y = _data(n=40)
     spec = training.TrainSpec(network=NetworkConfig("lstm", 1, 8, 2), batch_size=8)
-    assert training.data_mesh(spec.batch_size, jax.devices()[:1]) is None
+    assert engine.data_mesh(spec.batch_size, jax.devices()[:1]) is None
     params, history = training.fit_network(
         spec, init_network(spec.network, jax.random.key(0)), X, Y,
         key=jax.random.key(1), max_epochs=3, validation=(X[:8], Y[:8]),
@@ -355,55 +311,23 @@ def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path):
             np.testing.assert_allclose(two[f"arr_{i}"], leaf, rtol=1e-4, atol=1e-6)
 
 
-def test_predict_runs_two_halves_with_the_same_outputs(monkeypatch):
-    config = NetworkConfig("lstm", 4, 64, 3)
-    X = np.random.default_rng(0).standard_normal((301, 48, 4)).astype(np.float32)
-    assert training.step_work(config, 151, 48) >= training.THREADS_MIN_WORK
-    params = init_network(config, 0)
-    calls = []
-    real = training._predict_chunks
-
-    def spy(config, params, X, chunk):
-        calls.append(len(X))
-        return real(config, params, X, chunk)
-
-    monkeypatch.setattr(training, "_predict_chunks", spy)
-    out = training.predict_network(config, params, X)
-    assert sorted(calls) == [150, 151] and out.shape == (301, 3)
-    calls.clear()
-    one = training.predict_network(config, params, X[:1])  # nothing to split
-    assert calls == [1] and one.shape == (1, 3)
-    np.testing.assert_allclose(one, out[:1], rtol=1e-5, atol=1e-6)
-    monkeypatch.setattr(training, "_PREDICT_POOL", [None])  # one core: in turn
-    np.testing.assert_array_equal(training.predict_network(config, params, X), out)
-    np.testing.assert_allclose(
-        training.predict_network(config, params, X[-5:]), out[-5:], rtol=1e-5,
-        atol=1e-6,
-    )
-    calls.clear()
-    training.predict_network(NetworkConfig("gru", 1, 8, 3), init_network(
-        NetworkConfig("gru", 1, 8, 3), 0), X[:, :, :1])
-    assert calls == [301]  # a tiny network is not split
+def test_unknown_engine_is_refused():
+    X, Y = _data()
+    spec = _spec()
+    with pytest.raises(ValueError, match="`engine` must be 'auto', 'threads'"):
+        training.fit_network(
+            spec, init_network(spec.network, jax.random.key(0)), X, Y,
+            key=jax.random.key(0), max_epochs=1, engine="fast",
+        )
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_a_window_forecast_does_not_depend_on_its_call(cell, monkeypatch):
-    """One window runs a two-row program (latency), and its forecast is the one
-    it gets in any call of up to 32 windows, bit for bit."""
-    config = NetworkConfig(cell, 3, 16, 2)
-    params = init_network(config, 0)
-    X = np.random.default_rng(1).standard_normal((32, 12, 3)).astype(np.float32)
-    shapes = []
-    real = training.predict_batch
-
-    def spy(config, params, X):
-        shapes.append(X.shape[0])
-        return real(config, params, X)
-
-    monkeypatch.setattr(training, "predict_batch", spy)
-    alone = training.predict_network(config, params, X[:1])
-    assert shapes == [2]
-    for n in (2, 3, 7, 16, 32):
-        together = training.predict_network(config, params, X[:n])
-        np.testing.assert_array_equal(together[:1], alone)
-    assert shapes[1:] == [2, 4, 8, 16, 32]
+@pytest.mark.parametrize(
+    "name",
+    ["predict_network", "predict_batch", "bucket", "data_mesh", "THREADS_MIN_WORK"],
+)
+def test_names_moved_to_engine_still_work_and_warn(name):
+    with pytest.warns(DeprecationWarning, match=f"forecastrnn.engine.{name}"):
+        moved = getattr(training, name)
+    assert moved is getattr(engine, name)
+    with pytest.raises(AttributeError):
+        training.no_such_name  # noqa: B018

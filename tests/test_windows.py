@@ -1,6 +1,7 @@
-"""Tests for forecastrnn.windows: validation, windows, splits, augmentation."""
+"""Tests for forecastrnn.windows: windows, last windows, splits, gap filling."""
 
-import jax
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,20 +11,13 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from forecastrnn.datasets import NYSE_TRADING_DAY, NYSECalendar, load_stock
+from forecastrnn import augment, calendar, checks, windows
+from forecastrnn.calendar import calendar_features, future_index
 from forecastrnn.windows import (
     LagWindowTransformer,
     Windows,
-    calendar_features,
-    chain_augmentations,
-    check_series,
     fill_missing,
-    future_index,
     last_window,
-    make_jitter,
-    make_magnitude_scaling,
-    make_time_warp,
-    make_window_slicing,
     make_windows,
     time_split,
     time_split_indices,
@@ -38,185 +32,6 @@ def hourly(values, start="2024-01-01"):
 def no_freq(series):
     """The same series with its index frequency dropped."""
     return pd.Series(series.to_numpy(), index=pd.DatetimeIndex(list(series.index)))
-
-
-# ---------------------------------------------------------------- check_series
-
-
-def test_check_series_returns_float_copy_with_inferred_freq():
-    y = pd.Series(
-        [1, 2, 3], index=pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-03"])
-    )
-    out = check_series(y)
-    assert out.dtype == np.float64 and out.index.freqstr == "D"
-    assert y.dtype == np.int64 and y.index.freq is None  # caller's object untouched
-    out.iloc[0] = 99.0
-    assert y.iloc[0] == 1
-
-
-def test_check_series_two_points_and_dataframe():
-    two = no_freq(hourly([1.0, 2.0]))
-    assert check_series(two).index.freqstr == "h"
-    frame = hourly([1.0, 2.0, 3.0]).to_frame("load")
-    out = check_series(frame)
-    assert isinstance(out, pd.Series) and out.name == "load"
-
-
-def test_check_series_keeps_custom_business_day():
-    y = load_stock("IBM")["adj_close"]
-    out = check_series(y)
-    assert out.index.freq == NYSE_TRADING_DAY
-
-
-def test_check_series_integer_index_becomes_range():
-    out = check_series(pd.Series([1.0, 2.0, 3.0], index=[5, 6, 7]))
-    assert isinstance(out.index, pd.RangeIndex) and list(out.index) == [5, 6, 7]
-
-
-def test_check_series_nullable_float_with_nan_allowed():
-    out = check_series(pd.Series([1.0, None, 3.0], dtype="Float64"), allow_nan=True)
-    assert out.dtype == np.float64 and np.isnan(out.iloc[1])
-
-
-@pytest.mark.parametrize(
-    ("bad", "error", "match"),
-    [
-        (np.arange(3.0), TypeError, "`y` must be a pandas Series .*numpy array"),
-        (pd.DataFrame({"a": [1.0], "b": [2.0]}), TypeError, "got a DataFrame with 2"),
-        (pd.Series(["a", "b"]), TypeError, "real numeric dtype; got dtype str"),
-        (pd.Series([True, False]), TypeError, "real numeric dtype; got dtype bool"),
-        (pd.Series([], dtype=float), ValueError, "`y` is empty"),
-        (
-            pd.Series([1.0, 2.0], index=["a", "b"]),
-            TypeError,
-            "DatetimeIndex or an integer index; got Index",
-        ),
-        (
-            pd.Series([1.0, 2.0, 3.0], index=[0, 2, 1]),
-            ValueError,
-            r"not sorted .*label 1 at position 2 comes after 2.*sort_index",
-        ),
-        (
-            pd.Series([1.0, 2.0], index=[0, 2]),
-            ValueError,
-            r"integer index that is not consecutive \(step 1\); got steps \[2\]",
-        ),
-        (
-            pd.Series(
-                [1.0, 2.0, 3.0],
-                index=pd.DatetimeIndex(["2024-01-01"] * 2 + ["2024-01-02"]),
-            ),
-            ValueError,
-            "1 duplicated index labels \\(first: 2024-01-01",
-        ),
-        (
-            pd.Series(
-                np.ones(4),
-                index=pd.DatetimeIndex(
-                    ["2024-01-01", "2024-01-02", "2024-01-04", "2024-01-05"]
-                ),
-            ),
-            ValueError,
-            "irregular DatetimeIndex.*spacings seen: 1 days.*2 days.*asfreq",
-        ),
-        (
-            pd.Series([1.0], index=pd.DatetimeIndex(["2024-01-01"])),
-            ValueError,
-            "single timestamp and no `freq`",
-        ),
-        (
-            hourly([1.0, np.inf, 2.0]),
-            ValueError,
-            "1 infinite values \\(first at 2024-01-01 01:00",
-        ),
-        (
-            hourly([1.0, np.nan, np.nan, 4.0]),
-            ValueError,
-            r"2 missing values \(NaN\), the first at 2024-01-01 01:00:00"
-            ".*interpolate.*ffill",
-        ),
-    ],
-)
-def test_check_series_errors(bad, error, match):
-    with pytest.raises(error, match=match):
-        check_series(bad)
-
-
-def test_check_series_error_names_the_argument():
-    with pytest.raises(ValueError, match="`target` has 1 missing values"):
-        check_series(hourly([1.0, np.nan, 2.0]), name="target")
-
-
-# ---------------------------------------------------------------- future_index
-
-
-@pytest.mark.parametrize(
-    ("index", "expected"),
-    [
-        (
-            pd.date_range("2024-03-30 22:00", periods=2, freq="h"),
-            ["2024-03-31 00:00", "2024-03-31 01:00"],
-        ),
-        (
-            pd.date_range("2024-02-27", periods=2, freq="D"),
-            ["2024-02-29", "2024-03-01"],
-        ),
-        (
-            pd.date_range("2024-01-04", periods=2, freq="B"),
-            ["2024-01-08", "2024-01-09"],
-        ),
-    ],
-)
-def test_future_index_continues_freq(index, expected):
-    out = future_index(index, 2)
-    assert list(out) == list(pd.DatetimeIndex(expected)) and out.freq == index.freq
-
-
-def test_future_index_skips_nyse_holidays():
-    index = load_stock("AAPL").index  # ends Friday 2013-03-01
-    out = future_index(index, 20)
-    # 19 trading days from 4 to 28 March, then Good Friday 2013-03-29 is skipped.
-    assert out[0] == pd.Timestamp("2013-03-04") and out[-1] == pd.Timestamp(
-        "2013-04-01"
-    )
-    assert pd.Timestamp("2013-03-29") not in out and out.freq == NYSE_TRADING_DAY
-    march = pd.date_range("2013-03-25", "2013-03-28", freq=NYSE_TRADING_DAY)
-    assert list(future_index(march, 2).strftime("%m-%d")) == ["04-01", "04-02"]
-    christmas = pd.date_range("2012-12-20", "2012-12-21", freq=NYSE_TRADING_DAY)
-    assert list(future_index(christmas, 2).strftime("%m-%d")) == ["12-24", "12-26"]
-
-
-def test_future_index_integers_and_timezone():
-    assert list(future_index(pd.RangeIndex(5), 2)) == [5, 6]
-    assert list(future_index(pd.RangeIndex(0, 10, 5), 2)) == [10, 15]
-    assert list(future_index(pd.Index([7, 8]), 1)) == [9]
-    tz = pd.date_range("2024-01-01", periods=2, freq="h", tz="Europe/Lisbon")
-    assert future_index(tz, 1).tz == tz.tz
-
-
-@pytest.mark.parametrize(
-    ("index", "steps", "error", "match"),
-    [
-        (pd.RangeIndex(3), 0, ValueError, "`steps` must be at least 1; got 0"),
-        (pd.RangeIndex(3), 2.0, TypeError, "`steps` must be an int; got float"),
-        (pd.RangeIndex(0), 1, ValueError, "`index` is empty"),
-        (
-            pd.DatetimeIndex(["2024-01-01", "2024-01-03"]),
-            1,
-            ValueError,
-            "`index` has no frequency",
-        ),
-        (
-            pd.Index(["a", "b"]),
-            1,
-            TypeError,
-            "DatetimeIndex or an integer index; got Index",
-        ),
-    ],
-)
-def test_future_index_errors(index, steps, error, match):
-    with pytest.raises(error, match=match):
-        future_index(index, steps)
 
 
 # ---------------------------------------------------------------- fill_missing
@@ -239,10 +54,12 @@ def test_fill_missing_frame_and_errors():
     out = fill_missing(frame, "ffill")
     assert out["a"].tolist() == [1.0, 1.0, 3.0] and out["b"].tolist()[1:] == [2.0, 2.0]
     with pytest.raises(
-        ValueError, match="`method` must be 'interpolate' or 'ffill'; got 'mean'"
+        ValueError, match="`method` must be one of 'interpolate', 'ffill'; got 'mean'"
     ):
         fill_missing(frame, "mean")
-    with pytest.raises(ValueError, match="`limit` must be None or an int >= 1; got 0"):
+    with pytest.raises(
+        ValueError, match="`limit` must be a positive integer or None; got 0"
+    ):
         fill_missing(frame, limit=0)
 
 
@@ -323,22 +140,22 @@ def test_make_windows_dropna_counts_windows():
         (
             {"window_size": 0, "horizon": 1},
             ValueError,
-            "`window_size` must be at least 1; got 0",
+            "`window_size` must be a positive integer; got 0",
         ),
         (
             {"window_size": 2.0, "horizon": 1},
             TypeError,
-            "`window_size` must be an int; got float",
+            r"`window_size` must be a positive integer; got 2.0 \(float\)",
         ),
         (
             {"window_size": 2, "horizon": 0},
             ValueError,
-            "`horizon` must be at least 1; got 0",
+            "`horizon` must be a positive integer; got 0",
         ),
         (
             {"window_size": 2, "horizon": 1, "stride": 0},
             ValueError,
-            "`stride` must be at least 1",
+            "`stride` must be a positive integer",
         ),
         (
             {"window_size": 8, "horizon": 4},
@@ -354,12 +171,13 @@ def test_make_windows_dropna_counts_windows():
         (
             {"window_size": 2, "horizon": 1, "exog": pd.Series(np.ones(10))},
             ValueError,
-            "`exog` is not aligned with `y`: its index lacks label 2024-01-01 00:00:00",
+            r"`exog` has no rows for 10 of the 10 timestamps of `y` \(first "
+            "missing: 2024-01-01 00:00:00\\)",
         ),
         (
             {"window_size": 2, "horizon": 1, "exog": pd.DataFrame({"c": ["x"] * 10})},
             TypeError,
-            r"`exog` has non-numeric columns \['c'\]",
+            r"`exog` column 'c' has dtype str; expected numbers",
         ),
         (
             {"window_size": 2, "horizon": 1, "future_exog": np.ones((9, 1))},
@@ -369,8 +187,8 @@ def test_make_windows_dropna_counts_windows():
         (
             {"window_size": 2, "horizon": 1, "exog": np.r_[np.nan, np.ones(9)]},
             ValueError,
-            r"`exog` has missing values \(NaN\) in 1 rows, the first at "
-            "2024-01-01 00:00:00",
+            r"`exog` has 1 missing or infinite values for `y` \(first at "
+            r"2024-01-01 00:00:00\) in columns \[0\]",
         ),
     ],
 )
@@ -440,42 +258,11 @@ def test_last_window_errors():
         last_window(y, 3, future_exog=np.ones(10), horizon=3)
     cal = calendar_features(y.index, ("hour",))
     with pytest.raises(
-        ValueError, match="`future_exog` is not aligned .* lacks label 2024-01-01 10:00"
+        ValueError,
+        match=r"`future_exog` has no rows for 2 of the 5 timestamps of the last "
+        r"window and the forecast period \(first missing: 2024-01-01 10:00:00\)",
     ):
         last_window(y, 3, future_exog=cal, horizon=2)
-
-
-# ---------------------------------------------------------------- calendar
-
-
-def test_calendar_features_values_and_holidays():
-    index = pd.date_range("2024-12-31 00:00", periods=30, freq="6h")
-    cal = calendar_features(index, holidays=NYSECalendar())
-    assert list(cal.columns) == [
-        "hour_sin", "hour_cos", "day_of_week_sin", "day_of_week_cos",
-        "day_of_year_sin", "day_of_year_cos", "holiday",
-    ]  # fmt: skip
-    np.testing.assert_allclose(cal["hour_sin"].iloc[:4], [0, 1, 0, -1], atol=1e-12)
-    np.testing.assert_allclose(
-        cal.loc["2025-01-01 00:00", "day_of_year_sin"], 0.0, atol=1e-12
-    )
-    # 2024 is a leap year: 31 December is day 366 of 366.
-    np.testing.assert_allclose(
-        cal.iloc[0]["day_of_year_sin"], np.sin(2 * np.pi * 365 / 366)
-    )
-    assert cal["holiday"].sum() == 4 and cal.loc["2025-01-01", "holiday"].eq(1.0).all()
-    assert (cal.dtypes == np.float64).all()
-
-
-def test_calendar_features_errors():
-    with pytest.raises(
-        TypeError, match="`index` must be a DatetimeIndex; got RangeIndex"
-    ):
-        calendar_features(pd.RangeIndex(3))
-    with pytest.raises(
-        ValueError, match=r"`features` must be a tuple drawn from .*got \('minute',\)"
-    ):
-        calendar_features(pd.date_range("2024-01-01", periods=2), ("minute",))
 
 
 # ---------------------------------------------------------------- transformer
@@ -503,10 +290,10 @@ def test_lag_window_transformer_layout_and_pipeline():
 
 def test_lag_window_transformer_errors():
     with pytest.raises(
-        ValueError, match="`padding` must be 'edge' or 'nan'; got 'zero'"
+        ValueError, match="`padding` must be one of 'edge', 'nan'; got 'zero'"
     ):
         LagWindowTransformer(padding="zero").fit(np.ones((3, 1)))
-    with pytest.raises(ValueError, match="`window_size` must be at least 1; got 0"):
+    with pytest.raises(ValueError, match="`window_size` must be a positive integer"):
         LagWindowTransformer(window_size=0).fit(np.ones((3, 1)))
 
 
@@ -571,61 +358,58 @@ def test_time_split_errors(kwargs, match):
         time_split_indices(10, **kwargs)
 
 
-# ---------------------------------------------------------------- augmentation
+def test_make_windows_mixed_dtype_covariates():
+    # issue 16: bool, integer and nullable integer columns are numbers
+    y = hourly(np.arange(10.0))
+    exog = pd.DataFrame(
+        {
+            "temp": np.linspace(0.0, 1.0, 10),
+            "holiday": np.arange(10) % 3 == 0,
+            "count": pd.array(np.arange(10), dtype="Int64"),
+        },
+        index=y.index,
+    )
+    w = make_windows(y, 3, 2, exog=exog, future_exog=exog[["holiday"]])
+    np.testing.assert_array_equal(w.X[0, :, 2], [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(w.X[0, :, 3], [0.0, 1.0, 2.0])
+    assert w.future[0, :, 0].tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
 
 
-def test_augmentations_shapes_determinism_and_targets(key):
-    X = jax.numpy.asarray(np.random.default_rng(0).normal(size=(5, 8, 2)), "float32")
-    Y = jax.numpy.ones((5, 3))
-    other = jax.random.key(1)
-    for make in (
-        make_jitter,
-        make_magnitude_scaling,
-        make_window_slicing,
-        make_time_warp,
+# ---------------------------------------------------------------- moved names
+
+MOVED = [
+    ("check_series", checks),
+    ("future_index", calendar),
+    ("calendar_features", calendar),
+    ("Augmentation", augment),
+    ("make_jitter", augment),
+    ("make_magnitude_scaling", augment),
+    ("make_window_slicing", augment),
+    ("make_time_warp", augment),
+    ("chain_augmentations", augment),
+]
+
+
+@pytest.mark.parametrize(("name", "module"), MOVED)
+def test_moved_names_warn_and_still_work(name, module):
+    new_home = f"{module.__name__}.{name}"
+    with pytest.warns(
+        DeprecationWarning, match=f"windows.{name}` moved to `{new_home}"
     ):
-        aug = jax.jit(make())
-        Xa, Ya = aug(key, X, Y)
-        assert Xa.shape == X.shape and Ya.shape == Y.shape
-        np.testing.assert_array_equal(Xa, aug(key, X, Y)[0])  # same key, same draw
-        assert not np.allclose(Xa, X) and not np.allclose(Xa, aug(other, X, Y)[0])
-    np.testing.assert_array_equal(jax.jit(make_jitter())(key, X, Y)[1], Y)
+        old = getattr(windows, name)
+    assert old is getattr(module, name)
+    assert name not in windows.__all__
 
 
-def test_magnitude_scaling_scales_target_like_its_channel(key):
-    X, Y = jax.numpy.ones((4, 3, 2)), jax.numpy.ones((4, 2))
-    Xs, Ys = jax.jit(make_magnitude_scaling(0.5))(key, X, Y)
-    np.testing.assert_allclose(Xs[:, 0, 0], Ys[:, 0])
-    np.testing.assert_allclose(Xs[:, 0, :], Xs[:, -1, :])
-
-
-def test_slicing_and_warping_keep_the_origin(key):
-    X = jax.numpy.asarray(np.arange(10.0).reshape(1, 10, 1) ** 2, dtype="float32")
-    Y = jax.numpy.zeros((1, 1))
-    for ratio, sigma in ((0.5, 0.5), (1.0, 1e-9)):
-        sliced, _ = jax.jit(make_window_slicing(ratio))(key, X, Y)
-        warped, _ = jax.jit(make_time_warp(sigma))(key, X, Y)
-        for Xa in (sliced, warped):
-            assert float(Xa[0, -1, 0]) == pytest.approx(81.0)  # origin kept
-            assert np.all(np.diff(np.asarray(Xa[0, :, 0])) >= -1e-4)  # monotone
-        assert float(warped[0, 0, 0]) == pytest.approx(0.0, abs=1e-5)
-    # With no room to move (ratio 1, tiny sigma) the windows are unchanged.
-    np.testing.assert_allclose(sliced, X, rtol=1e-5)
-    np.testing.assert_allclose(warped, X, rtol=1e-5, atol=1e-4)
-
-
-def test_chain_augmentations_and_errors(key):
-    X, Y = jax.numpy.ones((2, 4, 1)), jax.numpy.ones((2, 1))
-    chained = chain_augmentations(make_jitter(0.1), make_magnitude_scaling(0.1))
-    k1, k2 = jax.random.split(key)
-    expected = make_magnitude_scaling(0.1)(k2, *make_jitter(0.1)(k1, X, Y))
-    np.testing.assert_allclose(chained(key, X, Y)[0], expected[0], rtol=1e-6)
-    with pytest.raises(ValueError, match="`sigma` must be a positive number; got 0"):
-        make_jitter(0)
-    with pytest.raises(ValueError, match=r"`min_ratio` must be in \(0, 1\]; got 1.5"):
-        make_window_slicing(1.5)
-    with pytest.raises(ValueError, match="`n_knots` must be at least 1; got 0"):
-        make_time_warp(n_knots=0)
+def test_moved_names_warn_on_import_and_others_do_not():
+    with pytest.warns(DeprecationWarning, match="moved to `forecastrnn.augment"):
+        from forecastrnn.windows import make_jitter  # noqa: F401
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from forecastrnn.windows import make_windows as same  # noqa: F401
+    assert same is make_windows
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        windows.nope  # noqa: B018
 
 
 ORDER_DEPENDENT = "rows are lag windows of their neighbours, so row order matters"

@@ -6,7 +6,10 @@ the parameter layout of each cell.
 
 from .cells import (
     CELLS,
+    Cell,
     LSTMCarry,
+    elman_sequence,
+    get_cell,
     gru_step,
     init_carry,
     init_cell,
@@ -16,7 +19,6 @@ from .cells import (
 from .layers import (
     attention_pool,
     dropout_mask,
-    elman_sequence,
     encode,
     init_layers,
     scan_cell,
@@ -25,6 +27,7 @@ from .network import NetworkConfig, apply_network, init_network
 
 __all__ = [
     "CELLS",
+    "Cell",
     "LSTMCarry",
     "NetworkConfig",
     "apply_network",
@@ -32,6 +35,7 @@ __all__ = [
     "dropout_mask",
     "elman_sequence",
     "encode",
+    "get_cell",
     "gru_step",
     "init_carry",
     "init_cell",

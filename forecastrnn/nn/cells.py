@@ -1,4 +1,4 @@
-"""Recurrent cells: parameter initialisation and one time step.
+"""Recurrent cells: one record per cell, its initialisation and its time step.
 
 Row-vector convention (``x @ W``), batch-first, float32. The parameter names and
 gate orders are the public contract (see DESIGN.md):
@@ -14,19 +14,23 @@ cell      parameters                                    gates (column blocks)
 
 The LSTM and GRU layouts are PyTorch's ``nn.LSTM`` / ``nn.GRU`` transposed, so
 weights copied from PyTorch (``weight_ih_l0.T`` and so on) give the same states.
+
+Everything that differs between the cells lives in one :class:`Cell` record per
+cell, looked up by name with :func:`get_cell`; no other module compares cell
+names.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import warnings
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
-
-CELLS = ("rnn", "lstm", "gru")
-_N_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 class LSTMCarry(NamedTuple):
@@ -34,16 +38,6 @@ class LSTMCarry(NamedTuple):
 
     h: Array
     c: Array
-
-
-def check_cell(cell: str) -> str:
-    """Return ``cell`` if it names a known cell, else raise a clear ``ValueError``."""
-    if not isinstance(cell, str) or cell not in CELLS:
-        raise ValueError(
-            f"`cell` must be one of {CELLS}; got {cell!r}. "
-            "Use 'rnn' (Elman), 'lstm' or 'gru'."
-        )
-    return cell
 
 
 def host_rng(key: Array | np.random.Generator | int) -> np.random.Generator:
@@ -85,53 +79,20 @@ def _orthogonal_blocks(
     return np.concatenate(blocks, axis=1).astype(np.float32)
 
 
-def init_cell(cell: str, key: Array, n_inputs: int, hidden_size: int) -> dict:
-    """Initialise the parameters of one recurrent cell.
+def apply_mask(h: Array, mask: Array | None) -> Array:
+    """``h * mask``, or ``h`` itself when ``mask`` is None (no dropout).
 
     Parameters
     ----------
-    cell : {"rnn", "lstm", "gru"}
-        The cell type.
-    key : jax.Array, numpy.random.Generator or int
-        PRNG key (or a generator or seed, see :func:`host_rng`); the draws run
-        in NumPy on the host.
-    n_inputs : int
-        Number of input features ``F`` per time step.
-    hidden_size : int
-        Size ``H`` of the hidden state.
+    h : jax.Array of shape (batch, hidden_size)
+        A hidden state (or its gradient).
+    mask : jax.Array of shape (batch, hidden_size) or None
+        A recurrent dropout mask from :func:`~forecastrnn.nn.dropout_mask`.
 
     Returns
     -------
-    dict of str to jax.Array
-        Parameters named as in the module table. Input weights are
-        Glorot-uniform, recurrent weights orthogonal (one orthogonal block per
-        gate), biases zero except the LSTM forget-gate bias, which is one (as
-        in Keras, so that the cell remembers by default).
-
-    Examples
-    --------
-    >>> import jax
-    >>> p = init_cell("gru", jax.random.key(0), n_inputs=3, hidden_size=8)
-    >>> sorted((k, v.shape) for k, v in p.items())
-    [('W_h', (8, 24)), ('W_x', (3, 24)), ('b_h', (24,)), ('b_x', (24,))]
+    jax.Array of shape (batch, hidden_size)
     """
-    check_cell(cell)
-    rng = host_rng(key)
-    n_gates = _N_GATES[cell]
-    w_x = glorot_uniform(rng, (n_inputs, n_gates * hidden_size))
-    w_h = _orthogonal_blocks(rng, hidden_size, n_gates)
-    bias = np.zeros((n_gates * hidden_size,), np.float32)
-    if cell == "rnn":
-        params = {"W_xh": w_x, "W_hh": w_h, "b_h": bias}
-    elif cell == "lstm":
-        bias[hidden_size : 2 * hidden_size] = 1.0  # forget gate
-        params = {"W_x": w_x, "W_h": w_h, "b": bias}
-    else:
-        params = {"W_x": w_x, "W_h": w_h, "b_x": bias, "b_h": bias.copy()}
-    return {k: jnp.asarray(v) for k, v in params.items()}
-
-
-def _drop(h: Array, mask: Array | None) -> Array:
     return h if mask is None else h * mask
 
 
@@ -142,7 +103,7 @@ def rnn_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Arr
     ``h_{t-1}`` where it enters the recurrent matmul; the same holds for the
     other cells.
     """
-    pre = x @ params["W_xh"] + _drop(h, mask) @ params["W_hh"]
+    pre = x @ params["W_xh"] + apply_mask(h, mask) @ params["W_hh"]
     return jnp.tanh(pre + params["b_h"][None, :])
 
 
@@ -154,7 +115,7 @@ def lstm_step(
     ``c_t = f * c_{t-1} + i * g`` and ``h_t = o * tanh(c_t)``, where
     ``i, f, o`` are sigmoid gates and ``g`` is the tanh candidate.
     """
-    recurrent = _drop(carry.h, mask) @ params["W_h"]
+    recurrent = apply_mask(carry.h, mask) @ params["W_h"]
     gates = x @ params["W_x"] + recurrent + params["b"][None, :]
     i, f, g, o = jnp.split(_lstm_activations(gates), 4, axis=-1)
     c = f * carry.c + i * g
@@ -197,24 +158,367 @@ def gru_step(params: dict, h: Array, x: Array, mask: Array | None = None) -> Arr
         x = jnp.concatenate([x, jnp.zeros_like(x)], axis=-1)
         w_x = jnp.concatenate([w_x, jnp.zeros_like(w_x)], axis=0)
     gx = x @ w_x + params["b_x"][None, :]
-    gh = _drop(h, mask) @ params["W_h"] + params["b_h"][None, :]
+    gh = apply_mask(h, mask) @ params["W_h"] + params["b_h"][None, :]
     split = 2 * hidden_size
     r, z = jnp.split(_sigmoid(gx[:, :split] + gh[:, :split]), 2, axis=-1)
     n = jnp.tanh(gx[:, split:] + r * gh[:, split:])
     return n + z * (h - n)
 
 
-STEPS = {"rnn": rnn_step, "lstm": lstm_step, "gru": gru_step}
+def _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll):
+    """Elman states ``(time, batch, H)`` by a plain scan (time-major)."""
+
+    def body(h, x):
+        h = jnp.tanh(x @ w_xh + apply_mask(h, mask) @ w_hh + b[None, :])
+        return h, h
+
+    return jax.lax.scan(body, h0, xs, unroll=unroll)[1]
+
+
+def elman_sequence(
+    w_xh: Array, w_hh: Array, b: Array, xs: Array, h0: Array,
+    mask: Array | None = None, unroll: int = 1,
+) -> Array:
+    """Elman states ``hs`` ``(time, batch, H)`` for time-major inputs ``xs``.
+
+    ``w_xh`` ``(F, H)``, ``w_hh`` ``(H, H)`` and ``b`` ``(H,)`` are the cell's
+    ``W_xh``, ``W_hh`` and ``b_h``; ``xs`` is ``(time, batch, F)``, ``h0`` and
+    the optional recurrent dropout ``mask`` are ``(batch, H)``.
+
+    The same states as :func:`~forecastrnn.nn.scan_cell`, with a
+    hand-written backward pass. Going back through time, the loop only
+    carries the state gradient ``dh_{t-1} = (dh_t * (1 - h_t^2)) W_hh^T``;
+    the pre-activation gradients are stacked and the weight gradients are
+    then one matrix product over all steps (``W_hh``: ``(T * B, H)^T
+    (T * B, H)``). Both loops keep so few operations per step that XLA's CPU
+    runtime runs them on one thread, which is what lets the ``"threads"``
+    training engine use both cores (benchmarks/README.md). Nothing but the
+    states is stored. The recurrent dropout ``mask`` is a constant (its
+    cotangent is zero).
+    """
+    hidden, n_inputs, batch = w_hh.shape[-1], w_xh.shape[0], h0.shape[0]
+    wanted = [
+        ("w_hh", w_hh, (hidden, hidden)),
+        ("w_xh", w_xh, (n_inputs, hidden)),
+        ("b", b, (hidden,)),
+        ("xs", xs, (None, batch, n_inputs)),
+        ("h0", h0, (batch, hidden)),
+    ]
+    if mask is not None:
+        wanted.append(("mask", mask, (batch, hidden)))
+    for name, array, shape in wanted:
+        if array.ndim != len(shape) or any(
+            w is not None and g != w for g, w in zip(array.shape, shape, strict=False)
+        ):
+            want = tuple("time" if w is None else w for w in shape)
+            raise ValueError(
+                f"`{name}` must have shape {want} here (`xs` is time-major: "
+                f"(time, batch, F), e.g. `jnp.swapaxes(X, 0, 1)`); got "
+                f"{array.shape}."
+            )
+    return _elman_sequence(w_xh, w_hh, b, xs, h0, mask, unroll)
+
+
+@partial(jax.custom_vjp, nondiff_argnums=(6,))
+def _elman_sequence(w_xh, w_hh, b, xs, h0, mask, unroll):
+    """:func:`elman_sequence` without the checks, with its backward pass."""
+    return _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll)
+
+
+def _elman_sequence_fwd(w_xh, w_hh, b, xs, h0, mask, unroll):
+    """Forward pass: the states, kept with the inputs for the backward pass."""
+    hs = _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll)
+    return hs, (w_xh, w_hh, xs, h0, mask, hs)
+
+
+def _elman_sequence_bwd(unroll, residuals, d_hs):
+    """Backward pass through time, weight gradients as one product each."""
+    w_xh, w_hh, xs, h0, mask, hs = residuals
+    steps, batch, hidden = hs.shape
+    w_hh_t = w_hh.T
+
+    def body(dh_next, inputs):
+        dh_out, h = inputs
+        d_pre = (dh_out + dh_next) * (1.0 - h * h)
+        return apply_mask(d_pre @ w_hh_t, mask), d_pre
+
+    dh0, d_pre = jax.lax.scan(
+        body, jnp.zeros_like(h0), (d_hs, hs), reverse=True, unroll=unroll
+    )
+    h_prev = jnp.concatenate([h0[None], hs[:-1]])
+    if mask is not None:
+        h_prev = h_prev * mask[None]
+    d_pre = d_pre.reshape(steps * batch, hidden)
+    d_w_hh = h_prev.reshape(steps * batch, hidden).T @ d_pre
+    d_w_xh = xs.reshape(steps * batch, -1).T @ d_pre
+    d_xs = (d_pre @ w_xh.T).reshape(xs.shape)
+    d_mask = None if mask is None else jnp.zeros_like(mask)
+    return d_w_xh, d_w_hh, d_pre.sum(0), d_xs, dh0, d_mask
+
+
+_elman_sequence.defvjp(_elman_sequence_fwd, _elman_sequence_bwd)
+
+
+def _gate_weights(
+    rng: np.random.Generator, n_inputs: int, hidden_size: int, n_gates: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Glorot input weights, orthogonal recurrent blocks, a zero bias (drawn so)."""
+    w_x = glorot_uniform(rng, (n_inputs, n_gates * hidden_size))
+    w_h = _orthogonal_blocks(rng, hidden_size, n_gates)
+    return w_x, w_h, np.zeros((n_gates * hidden_size,), np.float32)
+
+
+def _init_rnn(rng: np.random.Generator, n_inputs: int, hidden_size: int) -> dict:
+    """Elman parameters ``W_xh, W_hh, b_h`` (NumPy)."""
+    w_x, w_h, b = _gate_weights(rng, n_inputs, hidden_size, 1)
+    return {"W_xh": w_x, "W_hh": w_h, "b_h": b}
+
+
+def _init_lstm(rng: np.random.Generator, n_inputs: int, hidden_size: int) -> dict:
+    """LSTM parameters ``W_x, W_h, b``, forget-gate bias one (NumPy)."""
+    w_x, w_h, b = _gate_weights(rng, n_inputs, hidden_size, 4)
+    b[hidden_size : 2 * hidden_size] = 1.0  # forget gate
+    return {"W_x": w_x, "W_h": w_h, "b": b}
+
+
+def _init_gru(rng: np.random.Generator, n_inputs: int, hidden_size: int) -> dict:
+    """GRU parameters ``W_x, W_h, b_x, b_h`` (NumPy)."""
+    w_x, w_h, b = _gate_weights(rng, n_inputs, hidden_size, 3)
+    return {"W_x": w_x, "W_h": w_h, "b_x": b, "b_h": b.copy()}
+
+
+def _state(carry: Array) -> Array:
+    """The carry of a one-array cell is its hidden state."""
+    return carry
+
+
+def _lstm_hidden(carry: LSTMCarry) -> Array:
+    """The hidden state ``h`` of an LSTM carry."""
+    return carry.h
+
+
+def _add(carry: Array, offset: Array) -> Array:
+    """A one-array carry plus ``offset``."""
+    return carry + offset
+
+
+def _lstm_add(carry: LSTMCarry, offset: Array) -> LSTMCarry:
+    """An LSTM carry with ``offset`` added to ``h`` (the cell state is kept)."""
+    return LSTMCarry(carry.h + offset, carry.c)
+
+
+def _zeros(batch: int, hidden_size: int, dtype=jnp.float32) -> Array:
+    """A zero one-array carry."""
+    return jnp.zeros((batch, hidden_size), dtype)
+
+
+def _lstm_zeros(batch: int, hidden_size: int, dtype=jnp.float32) -> LSTMCarry:
+    """A zero LSTM carry."""
+    h = jnp.zeros((batch, hidden_size), dtype)
+    return LSTMCarry(h, h)
+
+
+def _lstm_carry(state: Array | LSTMCarry) -> LSTMCarry:
+    """An ``LSTMCarry``; a bare array is taken as ``h`` with a zero cell state."""
+    if isinstance(state, LSTMCarry):
+        return state
+    return LSTMCarry(state, jnp.zeros_like(state))
+
+
+def _elman_params_sequence(
+    params: dict, xs: Array, h0: Array, mask: Array | None, unroll: int
+) -> Array:
+    """:func:`elman_sequence` on a parameter dict."""
+    return elman_sequence(
+        params["W_xh"], params["W_hh"], params["b_h"], xs, h0, mask, unroll
+    )
+
+
+class Cell(NamedTuple):
+    """Everything that differs between recurrent cells, as one record.
+
+    Look a record up by name with :func:`get_cell`; the functions of
+    :mod:`forecastrnn.nn` take either. A carry is the state passed from one
+    step to the next: an array ``(batch, H)``, or an :class:`LSTMCarry`.
+
+    Attributes
+    ----------
+    name : str
+        The cell's name, one of :data:`CELLS`.
+    n_gates : int
+        Column blocks of the input and recurrent weights (``W_h`` is
+        ``(H, n_gates * H)``): 1 for the Elman cell, 4 for the LSTM, 3 for the
+        GRU. Multiply-adds per step grow with it.
+    init : callable
+        ``init(rng, n_inputs, hidden_size) -> dict`` of NumPy parameters, drawn
+        from a ``numpy.random.Generator`` (see :func:`init_cell`).
+    step : callable
+        ``step(params, carry, x, mask=None) -> carry``: one time step.
+    init_carry : callable
+        ``init_carry(batch, hidden_size, dtype=float32) -> carry``: the zero
+        state.
+    as_carry : callable
+        ``as_carry(state) -> carry``: an initial state as a carry (a bare
+        array is the hidden state; the LSTM adds a zero cell state).
+    hidden : callable
+        ``hidden(carry) -> h``: the hidden state of a carry.
+    add_hidden : callable
+        ``add_hidden(carry, offset) -> carry``: ``offset`` added to the hidden
+        state (the LSTM cell state is kept).
+    hidden_size : callable
+        ``hidden_size(params) -> int``: ``H`` of a parameter dict.
+    sequence : callable or None
+        ``sequence(params, xs, h0, mask, unroll) -> hs``, time-major, with a
+        hand-written backward pass (:func:`elman_sequence` for the Elman
+        cell); None where the scan is differentiated by JAX.
+    """
+
+    name: str
+    n_gates: int
+    init: Callable[[np.random.Generator, int, int], dict]
+    step: Callable[..., Any]
+    init_carry: Callable[..., Any]
+    as_carry: Callable[[Any], Any]
+    hidden: Callable[[Any], Array]
+    add_hidden: Callable[[Any, Array], Any]
+    hidden_size: Callable[[dict], int]
+    sequence: Callable[..., Array] | None = None
+
+    @property
+    def fused(self) -> bool:
+        """Whether the cell has a hand-written backward pass (``sequence``)."""
+        return self.sequence is not None
+
+
+def _rnn_hidden_size(params: dict) -> int:
+    """``H`` of Elman parameters."""
+    return params["W_hh"].shape[0]
+
+
+def _gated_hidden_size(params: dict) -> int:
+    """``H`` of LSTM or GRU parameters."""
+    return params["W_h"].shape[0]
+
+
+_ONE_ARRAY = {
+    "init_carry": _zeros, "as_carry": _state, "hidden": _state, "add_hidden": _add
+}
+_TABLE = {
+    cell.name: cell
+    for cell in (
+        Cell(
+            name="rnn", n_gates=1, init=_init_rnn, step=rnn_step,
+            hidden_size=_rnn_hidden_size, sequence=_elman_params_sequence,
+            **_ONE_ARRAY,
+        ),
+        Cell(
+            name="lstm", n_gates=4, init=_init_lstm, step=lstm_step,
+            init_carry=_lstm_zeros, as_carry=_lstm_carry, hidden=_lstm_hidden,
+            add_hidden=_lstm_add,
+            hidden_size=_gated_hidden_size,
+        ),
+        Cell(
+            name="gru", n_gates=3, init=_init_gru, step=gru_step,
+            hidden_size=_gated_hidden_size, **_ONE_ARRAY,
+        ),
+    )
+}
+CELLS = tuple(_TABLE)
+
+
+def check_cell(cell: str) -> str:
+    """Return ``cell`` if it names a known cell, else raise a clear ``ValueError``."""
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise ValueError(
+            f"`cell` must be one of {CELLS}; got {cell!r}. "
+            "Use 'rnn' (Elman), 'lstm' or 'gru'."
+        )
+    return cell
+
+
+def get_cell(cell: str | Cell) -> Cell:
+    """The :class:`Cell` record of a cell name.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"} or Cell
+        A cell name; a record is returned as it is.
+
+    Returns
+    -------
+    Cell
+
+    Raises
+    ------
+    ValueError
+        If ``cell`` names no known cell.
+
+    Examples
+    --------
+    >>> get_cell("lstm").n_gates
+    4
+    >>> get_cell("rnn").fused, get_cell("gru").fused
+    (True, False)
+    """
+    if isinstance(cell, Cell):
+        return cell
+    return _TABLE[check_cell(cell)]
+
+
+def init_cell(cell: str | Cell, key: Array, n_inputs: int, hidden_size: int) -> dict:
+    """Initialise the parameters of one recurrent cell.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"} or Cell
+        The cell type (see :func:`get_cell`).
+    key : jax.Array, numpy.random.Generator or int
+        PRNG key (or a generator or seed, see :func:`host_rng`); the draws run
+        in NumPy on the host.
+    n_inputs : int
+        Number of input features ``F`` per time step.
+    hidden_size : int
+        Size ``H`` of the hidden state.
+
+    Returns
+    -------
+    dict of str to jax.Array
+        Parameters named as in the module table. Input weights are
+        Glorot-uniform, recurrent weights orthogonal (one orthogonal block per
+        gate), biases zero except the LSTM forget-gate bias, which is one (as
+        in Keras, so that the cell remembers by default).
+
+    Examples
+    --------
+    >>> import jax
+    >>> p = init_cell("gru", jax.random.key(0), n_inputs=3, hidden_size=8)
+    >>> sorted((k, v.shape) for k, v in p.items())
+    [('W_h', (8, 24)), ('W_x', (3, 24)), ('b_h', (24,)), ('b_x', (24,))]
+    """
+    params = get_cell(cell).init(host_rng(key), n_inputs, hidden_size)
+    return {k: jnp.asarray(v) for k, v in params.items()}
 
 
 def init_carry(
-    cell: str, batch: int, hidden_size: int, dtype=jnp.float32
+    cell: str | Cell, batch: int, hidden_size: int, dtype=jnp.float32
 ) -> Array | LSTMCarry:
     """Zero initial state for a batch: an array, or an ``LSTMCarry`` for the LSTM."""
-    h = jnp.zeros((batch, hidden_size), dtype)
-    return LSTMCarry(h, h) if cell == "lstm" else h
+    return get_cell(cell).init_carry(batch, hidden_size, dtype)
 
 
 def carry_hidden(carry: Array | LSTMCarry) -> Array:
     """The hidden state ``h`` of a carry."""
     return carry.h if isinstance(carry, LSTMCarry) else carry
+
+
+def __getattr__(name: str):
+    """``STEPS`` (0.5.0), deprecated: ``get_cell(name).step``."""
+    if name == "STEPS":
+        warnings.warn(
+            "`forecastrnn.nn.cells.STEPS` is deprecated; use "
+            "`forecastrnn.nn.cells.get_cell(cell).step`.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {name: cell.step for name, cell in _TABLE.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

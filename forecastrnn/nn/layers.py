@@ -6,27 +6,19 @@ explicit ``key``.
 
 from __future__ import annotations
 
-from functools import partial
+import warnings
+from collections.abc import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 from jax import Array
 
-from .cells import (
-    STEPS,
-    LSTMCarry,
-    _drop,
-    carry_hidden,
-    check_cell,
-    glorot_uniform,
-    host_rng,
-    init_carry,
-    init_cell,
-)
+from . import cells
+from .cells import Cell, LSTMCarry, get_cell, glorot_uniform, host_rng, init_cell
 
 
 def scan_cell(
-    cell: str,
+    cell: str | Cell,
     params: dict,
     xs: Array,
     h0: Array | LSTMCarry | None = None,
@@ -36,13 +28,14 @@ def scan_cell(
     unroll: int = 1,
     remat: bool = False,
     fused: bool = False,
+    state_offsets: Array | None = None,
 ) -> tuple[Array, Array | LSTMCarry]:
     """Run one cell over a batch of sequences with ``jax.lax.scan``.
 
     Parameters
     ----------
-    cell : {"rnn", "lstm", "gru"}
-        The cell type.
+    cell : {"rnn", "lstm", "gru"} or Cell
+        The cell type (see :func:`~forecastrnn.nn.get_cell`).
     params : dict
         Cell parameters from :func:`init_cell`.
     xs : jax.Array of shape (batch, time, n_inputs)
@@ -61,10 +54,19 @@ def scan_cell(
         Rematerialise the step in the backward pass (``jax.checkpoint``):
         less memory for long windows, often faster on CPU.
     fused : bool, default False
-        For the Elman cell, use the hand-written backward pass of
-        :func:`elman_sequence` instead of differentiating the scan (same
-        gradients up to float rounding; ``remat`` is then moot, as nothing but
-        the states is stored). The gated cells ignore it.
+        For a cell with a hand-written backward pass (``get_cell(cell).fused``:
+        the Elman cell's :func:`~forecastrnn.nn.elman_sequence`), use it instead
+        of differentiating the scan (same gradients up to float rounding;
+        ``remat`` is then moot, as nothing but the states is stored). The
+        other cells ignore it.
+    state_offsets : jax.Array of shape (batch, time, hidden_size), optional
+        Added to the hidden state after each step, ``h_t <- step(h_{t-1},
+        x_t) + state_offsets[:, t]``, before the next step reads it (the LSTM
+        cell state is kept). Zeros leave the states as they are, and the
+        gradient of a loss with respect to them is ``dL/dh_t`` (see
+        :func:`~forecastrnn.diagnostics.gradient_norms_through_time`). Given,
+        the scan is differentiated by JAX (``fused`` is ignored). Omitted, no
+        operation is added.
 
     Returns
     -------
@@ -81,130 +83,65 @@ def scan_cell(
     >>> hs.shape, h.shape
     ((3, 5, 4), (3, 4))
     """
-    step = STEPS[check_cell(cell)]
+    spec = get_cell(cell)
     if xs.ndim != 3:
         raise ValueError(
             f"`xs` must have shape (batch, time, n_inputs); got shape {xs.shape}."
         )
-    batch, hidden_size = xs.shape[0], _hidden_size(cell, params)
+    shape = (*xs.shape[:2], spec.hidden_size(params))
     if h0 is None:
-        h0 = init_carry(cell, batch, hidden_size, xs.dtype)
-    elif cell == "lstm" and not isinstance(h0, LSTMCarry):
-        h0 = LSTMCarry(h0, jnp.zeros_like(h0))
-
-    if fused and cell == "rnn":
-        xs_t = jnp.swapaxes(xs, 0, 1)
-        if reverse:
-            xs_t = xs_t[::-1]
-        hs = elman_sequence(
-            params["W_xh"], params["W_hh"], params["b_h"], xs_t, h0,
-            None if mask is None else jax.lax.stop_gradient(mask), unroll,
+        h0 = spec.init_carry(shape[0], shape[2], xs.dtype)
+    else:
+        h0 = spec.as_carry(h0)
+    if state_offsets is not None and state_offsets.shape != shape:
+        raise ValueError(
+            f"`state_offsets` must have shape (batch, time, hidden_size) = "
+            f"{shape}, like the hidden states; got {state_offsets.shape}."
         )
-        final = hs[-1] if hs.shape[0] else h0
-        return jnp.swapaxes(hs[::-1] if reverse else hs, 0, 1), final
+    if fused and spec.fused and state_offsets is None:
+        return _scan_fused(spec, params, xs, h0, reverse, mask, unroll)
 
     def body(carry, x):
-        carry = step(params, carry, x, mask)
-        return carry, carry_hidden(carry)
+        carry = spec.step(params, carry, x, mask)
+        return carry, spec.hidden(carry)
 
+    def offset_body(carry, inputs):
+        x, offset = inputs
+        carry = spec.add_hidden(spec.step(params, carry, x, mask), offset)
+        return carry, spec.hidden(carry)
+
+    inputs = jnp.swapaxes(xs, 0, 1)
+    if state_offsets is not None:
+        body, inputs = offset_body, (inputs, jnp.swapaxes(state_offsets, 0, 1))
     if remat:
         body = jax.checkpoint(body)
-    final, hs = jax.lax.scan(
-        body, h0, jnp.swapaxes(xs, 0, 1), reverse=reverse, unroll=unroll
-    )
+    final, hs = jax.lax.scan(body, h0, inputs, reverse=reverse, unroll=unroll)
     return jnp.swapaxes(hs, 0, 1), final
 
 
-def _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll):
-    def body(h, x):
-        h = jnp.tanh(x @ w_xh + _drop(h, mask) @ w_hh + b[None, :])
-        return h, h
-
-    return jax.lax.scan(body, h0, xs, unroll=unroll)[1]
-
-
-def elman_sequence(
-    w_xh: Array, w_hh: Array, b: Array, xs: Array, h0: Array,
-    mask: Array | None = None, unroll: int = 1,
-) -> Array:
-    """Elman states ``hs`` ``(time, batch, H)`` for time-major inputs ``xs``.
-
-    ``w_xh`` ``(F, H)``, ``w_hh`` ``(H, H)`` and ``b`` ``(H,)`` are the cell's
-    ``W_xh``, ``W_hh`` and ``b_h``; ``xs`` is ``(time, batch, F)``, ``h0`` and
-    the optional recurrent dropout ``mask`` are ``(batch, H)``.
-
-    The same states as :func:`scan_cell`, with a hand-written backward pass.
-    Going back through time, the loop only carries the state gradient
-    ``dh_{t-1} = (dh_t * (1 - h_t^2)) W_hh^T``; the pre-activation gradients
-    are stacked and the weight gradients are then one matrix product over all
-    steps (``W_hh``: ``(T * B, H)^T (T * B, H)``). Both loops keep so few
-    operations per step that XLA's CPU runtime runs them on one thread, which
-    is what lets the ``"threads"`` training engine use both cores
-    (benchmarks/README.md). Nothing but the states is stored. The recurrent
-    dropout ``mask`` is a constant (its cotangent is zero).
-    """
-    hidden, n_inputs, batch = w_hh.shape[-1], w_xh.shape[0], h0.shape[0]
-    wanted = [
-        ("w_hh", w_hh, (hidden, hidden)),
-        ("w_xh", w_xh, (n_inputs, hidden)),
-        ("b", b, (hidden,)),
-        ("xs", xs, (None, batch, n_inputs)),
-        ("h0", h0, (batch, hidden)),
-    ]
+def _scan_fused(spec, params, xs, h0, reverse, mask, unroll):
+    """:func:`scan_cell` through the cell's hand-written backward pass."""
+    xs_t = jnp.swapaxes(xs, 0, 1)
+    if reverse:
+        xs_t = xs_t[::-1]
     if mask is not None:
-        wanted.append(("mask", mask, (batch, hidden)))
-    for name, array, shape in wanted:
-        if array.ndim != len(shape) or any(
-            w is not None and g != w for g, w in zip(array.shape, shape, strict=False)
-        ):
-            want = tuple("time" if w is None else w for w in shape)
-            raise ValueError(
-                f"`{name}` must have shape {want} here (`xs` is time-major: "
-                f"(time, batch, F), e.g. `jnp.swapaxes(X, 0, 1)`); got "
-                f"{array.shape}."
-            )
-    return _elman_sequence(w_xh, w_hh, b, xs, h0, mask, unroll)
+        mask = jax.lax.stop_gradient(mask)
+    hs = spec.sequence(params, xs_t, h0, mask, unroll)
+    final = hs[-1] if hs.shape[0] else h0
+    return jnp.swapaxes(hs[::-1] if reverse else hs, 0, 1), final
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(6,))
-def _elman_sequence(w_xh, w_hh, b, xs, h0, mask, unroll):
-    return _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll)
-
-
-def _elman_sequence_fwd(w_xh, w_hh, b, xs, h0, mask, unroll):
-    hs = _elman_forward(w_xh, w_hh, b, xs, h0, mask, unroll)
-    return hs, (w_xh, w_hh, xs, h0, mask, hs)
-
-
-def _elman_sequence_bwd(unroll, residuals, d_hs):
-    w_xh, w_hh, xs, h0, mask, hs = residuals
-    steps, batch, hidden = hs.shape
-    w_hh_t = w_hh.T
-
-    def body(dh_next, inputs):
-        dh_out, h = inputs
-        d_pre = (dh_out + dh_next) * (1.0 - h * h)
-        return _drop(d_pre @ w_hh_t, mask), d_pre
-
-    dh0, d_pre = jax.lax.scan(
-        body, jnp.zeros_like(h0), (d_hs, hs), reverse=True, unroll=unroll
-    )
-    h_prev = jnp.concatenate([h0[None], hs[:-1]])
-    if mask is not None:
-        h_prev = h_prev * mask[None]
-    d_pre = d_pre.reshape(steps * batch, hidden)
-    d_w_hh = h_prev.reshape(steps * batch, hidden).T @ d_pre
-    d_w_xh = xs.reshape(steps * batch, -1).T @ d_pre
-    d_xs = (d_pre @ w_xh.T).reshape(xs.shape)
-    d_mask = None if mask is None else jnp.zeros_like(mask)
-    return d_w_xh, d_w_hh, d_pre.sum(0), d_xs, dh0, d_mask
-
-
-_elman_sequence.defvjp(_elman_sequence_fwd, _elman_sequence_bwd)
-
-
-def _hidden_size(cell: str, params: dict) -> int:
-    return params["W_hh" if cell == "rnn" else "W_h"].shape[0]
+def __getattr__(name: str):
+    """``elman_sequence`` (0.5.0) moved to :mod:`forecastrnn.nn.cells`."""
+    if name == "elman_sequence":
+        warnings.warn(
+            "`forecastrnn.nn.layers.elman_sequence` moved; use "
+            "`forecastrnn.nn.elman_sequence`.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return cells.elman_sequence
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def init_layers(
@@ -239,7 +176,7 @@ def dropout_mask(key: Array, shape: tuple[int, ...], rate: float) -> Array:
 
 
 def encode(
-    cell: str,
+    cell: str | Cell,
     layers: list[dict],
     xs: Array,
     *,
@@ -249,6 +186,7 @@ def encode(
     unroll: int = 1,
     remat: bool = False,
     fused: bool = False,
+    state_offsets: Sequence[Mapping[str, Array]] | None = None,
 ) -> tuple[Array, Array]:
     """Run a stack of recurrent layers over ``xs``.
 
@@ -256,6 +194,12 @@ def encode(
     active only when ``key`` is given (training): ``dropout`` on each layer's
     input (the raw inputs, then between layers), ``recurrent_dropout`` on the
     recurrent state.
+
+    ``state_offsets`` (optional) mirrors ``layers``: one dict per layer whose
+    ``"fwd"`` and/or ``"bwd"`` entry, an array ``(batch, time, hidden_size)``,
+    is added to that direction's hidden states (see :func:`scan_cell`); a
+    direction left out runs as usual. Zero offsets change nothing, and the
+    gradient with respect to them is the gradient with respect to the states.
 
     Returns
     -------
@@ -267,30 +211,57 @@ def encode(
         the backward state after its last step (which is time 0) when
         bidirectional.
     """
+    spec = get_cell(cell)
+    scan = {"unroll": unroll, "remat": remat, "fused": fused}
     batch = xs.shape[0]
-    for layer in layers:
+    offsets_by_layer = _layer_offsets(layers, state_offsets)
+    for layer, offsets in zip(layers, offsets_by_layer, strict=True):
         keys = jax.random.split(key, 4) if key is not None else [None] * 4
         key, k_in, k_f, k_b = keys
         if key is not None and dropout > 0:
             xs = xs * dropout_mask(k_in, (batch, 1, xs.shape[-1]), dropout)
         outputs, finals = [], []
         for direction, k_rec in (("fwd", k_f), ("bwd", k_b)):
-            if direction not in layer:
-                continue
-            params = layer[direction]
-            mask = None
-            if key is not None and recurrent_dropout > 0:
-                shape = (batch, _hidden_size(cell, params))
-                mask = dropout_mask(k_rec, shape, recurrent_dropout)
-            hs, final = scan_cell(
-                cell, params, xs, reverse=direction == "bwd", mask=mask,
-                unroll=unroll, remat=remat, fused=fused,
-            )
-            outputs.append(hs)
-            finals.append(carry_hidden(final))
+            if direction in layer:
+                hs, last = _scan_direction(
+                    spec, layer[direction], xs, direction, k_rec,
+                    recurrent_dropout, offsets.get(direction), scan,
+                )
+                outputs.append(hs)
+                finals.append(last)
         xs = jnp.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]
     last = jnp.concatenate(finals, axis=-1) if len(finals) > 1 else finals[0]
     return xs, last
+
+
+def _scan_direction(spec, params, xs, direction, k_rec, rate, offsets, scan):
+    """States and last hidden state of one direction of a layer."""
+    mask = None
+    if k_rec is not None and rate > 0:
+        shape = (xs.shape[0], spec.hidden_size(params))
+        mask = dropout_mask(k_rec, shape, rate)
+    hs, final = scan_cell(
+        spec, params, xs, reverse=direction == "bwd", mask=mask,
+        state_offsets=offsets, **scan,
+    )
+    return hs, spec.hidden(final)
+
+
+def _layer_offsets(layers: list[dict], state_offsets) -> list[Mapping[str, Array]]:
+    """``state_offsets`` checked against ``layers`` (empty dicts when None)."""
+    if state_offsets is None:
+        return [{}] * len(layers)
+    if len(state_offsets) != len(layers) or not all(
+        isinstance(o, Mapping) and set(o) <= set(layer)
+        for o, layer in zip(state_offsets, layers, strict=False)
+    ):
+        raise ValueError(
+            "`state_offsets` must hold one dict per layer "
+            f"({len(layers)}), keyed by that layer's directions "
+            f"{[sorted(layer) for layer in layers]}; got "
+            f"{[sorted(o) if isinstance(o, Mapping) else o for o in state_offsets]}."
+        )
+    return list(state_offsets)
 
 
 def init_attention(key: Array, size: int) -> dict:

@@ -6,6 +6,7 @@ or the attention context next to it) to all ``n_outputs`` at once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import jax.numpy as jnp
@@ -96,6 +97,7 @@ def apply_network(
     *,
     key: Array | None = None,
     return_attention: bool = False,
+    state_offsets: Sequence[Mapping[str, Array]] | None = None,
 ) -> Array | tuple[Array, Array]:
     """Forecast from a batch of windows.
 
@@ -111,6 +113,14 @@ def apply_network(
     return_attention : bool, default False
         Also return the attention weights ``(batch, window_size)`` (requires
         ``config.attention``).
+    state_offsets : list of dict of str to jax.Array, optional
+        Arrays added to the hidden states, one dict per layer keyed by
+        direction (``"fwd"``, ``"bwd"``), each of shape (batch, window_size,
+        hidden_size); see :func:`~forecastrnn.nn.encode`. Zeros change
+        nothing; the gradient with respect to them is the gradient with
+        respect to the hidden states (what
+        :func:`~forecastrnn.diagnostics.gradient_norms_through_time`
+        measures). Omitted, no operation is added.
 
     Returns
     -------
@@ -122,6 +132,7 @@ def apply_network(
         config.cell, params["layers"], xs,
         dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,
         key=key, unroll=config.unroll, remat=config.remat, fused=config.fused,
+        state_offsets=state_offsets,
     )
     weights = None
     if config.attention:

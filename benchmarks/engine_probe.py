@@ -4,8 +4,8 @@
 ``"threads"`` engine computes each mini-batch's gradient in two halves at once
 from two threads, the ``"scan"`` engine runs a whole epoch as one compiled
 program. ``engine="auto"`` picks one from the shapes alone
-(``training._default_engine``). This probe times both, interleaved, on random
-windows, and prints the speed ratio threads / scan next to the rule's choice:
+(``forecastrnn.engine.default_engine``). This probe times both, interleaved,
+on random windows, and prints the speed ratio threads / scan next to the rule's choice:
 
     python benchmarks/engine_probe.py --cell rnn --shapes 64x48x6x64,1024x24x1x32
 
@@ -24,6 +24,7 @@ import jax
 import numpy as np
 
 from forecastrnn import training
+from forecastrnn.engine import default_engine, state_elements, step_work
 from forecastrnn.estimators import TRAIN_SCAN
 from forecastrnn.nn.network import NetworkConfig, init_network
 
@@ -50,8 +51,8 @@ def main(argv=None) -> None:
         spec = training.TrainSpec(network=network, batch_size=batch)
         times = probe(args, spec, window)
         rows = -(-batch // 2)
-        work = training.step_work(spec.network, rows, window)
-        states = training.state_elements(spec.network, rows, window)
+        work = step_work(spec.network, rows, window)
+        states = state_elements(spec.network, rows, window)
         ratio = statistics.median(times["scan"]) / statistics.median(times["threads"])
         print(
             f"  ({batch}, {window}, {n_inputs}, {hidden}): per half "
@@ -59,7 +60,8 @@ def main(argv=None) -> None:
             f"per epoch threads "
             f"{statistics.median(times['threads']) * 1e3:7.1f} ms, scan "
             f"{statistics.median(times['scan']) * 1e3:7.1f} ms, threads / scan "
-            f"{ratio:.2f}; the rule picks {training._default_engine(spec, window)!r}",
+            f"{ratio:.2f}; the rule picks "
+            f"{default_engine(spec.network, batch, window)!r}",
             flush=True,
         )
 

@@ -35,8 +35,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from forecastrnn import RNNRegressor, training
-from forecastrnn.nn.network import init_network
+from forecastrnn import training
+from forecastrnn.estimators import TRAIN_SCAN
+from forecastrnn.nn.network import NetworkConfig, init_network
 
 # (batch, window, channels, hidden, horizon), as in bench_training.py
 CONFIGS = {
@@ -58,10 +59,8 @@ def main(argv=None) -> None:
     )
     args = parser.parse_args(argv)
     batch, window, channels, hidden, horizon = CONFIGS[args.config]
-    regressor = RNNRegressor(
-        args.cell, hidden_size=hidden, n_channels=channels, batch_size=batch
-    )
-    spec = regressor._train_spec(horizon)
+    network = NetworkConfig(args.cell, channels, hidden, horizon, **TRAIN_SCAN)
+    spec = training.TrainSpec(network=network, batch_size=batch)
     if args.no_fused:
         spec = spec._replace(network=spec.network._replace(fused=False))
     params = init_network(spec.network, jax.random.key(0))

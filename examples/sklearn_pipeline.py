@@ -27,8 +27,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from forecastrnn import RNNRegressor
+from forecastrnn.calendar import calendar_features
 from forecastrnn.datasets import load_energy
-from forecastrnn.windows import LagWindowTransformer, calendar_features
+from forecastrnn.windows import LagWindowTransformer
 
 HORIZON = 24
 WINDOW = 48

@@ -532,12 +532,16 @@ def _rms(residuals: np.ndarray, ddof: int = 0) -> float:
 _CONSTANT_RTOL = 1e-10
 
 
+def _is_constant(values: np.ndarray) -> bool:
+    """Whether at least two values are equal up to rounding (`_CONSTANT_RTOL`)."""
+    return values.size >= 2 and bool(
+        np.ptp(values) <= _CONSTANT_RTOL * np.abs(values).max()
+    )
+
+
 def _naive_if_constant(y: pd.Series):
     """A `Naive` fitted to `y` if `y` is constant up to rounding, else None."""
-    values = y.to_numpy()
-    if values.size < 2 or np.ptp(values) > _CONSTANT_RTOL * np.abs(values).max():
-        return None
-    return Naive().fit(y)
+    return Naive().fit(y) if _is_constant(y.to_numpy()) else None
 
 
 # --------------------------------------------------------------------------
@@ -814,7 +818,9 @@ class ETS(_Baseline):
     Smoothing parameters and initial states are estimated by maximum
     likelihood. With `last_window`, the smoothing parameters (alpha, beta,
     gamma, phi) are kept fixed and only the initial states are estimated on the
-    window, which then forecasts; the interval scale comes from that filter.
+    window, which then forecasts; the interval scale comes from that filter. A
+    constant `last_window` is forecast as its last value with zero-width
+    intervals, the filter's exact answer, without calling statsmodels.
     A `y` constant up to rounding (range at most 1e-10 times its largest
     magnitude) is not fit: ``naive_``, a `Naive` fitted to it, forecasts its
     last value, with intervals of zero width for an exact constant (also from
@@ -887,6 +893,10 @@ class ETS(_Baseline):
     def _forecast(self, steps, context, exog_past, exog_future):
         if self.naive_ is not None:
             return self.naive_._forecast(steps, context, None, None)
+        if context is not None and _is_constant(context.to_numpy()):
+            # the filter's exact answer: flat states, zero errors (statsmodels'
+            # optimiser only adds rounding and warnings)
+            return np.full(steps, context.iloc[-1]), np.zeros(steps)
 
         def forecast():
             results = self.results_ if context is None else self._refilter(context)
@@ -1035,10 +1045,13 @@ class Theta(_Baseline):
         model = self._model(context, method=fitted.model.method)
         # Fitting runs statsmodels' seasonal test and decomposition on the window;
         # its own b0 and alpha are discarded, only the seasonal factors are kept.
-        probe = model.fit()
         n, period = len(context), self.period_
-        ahead = probe.forecast_components(period)["seasonal"].to_numpy()
-        seasonal = ahead[(np.arange(period) - n) % period]  # phase 0 = window start
+        if _is_constant(context.to_numpy()):  # no season to test or remove
+            seasonal = np.full(period, 1.0 if model.method.startswith("mul") else 0.0)
+        else:
+            probe = model.fit()
+            ahead = probe.forecast_components(period)["seasonal"].to_numpy()
+            seasonal = ahead[(np.arange(period) - n) % period]  # phase 0: the start
         in_sample = seasonal[np.arange(n) % period]
         values = context.to_numpy()
         if model.method.startswith("mul"):
@@ -1046,10 +1059,13 @@ class Theta(_Baseline):
         else:
             adjusted = values - in_sample
         b0, alpha = fitted.params["b0"], fitted.params["alpha"]
-        ses = ExponentialSmoothing(
-            adjusted, initial_level=adjusted[0], initialization_method="known"
-        ).fit(smoothing_level=alpha, optimized=False)
-        one_step = float(ses.forecast(1)[0])
+        if _is_constant(adjusted):  # flat: SES stays at the level (its AIC is -inf)
+            one_step = float(adjusted[-1])
+        else:
+            ses = ExponentialSmoothing(
+                adjusted, initial_level=adjusted[0], initialization_method="known"
+            ).fit(smoothing_level=alpha, optimized=False)
+            one_step = float(ses.forecast(1)[0])
         return ThetaModelResults(
             b0, alpha, fitted.sigma2, one_step, seasonal, False, model
         )

@@ -44,8 +44,7 @@ from .arguments import (
     run_command,
 )
 from .backtest import Comparison, backtest
-from .estimators import RNNRegressor
-from .forecasters import RNNForecaster
+from .forecasters import RNNForecaster, default_network
 from .progress import progress_bar
 from .report import write_report
 
@@ -424,8 +423,8 @@ def settings(args: argparse.Namespace, series: Series, coverage) -> Settings:
 
 def _network(cell: str, s: Settings) -> RNNForecaster:
     """The package's network for ``cell``; the command sets only these options."""
-    network = RNNRegressor(
-        cell, max_epochs=s.epochs, random_state=s.seed, verbose=int(s.progress)
+    network = default_network(cell).set_params(
+        max_epochs=s.epochs, random_state=s.seed, verbose=int(s.progress)
     )
     if s.coverage is not None:
         lo, hi = (1 - s.coverage) / 2, (1 + s.coverage) / 2

@@ -7,7 +7,7 @@ provenance (source, licence, citation, units, caveats) is in
 
 Every loader returns a new DataFrame (editing it never affects the next call),
 float64 columns, and a sorted, unique `DatetimeIndex` whose ``freq`` is set, so
-that `forecastrnn.windows.future_index` gives the timestamps to forecast.
+that `forecastrnn.calendar.future_index` gives the timestamps to forecast.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def load_stock(ticker: str = "AAPL") -> pd.DataFrame:
 
     Examples
     --------
-    >>> from forecastrnn.windows import future_index
+    >>> from forecastrnn.calendar import future_index
     >>> aapl = load_stock("AAPL")
     >>> aapl.index[-1].date(), future_index(aapl.index, 1)[0].date()
     (datetime.date(2013, 3, 1), datetime.date(2013, 3, 4))

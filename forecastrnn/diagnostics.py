@@ -184,7 +184,8 @@ def gradient_norms_through_time(model: Any, X: Any, y: Any = None) -> pd.DataFra
     above and the attention). For the LSTM the perturbation is on ``h``, not
     on the cell state ``c``. A bidirectional layer reports its forward
     direction, whose lag 0 is next to the forecast. A quantile model's
-    gradients are those of its median output. The network runs without
+    gradients are those of its median output (the level of ``quantiles_``
+    nearest 0.5, the one ``predict`` returns). The network runs without
     dropout, as at prediction.
 
     Examples
@@ -208,8 +209,8 @@ def gradient_norms_through_time(model: Any, X: Any, y: Any = None) -> pd.DataFra
     windows = _windows(model, regressor, X)
     targets = _targets(regressor, y, len(windows))
     quantile = None
-    if regressor.loss == "quantile":
-        levels = np.asarray(regressor.quantiles, float)
+    if regressor.quantiles_:  # the head's outputs follow the sorted levels
+        levels = np.asarray(regressor.quantiles_, float)
         quantile = (len(levels), int(np.argmin(np.abs(levels - 0.5))))
     norms = _hidden_gradient_norms(
         regressor.network_config(),

@@ -43,6 +43,7 @@ import numpy as np
 from jax import Array
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from .nn.cells import get_cell
 from .nn.network import NetworkConfig, apply_network
 
 __all__ = [
@@ -87,15 +88,17 @@ THREADS_MIN_STATES_FUSED_RNN = 3e5
 
 # Rows per compiled prediction step. Every window is computed by a step of
 # exactly this many rows, so its forecast is the same bit for bit whichever
-# windows share the call: XLA's CPU kernels work on tiles of 8 rows (16 with
-# AVX-512) and compute the rows left over by other code, whose rounding
-# differs. See :func:`predict_network`.
-PREDICT_CHUNK = 16
-
-# TODO(issue 13): take the gate count and "has a fused backward pass" from the
-# per-cell record of forecastrnn.nn.cells (helper A's ``get_cell``) once it
-# exists, instead of comparing cell names here.
-_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+# windows share the call: XLA's CPU kernels change with the number of rows
+# (below 8 rows, from 8 on, and again between 64 and 128 rows), and so does
+# their rounding. Measured on 2 cores (min of runs, 0.6.0), one window / 10,000
+# windows, chunks of 2, 4, 8, 32 rows against 0.5.0's padded batches:
+#   rnn   H=64  T=24:  0.32/368, 0.32/228, 0.26/56,   0.42/60   vs 0.18/57 ms
+#   lstm  H=64  T=24:  0.30/442, 0.23/199, 0.45/196,  1.01/178  vs 0.36/223 ms
+#   gru   H=256 T=12:  0.79/3420, 0.70/2614, 0.94/1777, 3.19/1156 vs 0.79/895 ms
+#   lstm  H=128 T=168 (2,000 windows): 1.9/1233, 2.1/1376, 4.9/945, 13.8/897
+#   vs 1.9/917 ms.
+# 8 rows keeps one window within 2.5x of 0.5.0 and 10,000 within 2x.
+PREDICT_CHUNK = 8
 
 
 # ----------------------------------------------------------- engine choice
@@ -114,7 +117,7 @@ def step_work(config: NetworkConfig, rows: int, window: int) -> float:
     -------
     float
     """
-    gates = _GATES[config.cell]
+    gates = get_cell(config.cell).n_gates
     directions = 2 if config.bidirectional else 1
     work, n_in = 0.0, config.n_inputs
     for _ in range(config.num_layers):
@@ -162,15 +165,17 @@ def worth_splitting(
     -------
     bool
         Never on an accelerator or with several devices. On one CPU device:
-        for training the fused Elman cell, at least
-        :data:`THREADS_MIN_STATES_FUSED_RNN` hidden-state elements
-        (:func:`state_elements`); otherwise at least :data:`THREADS_MIN_WORK`
-        forward multiply-adds (:func:`step_work`). The number of cores plays
-        no part, so a model trains the same on any machine.
+        for training a cell run with its hand-written backward pass
+        (``config.fused`` and ``get_cell(config.cell).fused``: the Elman
+        cell), at least :data:`THREADS_MIN_STATES_FUSED_RNN` hidden-state
+        elements (:func:`state_elements`); otherwise at least
+        :data:`THREADS_MIN_WORK` forward multiply-adds (:func:`step_work`).
+        The number of cores plays no part, so a model trains the same on any
+        machine.
     """
     if jax.default_backend() != "cpu" or len(jax.devices()) > 1:
         return False
-    if train and config.cell == "rnn" and config.fused:  # TODO: see _GATES
+    if train and config.fused and get_cell(config.cell).fused:
         return state_elements(config, rows, window) >= THREADS_MIN_STATES_FUSED_RNN
     return step_work(config, rows, window) >= THREADS_MIN_WORK
 
@@ -431,8 +436,10 @@ def predict_network(
     rows (a ``lax.map`` over the chunks of a call; short calls are padded
     with zero rows, to a power-of-two number of chunks so that few programs
     are compiled), so its outputs are the same bit for bit whichever windows
-    share the call, for every cell. A single window still runs one small
-    program: on 2 cores a 32-unit LSTM over 24 steps answered in about 1 ms.
+    share the call, for every cell. A single window runs one step of
+    :data:`PREDICT_CHUNK` rows: on 2 cores a 64-unit LSTM over 24 steps
+    answered in about 0.5 ms (0.4 ms in 0.5.0), a 128-unit LSTM over 168
+    steps in 5 ms (2 ms).
     On a single CPU device, when half the windows are worth a core
     (:func:`worth_splitting`), the two halves run at once in two threads, as
     in training.

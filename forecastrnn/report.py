@@ -40,6 +40,7 @@ from .backtest import BacktestResult, Comparison
 from .checks import check_int
 from .diagnostics import plot_training_history
 from .plotting import new_axes, series_label
+from .version import __version__
 
 __all__ = ["plot_error_by_step", "plot_forecasts", "write_report"]
 
@@ -412,8 +413,6 @@ _FREQUENCIES = {
 
 def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
     """Title, subtitle, generation line and the key facts of the report."""
-    import forecastrnn
-
     first = next(iter(comparison.results.values()))
     folds, board = first.folds, comparison.leaderboard
     series = "unnamed series" if y is None or y.name is None else str(y.name)
@@ -448,7 +447,7 @@ def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
         "subtitle": f"Rolling-origin backtest of {n_models} "
         f"model{'s' if n_models > 1 else ''} on {series}",
         "generated": f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} "
-        f"by forecastrnn {forecastrnn.__version__}",
+        f"by forecastrnn {__version__}",
         "facts": facts,
     }
 

@@ -51,7 +51,7 @@ import optax
 from jax import Array
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from . import engine as _engine
+from . import engine as _engine  # `engine` is fit_network's argument
 from . import losses
 from .nn.cells import host_rng
 from .nn.network import NetworkConfig, apply_network
@@ -82,6 +82,7 @@ _MOVED = (
 
 
 def __getattr__(name: str):
+    """The 0.5.0 names that moved to :mod:`forecastrnn.engine`, with a warning."""
     if name in _MOVED:
         warnings.warn(
             f"`forecastrnn.training.{name}` moved to `forecastrnn.engine.{name}`; "

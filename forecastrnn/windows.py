@@ -52,10 +52,6 @@ _MOVED = {
     "chain_augmentations": augment,
 }
 
-# Used by `forecastrnn.persistence` until it imports `forecastrnn.augment`.
-_augmentation_config = augment.augmentation_config
-_augmentation_from_config = augment.augmentation_from_config
-
 
 def __getattr__(name: str):
     """The names that moved out of this module, with a DeprecationWarning."""

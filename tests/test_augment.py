@@ -139,6 +139,7 @@ def test_past_only_is_the_augmentation_on_the_past_part(key):
     )
 
 
+@pytest.mark.slow
 def test_forecaster_windows_keep_their_flag(key):
     # the real layout, as RNNForecaster.input_windows returns it (hourly data:
     # the automatic calendar features are future-known)

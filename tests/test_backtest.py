@@ -448,6 +448,7 @@ def test_conformal_interval_needs_enough_folds():
 # ------------------------------------------------------------------- parallel
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_sequential_results():
     y = _wave(60)
     models = {"probe": Probe(shift=0.5), "scaled": ScaledMean()}

@@ -400,10 +400,10 @@ def test_statsmodels_failure_other_than_value_error(y, monkeypatch):
 def test_bad_steps(y):
     model = Naive().fit(y)
     with pytest.raises(
-        ValueError, match=r"`steps` must be at least 1; got 0\. Pass steps >= 1"
+        ValueError, match=r"`steps` must be a positive integer; got 0\. Pass steps >= 1"
     ):
         model.predict(steps=0)
-    with pytest.raises(TypeError, match=r"`steps` must be an int; got float"):
+    with pytest.raises(TypeError, match=r"`steps` must be a positive integer; got 2\.0"):
         model.predict_interval(steps=2.0)
 
 
@@ -671,3 +671,17 @@ def test_constant_series_skip_statsmodels_only_when_constant(y):
     # the parameters are still checked on a constant series
     with pytest.raises(ValueError, match=r"`theta` must be a number >= 1"):
         Theta(theta=0.5).fit(flat)
+
+
+def test_constant_last_window_after_a_normal_fit(y):
+    flat = pd.Series(5.0, pd.date_range("2024-05-01", periods=30, freq="h"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitWarning)  # the fits are not the point
+        models = [ARIMA(), ETS(), ETS(seasonal="add", seasonal_periods=M), Theta()]
+        models = [model.fit(y) for model in models]
+    for model in models:  # no FitWarning from the window: warnings are errors
+        frame = model.predict_interval(4, last_window=flat)
+        assert np.isfinite(frame.to_numpy()).all()
+        if isinstance(model, ETS):
+            _close(frame["mean"], [5.0] * 4)
+            assert (frame["upper"] == frame["lower"]).all()

@@ -32,6 +32,7 @@ def hourly_csv(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_unknown_dataset_is_one_line_without_traceback():
     done = subprocess.run(
         [sys.executable, "-m", "forecastrnn", "backtest", "--dataset", "no_such_data"],
@@ -156,6 +157,7 @@ def test_backtest_csv_notes_filled_gaps(capsys, hourly_csv, tmp_path):
     assert "folds" in err  # the progress bar
 
 
+@pytest.mark.slow
 def test_backtest_networks_fit_once_with_progress_and_intervals(capsys, tmp_path):
     argv = ["backtest", "--dataset", "energy", "--models", "gru,seasonal_naive"]
     argv += ["--horizon", "6", "--folds", "2", "--train-size", "200", "--window", "24"]

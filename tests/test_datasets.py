@@ -12,7 +12,8 @@ from forecastrnn.datasets import (
     load_stock,
     load_weather,
 )
-from forecastrnn.windows import check_series, future_index
+from forecastrnn.calendar import future_index
+from forecastrnn.checks import check_series
 
 STOCK_COLUMNS = ["open", "high", "low", "close", "volume", "adj_close"]
 SPRING = ["2012-03-25 01:00", "2013-03-31 01:00", "2014-03-30 01:00"]

@@ -125,6 +125,20 @@ def test_elman_norms_match_hand_derived_gradients(rnn, data):
     np.testing.assert_allclose(norms[1], lag1, rtol=1e-4)
 
 
+def test_quantile_norms_follow_the_median_level_of_the_sorted_quantiles():
+    """The head's outputs follow ``quantiles_`` (sorted), so with levels given
+    as (0.5, 0.1, 0.9) the median is the second output, not the first: with
+    L = sum of the median forecast, dL/dh_T is that output's column of W_hy."""
+    X = np.random.default_rng(2).normal(size=(16, 8))
+    model = _fit(
+        "rnn", X, X[:, -1], hidden_size=4, loss="quantile", quantiles=(0.5, 0.1, 0.9)
+    )
+    assert model.quantiles_ == (0.1, 0.5, 0.9)
+    w_hy = np.asarray(model.params_["head"]["W_hy"], np.float64)
+    norms = gradient_norms_through_time(model, X)[0]
+    np.testing.assert_allclose(norms[0], np.linalg.norm(w_hy[:, 1]), rtol=1e-5)
+
+
 def test_norms_with_targets_use_the_squared_error(rnn, data):
     X, y = data
     # L_i = (yhat_i - y_i)^2, so dL/dh_T = 2 (yhat_i - y_i) W_hy for each window

@@ -21,6 +21,7 @@ def test_every_example_has_a_smoke_test():
     assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["energy_forecast", "weather_forecast"])
 def test_hourly_examples(name, tmp_path):
     forecast = example_main(name)(["--quick", "--out", str(tmp_path)])
@@ -30,6 +31,7 @@ def test_hourly_examples(name, tmp_path):
         assert (tmp_path / written).stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_stock_example(tmp_path):
     table = example_main("stock_forecast")(["--quick", "--out", str(tmp_path)])
     assert list(table.columns) == ["forecast", "lower", "upper"] and len(table) == 5
@@ -38,6 +40,7 @@ def test_stock_example(tmp_path):
     assert (tmp_path / "forecast.png").exists() and (tmp_path / "report.html").exists()
 
 
+@pytest.mark.slow
 def test_sklearn_pipeline_example():
     search = example_main("sklearn_pipeline")(["--quick"])
     assert isinstance(search, GridSearchCV)
@@ -45,6 +48,7 @@ def test_sklearn_pipeline_example():
     assert len(search.cv_results_["params"]) == 2
 
 
+@pytest.mark.slow
 def test_gradient_flow_example(tmp_path):
     summary = example_main("gradient_flow")(["--quick", "--out", str(tmp_path)])
     assert list(summary.index) == ["rnn", "lstm", "gru"]
@@ -53,6 +57,7 @@ def test_gradient_flow_example(tmp_path):
     assert (tmp_path / "gradient_flow.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_regularisation_example(tmp_path):
     table = example_main("regularisation")(["--quick", "--out", str(tmp_path)])
     assert list(table.index) == ["plain", "weight decay", "dropout", "augmentation"]

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from forecastrnn import RNNForecaster, RNNRegressor
 from forecastrnn.datasets import NYSE_TRADING_DAY
+from forecastrnn.forecasters import default_network
 
 TINY = {"hidden_size": 8, "max_epochs": 2, "batch_size": 32, "random_state": 0}
 
@@ -107,8 +108,10 @@ def test_flat_network_settings_are_deprecated_and_build_the_same_network():
         old = RNNForecaster("gru", window_size=24, horizon=6, **TINY)
     assert record[0].filename == __file__  # points at the caller's line
     assert isinstance(old.network, RNNRegressor)
-    assert old.network.get_params() == net("gru").get_params()
-    new = RNNForecaster(net("gru"), window_size=24, horizon=6)
+    # unspecified settings take the forecaster's defaults, as in 0.5.0
+    same = default_network("gru").set_params(**TINY)
+    assert old.network.get_params() == same.get_params()
+    new = RNNForecaster(same, window_size=24, horizon=6)
     pd.testing.assert_series_equal(old.fit(y).predict(), new.fit(y).predict())
     clone(old)  # the clone is given the network: no second warning
 

@@ -17,6 +17,7 @@ TINY = {
 }
 
 
+@pytest.mark.slow
 @parametrize_with_checks(
     [RNNRegressor(cell, **TINY) for cell in ("rnn", "lstm", "gru")],
     expected_failed_checks=lambda est: {},

@@ -275,6 +275,7 @@ print(json.dumps(history["train_loss"]))
 """
 
 
+@pytest.mark.slow
 def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path):
     """Batch-sharded training on 2 forced CPU devices equals 1-device training."""
     import json

@@ -152,10 +152,14 @@ def encode(value: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
     if isinstance(value, pd.Index):
         return _encode_index(value, arrays, key)
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        fields = {f: encode(v, arrays, f"{key}/{f}") for f, v in value._asdict().items()}
+        fields = {
+            f: encode(v, arrays, f"{key}/{f}") for f, v in value._asdict().items()
+        }
         return {"$namedtuple": type(value).__name__, "fields": fields}
     if isinstance(value, tuple):
-        return {"$tuple": [encode(v, arrays, f"{key}/{i}") for i, v in enumerate(value)]}
+        return {
+            "$tuple": [encode(v, arrays, f"{key}/{i}") for i, v in enumerate(value)]
+        }
     if isinstance(value, list):
         return [encode(v, arrays, f"{key}/{i}") for i, v in enumerate(value)]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
@@ -196,7 +200,9 @@ def _encode_estimator(model: BaseEstimator, arrays: dict, key: str) -> dict:
     }
     return {
         "$estimator": type(model).__name__,
-        "params": {k: encode(v, arrays, f"{key}/params/{k}") for k, v in params.items()},
+        "params": {
+            k: encode(v, arrays, f"{key}/params/{k}") for k, v in params.items()
+        },
         "state": {
             k: _encode_fitted(v, arrays, f"{key}/state/{k}") for k, v in fitted.items()
         },
@@ -312,7 +318,9 @@ def decode(
         return cls(**{k: decode(v, arrays, classes) for k, v in node["fields"].items()})
     if "$estimator" in node:
         cls = _known(node["$estimator"], classes)
-        model = cls(**{k: decode(v, arrays, classes) for k, v in node["params"].items()})
+        model = cls(
+            **{k: decode(v, arrays, classes) for k, v in node["params"].items()}
+        )
         state = {k: decode(v, arrays, classes) for k, v in node["state"].items()}
         model.__setstate__({**model.__getstate__(), **state})
         return model

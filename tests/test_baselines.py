@@ -403,7 +403,7 @@ def test_bad_steps(y):
         ValueError, match=r"`steps` must be a positive integer; got 0\. Pass steps >= 1"
     ):
         model.predict(steps=0)
-    with pytest.raises(TypeError, match=r"`steps` must be a positive integer; got 2\.0"):
+    with pytest.raises(TypeError, match=r"`steps` must be a positive integer; got 2"):
         model.predict_interval(steps=2.0)
 
 

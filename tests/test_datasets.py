@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecastrnn.calendar import future_index
+from forecastrnn.checks import check_series
 from forecastrnn.datasets import (
     NYSE_TRADING_DAY,
     NYSECalendar,
@@ -12,8 +14,6 @@ from forecastrnn.datasets import (
     load_stock,
     load_weather,
 )
-from forecastrnn.calendar import future_index
-from forecastrnn.checks import check_series
 
 STOCK_COLUMNS = ["open", "high", "low", "close", "volume", "adj_close"]
 SPRING = ["2012-03-25 01:00", "2013-03-31 01:00", "2014-03-30 01:00"]

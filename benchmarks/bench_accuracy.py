@@ -52,6 +52,7 @@ import forecastrnn
 from forecastrnn import RNNForecaster, RNNRegressor, compare
 from forecastrnn.baselines import ETS, Drift, Naive, SeasonalNaive, Theta
 from forecastrnn.datasets import TICKERS, load_energy, load_stock, load_weather
+from forecastrnn.forecasters import default_network
 
 HERE = Path(__file__).resolve().parent
 REPORT = HERE / "accuracy.md"
@@ -188,7 +189,7 @@ def make_rnn(cell: str, horizon: int, rnn_params: dict) -> RNNForecaster:
     network_names = set(RNNRegressor().get_params())
     network = {k: v for k, v in rnn_params.items() if k in network_names}
     own = {k: v for k, v in rnn_params.items() if k not in network_names}
-    network = RNNRegressor(cell, **{"random_state": 0, **network})
+    network = default_network(cell).set_params(**{"random_state": 0, **network})
     return RNNForecaster(network, **{"horizon": horizon, **own})
 
 
@@ -281,7 +282,7 @@ def machine() -> str:
 
 
 def rnn_defaults() -> str:
-    params = {**RNNRegressor().get_params(), **RNNForecaster().get_params()}
+    params = {**default_network().get_params(), **RNNForecaster().get_params()}
     keys = ("window_size", "hidden_size", "learning_rate", "max_epochs",
             "batch_size", "patience", "scaler", "window_norm", "season_length",
             "calendar_features")  # fmt: skip

@@ -94,7 +94,7 @@ def windows(weeks: int, window: int) -> tuple[np.ndarray, np.ndarray]:
 def network(cell: str, args, **params) -> RNNRegressor:
     return RNNRegressor(
         cell, hidden_size=args.hidden, learning_rate=args.lr, max_epochs=args.epochs,
-        early_stopping=False, random_state=0, **params,
+        batch_size=32, early_stopping=False, random_state=0, **params,
     )  # fmt: skip
 
 

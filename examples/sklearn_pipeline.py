@@ -63,6 +63,8 @@ def supervised(load: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
 def make_search(args) -> GridSearchCV:
     rnn = RNNRegressor(
         n_channels=3,  # load, hour sin, hour cos
+        learning_rate=1e-3,  # the settings of the figures above (0.5.0's
+        batch_size=32,  # defaults; 0.6.0's are 1e-2 and 16)
         max_epochs=args.epochs,
         early_stopping=not args.quick,
         random_state=0,

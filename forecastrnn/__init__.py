@@ -3,14 +3,18 @@
 The public API, by stage of the data flow:
 
 - data: :mod:`forecastrnn.datasets` (``load_energy``, ``load_weather``,
-  ``load_stock``), :mod:`forecastrnn.windows` (``make_windows``, calendar
-  features, time splits, augmentation), :mod:`forecastrnn.scaling`;
+  ``load_stock``), :mod:`forecastrnn.checks` (input checks),
+  :mod:`forecastrnn.calendar` (future timestamps, calendar features),
+  :mod:`forecastrnn.windows` (``make_windows``, time splits),
+  :mod:`forecastrnn.augment` (augmentations), :mod:`forecastrnn.scaling`;
 - models: :class:`RNNRegressor` (windows in, horizons out),
   :class:`RNNForecaster` (series in, future out), :mod:`forecastrnn.baselines`;
 - evaluation: :func:`backtest`, :func:`compare`, :mod:`forecastrnn.metrics`,
   :mod:`forecastrnn.report` (HTML/Markdown reports), :mod:`forecastrnn.diagnostics`
   (gradient norms through time, attention weights);
-- the functional JAX core: :mod:`forecastrnn.nn`, :mod:`forecastrnn.training`.
+- persistence: :func:`save` and :func:`load` (:mod:`forecastrnn.persistence`);
+- the functional JAX core: :mod:`forecastrnn.nn`, :mod:`forecastrnn.training`
+  and :mod:`forecastrnn.engine` (the CPU engine choice).
 
 Everything is loaded on first use (PEP 562): ``import forecastrnn`` reads no
 JAX, statsmodels or matplotlib, so the command line and the scripts that need
@@ -43,6 +47,7 @@ __all__ = [
     "make_windows",
     "metrics",
     "report",
+    "save",
     "scaling",
     "windows",
 ]
@@ -58,6 +63,7 @@ _ATTRIBUTES = {
     "RNNRegressor": "estimators",
     "RNNForecaster": "forecasters",
     "load": "persistence",
+    "save": "persistence",
     "make_windows": "windows",
     "__version__": "version",
 }

@@ -87,6 +87,7 @@ def test_three_d_input_and_channels_layout():
         {"loss": "mae", "optimizer": "rmsprop", "weight_decay": 1e-3},
     ],
 )
+@pytest.mark.slow
 def test_architecture_and_training_options_fit_and_predict(options):
     X, Y = sine_windows(n=60, horizon=3)
     model = RNNRegressor("gru", **{**TINY, **options}).fit(X, Y)
@@ -115,6 +116,7 @@ def test_quantile_loss_gives_ordered_quantiles_and_median_point():
         RNNRegressor(**TINY).fit(X, Y).predict_quantiles(X)
 
 
+@pytest.mark.slow
 def test_attention_weights_method():
     X, Y = sine_windows(n=40, horizon=2)
     model = RNNRegressor("lstm", attention=True, **TINY).fit(X, Y)
@@ -125,6 +127,7 @@ def test_attention_weights_method():
         RNNRegressor(**TINY).fit(X, Y).attention_weights(X)
 
 
+@pytest.mark.slow
 def test_pipeline_and_grid_search_with_time_series_split():
     X, Y = sine_windows(n=120, horizon=2)
     # one batch of 128 rows: every split's training set falls in the same
@@ -202,6 +205,7 @@ def _zero_targets(key, X, Y):
     return X, Y * 0
 
 
+@pytest.mark.slow
 def test_augmentation_changes_training_reproducibly_and_spares_validation():
     X, Y = sine_windows(n=200)
     plain = RNNRegressor(**TINY).fit(X, Y)

@@ -74,6 +74,7 @@ def test_a_cell_name_is_the_default_network_of_that_cell():
     assert swapped.get_params()["network__cell"] == "rnn" and model.network == "gru"
 
 
+@pytest.mark.slow
 def test_parameter_grid_over_network_and_forecaster_settings():
     y = hourly(200)
     base = RNNForecaster(
@@ -171,6 +172,7 @@ def test_last_window_forecasts_from_new_context_without_refitting():
         model.predict(last_window=daily)
 
 
+@pytest.mark.slow
 def test_recursive_strategy_and_direct_extension_beyond_horizon():
     y = hourly(300)
     rec = RNNForecaster(net("gru"), window_size=24, horizon=6, strategy="recursive")
@@ -198,6 +200,7 @@ def test_trading_day_series_continues_on_trading_days():
     ]
 
 
+@pytest.mark.slow
 def test_future_known_and_past_covariates():
     y = hourly(400)
     idx = pd.date_range(y.index[0], periods=420, freq="h")
@@ -347,6 +350,7 @@ def test_window_norm_reference_is_the_zero_output_forecast(
     np.testing.assert_allclose(forecast, expected(y.to_numpy()), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_auto_calendar_features_follow_the_frequency():
     y = hourly(200)
     fit = RNNForecaster(net(), window_size=24, horizon=6).fit
@@ -366,6 +370,7 @@ def test_auto_calendar_features_follow_the_frequency():
     assert fit(y).input_windows(y).shape[1:] == (30, 1 + 1 + 4)
 
 
+@pytest.mark.slow
 def test_season_length_is_inferred_from_the_index():
     y = hourly(200)
     assert RNNForecaster(net(), window_size=48).fit(y).season_length_ == 24

@@ -171,6 +171,7 @@ def test_scan_cell_reverse_and_initial_state(cell, key):
     ("cell", "n_inputs"),
     [*((cell, 3) for cell in CELLS), ("gru", 1)],  # one input: the padded path
 )
+@pytest.mark.slow
 def test_gradients_match_finite_differences(cell, n_inputs):
     with jax.enable_x64(True):
         p = jax.tree.map(
@@ -231,6 +232,7 @@ def test_fused_elman_sequence_rejects_batch_first_inputs():
         {"attention": True, "dropout": 0.2, "recurrent_dropout": 0.3},
     ],
 )
+@pytest.mark.slow
 def test_fused_elman_network_equals_autodiff(structure):
     cfg = NetworkConfig("rnn", 3, 8, 2, remat=True, **structure)
     p = init_network(cfg, 0)
@@ -250,6 +252,7 @@ def test_fused_elman_network_equals_autodiff(structure):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_network_gradients_match_finite_differences():
     with jax.enable_x64(True):
         cfg = NetworkConfig(
@@ -355,6 +358,7 @@ def _state_gradient_norms(cell, params, xs):
     return np.linalg.norm(np.asarray(grads), axis=(0, 2))
 
 
+@pytest.mark.slow
 def test_vanishing_gradients_elman_versus_gated_cells():
     """The seed's claim, measured: over 100 steps the gradient reaching early
     hidden states shrinks far faster through the Elman RNN than through the
@@ -507,6 +511,7 @@ def test_state_offsets_are_added_to_each_hidden_state(cell, key):
         )
 
 
+@pytest.mark.slow
 def test_state_offsets_through_the_network_and_their_checks(key):
     cfg = NetworkConfig("rnn", 2, 4, 3, num_layers=2, bidirectional=True, fused=True)
     p = init_network(cfg, key)

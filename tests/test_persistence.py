@@ -175,6 +175,7 @@ def test_unsavable_models(tmp_path):
         save(forecastrnn.baselines.Naive(), tmp_path / "x")
 
 
+@pytest.mark.slow
 def test_augmented_forecaster_round_trip_and_custom_augment_refused(tmp_path):
     y = _hourly()
     augment = chain_augmentations(make_jitter(0.05), make_time_warp(0.1, 3))

@@ -41,6 +41,7 @@ def test_losses_against_numpy():
     np.testing.assert_allclose(pin, [[1.8, 0.2]], rtol=1e-6)  # over-prediction
 
 
+@pytest.mark.slow
 def test_one_epoch_equals_manual_minibatch_loop_with_padding(key):
     """The scanned, padded, bucketed epoch equals plain optax updates."""
     X, Y = _data(n=20)  # 20 rows, batch 8: batches of 8, 8, 4; bucket = 32 rows
@@ -73,6 +74,7 @@ def test_one_epoch_equals_manual_minibatch_loop_with_padding(key):
     assert np.isnan(float(stats.val_loss))
 
 
+@pytest.mark.slow
 def test_clipping_bounds_the_update_norm(key):
     X, Y = _data()
     Y = Y * 1000.0  # huge errors, huge gradients
@@ -163,6 +165,7 @@ def test_threads_engine_compiles_the_step_once_for_any_training_set(key):
     ("cell", "batch_size", "n"),
     [("lstm", 8, 40), ("gru", 7, 45), ("rnn", 1, 5)],  # even, odd, one-row batches
 )
+@pytest.mark.slow
 def test_engines_train_the_same_model(cell, batch_size, n):
     """Two half-batch gradient sums in threads equal the one-program epoch."""
     X, Y = _data(n=n)

@@ -3,10 +3,14 @@
 `future_index` continues an index by its frequency (business days and
 exchange calendars included); `calendar_features` turns timestamps into
 cyclical covariates known in advance; `auto_calendar` picks the cycles a
-frequency resolves (``RNNForecaster(calendar_features="auto")``).
+frequency resolves (``RNNForecaster(calendar_features="auto")``);
+`seasonal_period` counts the steps in an index's natural cycle (the seasonal
+period the baselines and the ``forecastrnn`` command default to).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -18,6 +22,7 @@ __all__ = [
     "auto_calendar",
     "calendar_features",
     "future_index",
+    "seasonal_period",
 ]
 
 #: The cycles `calendar_features` knows, in its default order.
@@ -199,3 +204,103 @@ def auto_calendar(index: pd.Index) -> tuple[str, ...]:
     if isinstance(freq, pd.offsets.Day) and freq.n == 1:
         return ("day_of_week",)
     return ()
+
+
+# ------------------------------------------------------------ seasonal periods
+
+# Calendar offsets with multiplier 1: the steps in their natural cycle.
+_CALENDAR_CYCLES = (
+    ((pd.offsets.BusinessDay,), 5),  # a working week
+    ((pd.offsets.Week,), 52),  # a year
+    ((pd.offsets.SemiMonthBegin, pd.offsets.SemiMonthEnd), 24),
+    ((pd.offsets.MonthBegin, pd.offsets.MonthEnd, pd.offsets.BMonthBegin,
+      pd.offsets.BMonthEnd), 12),
+    ((pd.offsets.QuarterBegin, pd.offsets.QuarterEnd, pd.offsets.BQuarterBegin,
+      pd.offsets.BQuarterEnd), 4),
+    ((pd.offsets.YearBegin, pd.offsets.YearEnd, pd.offsets.BYearBegin,
+      pd.offsets.BYearEnd), 1),
+)  # fmt: skip
+_SECOND, _MINUTE, _HOUR, _DAY, _WEEK = (
+    pd.Timedelta(1, unit) for unit in ("s", "min", "h", "D", "W")
+)
+
+
+def seasonal_period(index: pd.Index) -> int:
+    """The seasonal period of a regular index: the steps in its natural cycle.
+
+    The baselines use it when their period is None, and so does the
+    ``forecastrnn`` command for its models and its MASE scale.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex, pandas.PeriodIndex or integer index
+        A regular index with a frequency (``index.freq``), such as the index
+        of a series validated by `forecastrnn.checks.check_series`.
+
+    Returns
+    -------
+    int
+        The number of steps after which the series returns to the same phase
+        of its natural cycle; 1 if it has none.
+
+    Raises
+    ------
+    ValueError
+        If `index` has no frequency, or one with no natural cycle in the table
+        below (custom business days, business hours, week of month...).
+    TypeError
+        If `index` is neither a date nor an integer index.
+
+    Notes
+    -----
+    The natural cycle depends on the step: steps under a minute follow the
+    hour, steps under a day the day, longer steps the week, and steps of whole
+    weeks the year of 52 weeks; business days follow the working week (5),
+    semi-months, months and quarters the year (24, 12, 4), years nothing (1).
+    With a cycle of ``C`` base units and a step of ``n`` units the period is
+    ``C / gcd(C, n)``: ``C / n`` when ``n`` divides ``C`` (2h: 12, 15min: 96,
+    3h: 8, 2 months: 6, 2 weeks: 26), and otherwise the few cycles after which
+    the phase repeats (5h: 24 steps, five days; 2 days: 7 steps, two weeks).
+    A step of a whole cycle (24h, 12 months) takes the next cycle (7, 1).
+    Steps under a second and integer indexes have no cycle: 1.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> [seasonal_period(pd.date_range("2024", periods=3, freq=f))
+    ...  for f in ("h", "2h", "15min", "D", "B", "W", "MS", "2MS", "QS", "YS")]
+    [24, 12, 96, 7, 5, 52, 12, 6, 4, 1]
+    """
+    if pd.api.types.is_integer_dtype(index):
+        return 1
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        raise TypeError(
+            f"`index` must be a DatetimeIndex, a PeriodIndex or an integer index; "
+            f"got {type(index).__name__}. Pass the index of the series."
+        )
+    offset = index.freq
+    if offset is None:
+        raise ValueError(
+            "`index` has no frequency, so it has no seasonal period. Make it "
+            "regular first, e.g. `y.asfreq('h')`."
+        )
+    if isinstance(offset, (pd.offsets.Tick, pd.offsets.Day)):
+        return _duration_period(pd.Timedelta(offset))
+    for kinds, cycle in _CALENDAR_CYCLES:
+        # CustomBusinessDay subclasses BusinessDay but has its own week
+        if type(offset) in kinds:
+            return cycle // math.gcd(cycle, abs(offset.n))
+    raise ValueError(
+        f"`index` has frequency {offset.freqstr!r}, which has no standard seasonal "
+        "period. Pass the period explicitly."
+    )
+
+
+def _duration_period(step: pd.Timedelta) -> int:
+    """The seasonal period of a fixed step (see `seasonal_period`)."""
+    if step < _SECOND:
+        return 1
+    if step % _WEEK == pd.Timedelta(0):
+        return 52 // math.gcd(52, step // _WEEK)
+    cycle = _HOUR if step < _MINUTE else _DAY if step < _DAY else _WEEK
+    return cycle.value // math.gcd(cycle.value, step.value)

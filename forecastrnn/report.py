@@ -17,15 +17,12 @@ state is touched.
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import quote
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -40,6 +37,7 @@ from .backtest import BacktestResult, Comparison
 from .checks import check_int
 from .diagnostics import plot_training_history
 from .plotting import new_axes, series_label
+from .render import Image, Section, Table, to_html, to_markdown
 from .version import __version__
 
 __all__ = ["plot_error_by_step", "plot_forecasts", "write_report"]
@@ -288,36 +286,6 @@ def _when(stamp: Any) -> str:
     )
 
 
-# --------------------------------------------------------- document structure
-
-
-class _Table(NamedTuple):
-    """A formatted table: headers ``(label, tooltip)``, cells, emphasis."""
-
-    headers: list[tuple[str, str]]
-    rows: list[list[str]]
-    numeric: list[bool]
-    best: set[tuple[int, int]]
-    scroll: bool = False
-
-
-class _Image(NamedTuple):
-    """A rendered plot: file name, alternative text, PNG bytes, caption."""
-
-    name: str
-    alt: str
-    png: bytes
-    caption: str
-
-
-class _Section(NamedTuple):
-    """A titled part of the report: paragraphs (str), tables and images."""
-
-    anchor: str
-    title: str
-    blocks: list
-
-
 def _png(fig: Figure) -> bytes:
     """The figure as PNG bytes (no timestamp or software metadata)."""
     buffer = io.BytesIO()
@@ -336,7 +304,7 @@ def _best_cells(values: np.ndarray, axis: int) -> set[tuple[int, int]]:
     return best
 
 
-def _leaderboard_table(comparison: Comparison) -> _Table:
+def _leaderboard_table(comparison: Comparison) -> Table:
     board = comparison.leaderboard
     headers = [("#", "rank by MASE"), ("Model", "model")]
     columns = [_format(board[c], _COLUMNS.get(c, (c, "value"))[1]) for c in board]
@@ -350,12 +318,12 @@ def _leaderboard_table(comparison: Comparison) -> _Table:
         if column in _LOWER_IS_BETTER and len(board) > 1:
             cells = _best_cells(board[[column]].to_numpy(float), axis=0)
             best |= {(i, j + 2) for i, _ in cells}
-    return _Table(headers, rows, [True, False] + [True] * len(board.columns), best)
+    return Table(headers, rows, [True, False] + [True] * len(board.columns), best)
 
 
 def _wide_table(
     frame: pd.DataFrame, first: tuple[str, str], kind: str, scroll: bool = False
-) -> _Table:
+) -> Table:
     """Rows of ``frame`` (index shown first), one numeric column per model."""
     values = frame.to_numpy(float)
     cells = _format(values.ravel(), kind)
@@ -365,10 +333,10 @@ def _wide_table(
     ]
     best = {(i, j + 1) for i, j in _best_cells(values, axis=1)} if n > 1 else set()
     headers = [first, *((str(c), str(c)) for c in frame.columns)]
-    return _Table(headers, rows, [False] + [True] * n, best, scroll)
+    return Table(headers, rows, [False] + [True] * n, best, scroll)
 
 
-def _history_table(histories: dict[int, pd.DataFrame]) -> _Table:
+def _history_table(histories: dict[int, pd.DataFrame]) -> Table:
     rows, columns = [], {"epochs": [], "train": [], "val": [], "grad": [], "max": []}
     for frame in histories.values():
         columns["epochs"].append(len(frame))
@@ -389,7 +357,7 @@ def _history_table(histories: dict[int, pd.DataFrame]) -> _Table:
         ("Final grad norm", "grad_norm at the last epoch"),
         ("Max grad norm", "largest grad_norm_max"),
     ]
-    return _Table(headers, rows, [False] + [True] * 5, set(), len(rows) > 12)
+    return Table(headers, rows, [False] + [True] * 5, set(), len(rows) > 12)
 
 
 # ---------------------------------------------------------------------- sections
@@ -452,7 +420,7 @@ def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
     }
 
 
-def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
+def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
     results = comparison.results
     board = comparison.leaderboard
     leaderboard = [
@@ -478,14 +446,14 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
     mae_by_fold.index = [f"{i} · {_when(origins[i])}" for i in mae_by_fold.index]
     n_shown = min(3, len(origins))
     sections = [
-        _Section("leaderboard", "Leaderboard", leaderboard),
-        _Section(
+        Section("leaderboard", "Leaderboard", leaderboard),
+        Section(
             "horizon",
             "Error by horizon step",
             [
                 "Mean absolute error at each step ahead, pooled over folds; errors "
                 "usually grow with the step.",
-                _Image(
+                Image(
                     "error_by_step",
                     "MAE by horizon step, a line per model",
                     _png(plot_error_by_step(comparison)),
@@ -499,11 +467,11 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
                 ),
             ],
         ),
-        _Section(
+        Section(
             "forecasts",
             "Forecasts against actuals",
             [
-                _Image(
+                Image(
                     "forecasts",
                     "Forecasts of the latest folds against the actual "
                     "series, a panel per model",
@@ -519,7 +487,7 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
                 ),
             ],
         ),
-        _Section(
+        Section(
             "folds",
             "Error by fold",
             [
@@ -535,7 +503,7 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[_Section]:
     ]
     training = _training_blocks(results)
     if training:
-        sections.append(_Section("training", "Training", training))
+        sections.append(Section("training", "Training", training))
     return sections
 
 
@@ -557,7 +525,7 @@ def _training_blocks(results: dict[str, BacktestResult]) -> list:
         runs = {f"fold {k}": h for k, h in histories.items()}
         fig = plot_training_history(runs, title=name)
         blocks += [
-            _Image(
+            Image(
                 f"training-{slug}",
                 f"Training curves of {name}",
                 _png(fig),
@@ -576,279 +544,6 @@ def _training_blocks(results: dict[str, BacktestResult]) -> list:
             "zero vanishing ones.",
         )
     return blocks
-
-
-# ------------------------------------------------------------------------ HTML
-
-_CSS = """
-:root {
-  --fg:#1f2328;
-  --muted:#59636e;
-  --line:#d1d9e0;
-  --soft:#f6f8fa;
-  --best:#1a7f37;
-}
-* {
-  box-sizing:border-box;
-}
-body {
-  margin:0;
-  background:#fff;
-  color:var(--fg);
-  font-size:15px;
-  line-height:1.55;
-  font-family:-apple-system,BlinkMacSystemFont,"Segoe UI","Helvetica Neue",Arial,
-    sans-serif;
-}
-main {
-  max-width:1080px;
-  margin:0 auto;
-  padding:40px 28px 64px;
-}
-h1 {
-  font-size:28px;
-  line-height:1.2;
-  margin:0 0 6px;
-  letter-spacing:-.01em;
-}
-h2 {
-  font-size:19px;
-  margin:0 0 12px;
-  padding-bottom:6px;
-  border-bottom:1px solid var(--line);
-}
-.subtitle {
-  color:var(--muted);
-  margin:0 0 22px;
-}
-.generated {
-  font-size:13px;
-}
-.facts {
-  display:grid;
-  grid-template-columns:repeat(auto-fill,minmax(230px,1fr));
-  gap:10px;
-  margin:0 0 18px;
-}
-.fact {
-  background:var(--soft);
-  border:1px solid var(--line);
-  border-radius:8px;
-  padding:9px 13px;
-}
-.fact .k {
-  font-size:11px;
-  text-transform:uppercase;
-  letter-spacing:.06em;
-  color:var(--muted);
-}
-.fact .v {
-  font-weight:600;
-  overflow-wrap:anywhere;
-}
-nav {
-  font-size:14px;
-  color:var(--muted);
-}
-nav a {
-  color:#0969da;
-  text-decoration:none;
-  margin-right:14px;
-}
-section {
-  margin-top:38px;
-}
-p {
-  margin:0 0 12px;
-  max-width:78ch;
-}
-.table {
-  overflow:auto;
-  border:1px solid var(--line);
-  border-radius:8px;
-  margin:0 0 14px;
-  width:fit-content;
-  max-width:100%;
-}
-.table.scroll {
-  max-height:404px;
-}
-table {
-  border-collapse:collapse;
-  font-size:13.5px;
-  font-variant-numeric:tabular-nums;
-}
-th,td {
-  padding:6px 12px;
-  border-bottom:1px solid var(--line);
-  white-space:nowrap;
-  text-align:left;
-}
-th {
-  background:var(--soft);
-  font-weight:600;
-  position:sticky;
-  top:0;
-}
-tr:last-child td {
-  border-bottom:0;
-}
-tbody tr:hover {
-  background:#f3f8ff;
-}
-.num {
-  text-align:right;
-}
-td.best {
-  color:var(--best);
-  font-weight:700;
-}
-figure {
-  margin:6px 0 18px;
-}
-figure img {
-  display:block;
-  max-width:100%;
-  height:auto;
-  border:1px solid var(--line);
-  border-radius:8px;
-}
-figcaption {
-  color:var(--muted);
-  font-size:13px;
-  margin-top:6px;
-}
-footer {
-  margin-top:48px;
-  padding-top:12px;
-  border-top:1px solid var(--line);
-  color:var(--muted);
-  font-size:13px;
-}
-"""
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _html_table(table: _Table) -> str:
-    def cell(tag, text, numeric, extra=""):
-        cls = " ".join(c for c in ("num" if numeric else "", extra) if c)
-        return f"<{tag}{f' class={cls!r}' if cls else ''}>{text}</{tag}>"
-
-    head = "".join(
-        f'<th{" class=num" if num else ""} title="{_e(tip)}">{_e(label)}</th>'
-        for (label, tip), num in zip(table.headers, table.numeric, strict=True)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            cell("td", _e(text), num, "best" if (i, j) in table.best else "")
-            for j, (text, num) in enumerate(zip(row, table.numeric, strict=True))
-        )
-        + "</tr>"
-        for i, row in enumerate(table.rows)
-    )
-    scroll = " scroll" if table.scroll else ""
-    return (
-        f'<div class="table{scroll}"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
-
-
-def _html_block(block: Any) -> str:
-    if isinstance(block, str):
-        return f"<p>{_e(block)}</p>"
-    if isinstance(block, _Table):
-        return _html_table(block)
-    data = base64.b64encode(block.png).decode("ascii")
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{_e(block.alt)}">'
-        f"<figcaption>{_e(block.caption)}</figcaption></figure>"
-    )
-
-
-def _html(header: dict, sections: list[_Section]) -> str:
-    facts = "".join(
-        f'<div class="fact"><div class="k">{_e(k)}</div>'
-        f'<div class="v">{_e(v)}</div></div>'
-        for k, v in header["facts"]
-    )
-    nav = "".join(f'<a href="#{s.anchor}">{_e(s.title)}</a>' for s in sections)
-    body = "".join(
-        f'<section id="{s.anchor}"><h2>{_e(s.title)}</h2>'
-        + "".join(_html_block(b) for b in s.blocks)
-        + "</section>"
-        for s in sections
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{_e(header['title'])}</title><style>{_CSS}</style></head><body><main>"
-        f"<header><h1>{_e(header['title'])}</h1>"
-        f'<p class="subtitle">{_e(header["subtitle"])}<br>'
-        f'<span class="generated">{_e(header["generated"])}</span></p>'
-        f'<div class="facts">{facts}</div><nav>{nav}</nav></header>{body}'
-        f"<footer>{_e(header['generated'])}. A self-contained page: no scripts, "
-        "fonts or remote resources.</footer></main></body></html>\n"
-    )
-
-
-# -------------------------------------------------------------------- Markdown
-
-
-def _md(text: Any) -> str:
-    """Markdown-safe text: HTML escaped, Markdown punctuation backslashed."""
-    text = html.escape(str(text), quote=False)
-    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", text)
-
-
-def _md_table(table: _Table) -> str:
-    def row(cells):
-        return "| " + " | ".join(cells) + " |"
-
-    lines = [
-        row([_md(label) for label, _ in table.headers]),
-        row(["---:" if num else "---" for num in table.numeric]),
-    ]
-    for i, cells in enumerate(table.rows):
-        lines.append(
-            row(
-                [
-                    f"**{_md(t)}**" if (i, j) in table.best else _md(t)
-                    for j, t in enumerate(cells)
-                ]
-            )
-        )
-    return "\n".join(lines)
-
-
-def _markdown(header: dict, sections: list[_Section], folder: str) -> str:
-    out = [
-        f"# {_md(header['title'])}",
-        "",
-        f"_{_md(header['subtitle'])}_  ",
-        _md(header["generated"]),
-        "",
-    ]
-    out += [f"- **{_md(k)}:** {_md(v)}" for k, v in header["facts"]]
-    for section in sections:
-        out += ["", f"## {_md(section.title)}", ""]
-        for block in section.blocks:
-            if isinstance(block, str):
-                out += [_md(block), ""]
-            elif isinstance(block, _Table):
-                out += [_md_table(block), ""]
-            else:
-                link = quote(f"{folder}/{block.name}.png")
-                out += [
-                    f"![{_md(block.alt)}]({link})",
-                    "",
-                    f"_{_md(block.caption)}_",
-                    "",
-                ]
-    return "\n".join(out).rstrip() + "\n"
 
 
 # ---------------------------------------------------------------------- public
@@ -922,8 +617,8 @@ def write_report(
     folder.mkdir(parents=True, exist_ok=True)
     for section in sections:
         for block in section.blocks:
-            if isinstance(block, _Image):
+            if isinstance(block, Image):
                 (folder / f"{block.name}.png").write_bytes(block.png)
-    html_path.write_text(_html(header, sections), encoding="utf-8")
-    md_path.write_text(_markdown(header, sections, folder.name), encoding="utf-8")
+    html_path.write_text(to_html(header, sections), encoding="utf-8")
+    md_path.write_text(to_markdown(header, sections, folder.name), encoding="utf-8")
     return html_path, md_path

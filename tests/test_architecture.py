@@ -50,12 +50,15 @@ LAYERS = {
     # 4. evaluation
     "metrics": 4,
     "baselines": 4,
+    "naive": 4,
+    "statistical": 4,
     "backtest": 4,
     "diagnostics": 4,
     "plotting": 4,
     # 5. persistence and reports
     "persistence": 5,
     "report": 5,
+    "render": 5,
     # 6. the command line
     "arguments": 6,
     "cli": 6,

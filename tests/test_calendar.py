@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecastrnn.calendar import auto_calendar, calendar_features, future_index
+from forecastrnn.calendar import (
+    auto_calendar,
+    calendar_features,
+    future_index,
+    seasonal_period,
+)
 from forecastrnn.datasets import NYSE_TRADING_DAY, NYSECalendar, load_stock
 
 # ---------------------------------------------------------------- future_index
@@ -139,3 +144,34 @@ def test_auto_calendar_takes_the_cycles_the_frequency_resolves(index, expected):
             len(index),
             2 * len(expected),
         )
+
+
+# ----------------------------------------- seasonal_period (issue 16, item 3)
+
+
+@pytest.mark.parametrize(
+    ("freq", "period"),
+    [
+        ("h", 24), ("2h", 12), ("3h", 8), ("15min", 96), ("30min", 48),
+        ("min", 1440), ("5h", 24), ("24h", 7), ("s", 3600), ("ms", 1),
+        ("D", 7), ("2D", 7), ("B", 5), ("W", 52), ("2W", 26), ("14D", 26),
+        ("MS", 12), ("ME", 12), ("2MS", 6), ("5MS", 12), ("QS", 4), ("2QE", 2),
+        ("YS", 1), ("SMS", 24),
+    ],
+)  # fmt: skip
+def test_seasonal_period_follows_the_step(freq, period):
+    index = pd.date_range("2024-01-01", periods=3, freq=freq)
+    assert seasonal_period(index) == period
+
+
+def test_seasonal_period_of_other_indexes():
+    assert seasonal_period(pd.RangeIndex(10)) == 1
+    assert seasonal_period(pd.period_range("2024-01", periods=3, freq="M")) == 12
+    with pytest.raises(ValueError, match=r"`index` has no frequency.*asfreq"):
+        seasonal_period(pd.DatetimeIndex(["2024-01-01", "2024-01-03"]))
+    with pytest.raises(
+        ValueError, match=r"`index` has frequency 'C', which has no standard"
+    ):
+        seasonal_period(pd.date_range("2024-01-01", periods=3, freq="C"))
+    with pytest.raises(TypeError, match=r"`index` must be a DatetimeIndex.*got Index"):
+        seasonal_period(pd.Index([0.5, 1.5]))

@@ -2,9 +2,11 @@
 
 `Naive`, `SeasonalNaive` and `Drift` are computed here in a few lines of NumPy
 (they equal statsmodels' ARIMA(0,1,0), seasonal ARIMA(0,0,0)(0,1,0,m) and
-ARIMA(0,1,0) with drift); `ARIMA`, `ETS` and `Theta` are thin wrappers over
-statsmodels' ``ARIMA``, ``ETSModel`` and ``ThetaModel``. Every baseline is a
-scikit-learn estimator with
+ARIMA(0,1,0) with drift), and so is `Naive2`, the M4 competition's reference
+(the naive forecast of the series adjusted by `seasonal_indices` when
+`seasonality_test` finds it seasonal); `ARIMA`, `ETS` and `Theta` are thin
+wrappers over statsmodels' ``ARIMA``, ``ETSModel`` and ``ThetaModel``. Every
+baseline is a scikit-learn estimator with
 
 - ``fit(y, exog=None)``: `y` a float Series with a regular `DatetimeIndex` (or
   a step-1 integer index), validated by `forecastrnn.checks.check_series`;
@@ -34,7 +36,14 @@ in `forecastrnn.statistical`, and `seasonal_period` in `forecastrnn.calendar`.
 """
 
 from forecastrnn.calendar import seasonal_period
-from forecastrnn.naive import Drift, Naive, SeasonalNaive
+from forecastrnn.naive import (
+    Drift,
+    Naive,
+    Naive2,
+    SeasonalNaive,
+    seasonal_indices,
+    seasonality_test,
+)
 from forecastrnn.statistical import ARIMA, ETS, FitWarning, Theta
 
 __all__ = [
@@ -43,7 +52,10 @@ __all__ = [
     "Drift",
     "FitWarning",
     "Naive",
+    "Naive2",
     "SeasonalNaive",
     "Theta",
+    "seasonal_indices",
     "seasonal_period",
+    "seasonality_test",
 ]

@@ -351,7 +351,7 @@ def threads_epoch(
     validation : (X_val, Y_val, n_val)
         ``n_val = 0``: no validation.
     order : numpy.ndarray
-        The shuffle, a permutation of the rows of ``X``.
+        The shuffle: the rows of ``X`` the epoch trains on, in order.
     seed : numpy.ndarray
         The ``uint32[2]`` data of the epoch's PRNG key.
     batch_size : int
@@ -370,7 +370,7 @@ def threads_epoch(
     X, Y = data
     rows = -(-batch_size // 2)
     stats = []
-    for b, start in enumerate(range(0, len(X), batch_size)):
+    for b, start in enumerate(range(0, len(order), batch_size)):
         idx = order[start : start + batch_size]
         calls = [
             (params, Xp, Yp, w, seed, b, i)

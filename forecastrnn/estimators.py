@@ -200,30 +200,38 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y) -> RNNRegressor:
+    def fit(self, X, y, groups=None, samples_per_group=None) -> RNNRegressor:
         """Train the network on windows ``X`` and targets ``y``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, window_size * n_channels) or \
 (n_samples, window_size, n_channels)
-            Windows, oldest step first, rows in time order.
+            Windows, oldest step first, rows in time order (within each group).
         y : array-like of shape (n_samples,) or (n_samples, horizon)
+            Targets. NaN marks a missing target (a gap in a meter's record):
+            it is left out of the loss. At least one target must be finite.
+        groups : array-like of shape (n_samples,), optional
+            The series each window was cut from (a panel). Early stopping then
+            holds out the most recent windows of every group, and
+            ``samples_per_group`` balances the epochs. None: one series.
+        samples_per_group : int, optional
+            Each epoch trains on a fresh random sample of at most this many
+            windows of every group (without replacement), so that long series
+            do not drown short ones; the validation windows of a group are the
+            most recent ``validation_fraction`` of at most this many. None:
+            every window, every epoch.
 
         Returns
         -------
         self
         """
         self._check_params()
+        check_int(samples_per_group, "samples_per_group", allow_none=True)
         X2 = self._flatten(X)
-        X2, y = validate_data(
-            self,
-            X2,
-            y,
-            multi_output=True,
-            y_numeric=True,
-            dtype=[np.float64, np.float32],
-        )
+        X2 = validate_data(self, X2, dtype=[np.float64, np.float32])
+        y = _check_targets(y, len(X2))
+        groups = _check_groups(groups, len(X2))
         windows = self._windows(X2)
         Y = np.asarray(y, np.float32).reshape(len(y), -1)
         self.y_ndim_ = np.ndim(y)
@@ -231,17 +239,21 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.quantiles_ = self._sorted_quantiles()
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)  # initialisation, then the shuffles
-        spec = self._train_spec()
+        spec = self._train_spec()._replace(missing_targets=bool(np.isnan(Y).any()))
         params = init_network(spec.network, rng)
-        params, history = self._train(spec, params, windows, Y, rng)
+        params, history = self._train(
+            spec, params, windows, Y, rng, groups, samples_per_group
+        )
         self.params_ = jax.tree.map(np.asarray, params)
         self.history_ = pd.DataFrame(history).set_index("epoch")
         self.n_epochs_ = len(self.history_)
         return self
 
-    def _train(self, spec, params, windows, Y, rng):
+    def _train(self, spec, params, windows, Y, rng, groups, samples_per_group):
         """Run the training loop, with a progress bar when ``verbose``."""
-        train, validation = self._split(windows, Y)
+        rows, val_rows = self._split(Y.shape, groups, samples_per_group)
+        train = (windows[rows], Y[rows])
+        validation = None if val_rows is None else (windows[val_rows], Y[val_rows])
         bar = (
             progress_bar(self.max_epochs, f"{self.cell} epochs")
             if self.verbose
@@ -257,6 +269,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 validation=validation,
                 patience=self.patience if validation is not None else None,
                 on_epoch=None if bar is None else partial(_show_epoch, bar),
+                groups=None if groups is None else groups[rows],
+                samples_per_group=samples_per_group,
             )
         finally:
             if bar is not None:
@@ -393,24 +407,51 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             augment=self.augment,
         )
 
-    def _split(self, windows, Y):
+    def _split(self, shape, groups, samples_per_group):
+        """Rows that train and rows that validate (None: no early stopping).
+
+        Each group holds out its most recent ``validation_fraction`` of windows
+        (of at most ``samples_per_group``), and the ``horizon - 1`` windows
+        before them, whose targets overlap the validation targets, are left
+        out. A group too short for that trains on all its windows.
+        """
+        n, gap = shape[0], shape[1] - 1
+        everything = np.arange(n)
         if not self.early_stopping:
-            return (windows, Y), None
-        n, gap = len(windows), Y.shape[1] - 1
-        n_val = math.ceil(self.validation_fraction * n)
-        n_train = n - n_val - gap  # targets of the gap rows overlap validation's
-        if n_train < 1:
+            return everything, None
+        if groups is None:
+            blocks = [everything]
+        else:
+            codes = pd.factorize(groups)[0]
+            order = np.argsort(codes, kind="stable")
+            blocks = np.split(order, np.cumsum(np.bincount(codes))[:-1])
+        train, validation = [], []
+        for rows in blocks:
+            size = (
+                len(rows)
+                if samples_per_group is None
+                else min(len(rows), samples_per_group)
+            )
+            n_val = math.ceil(self.validation_fraction * size)
+            n_train = len(rows) - n_val - gap
+            if n_train < 1:
+                train.append(rows)
+            else:
+                train.append(rows[:n_train])
+                validation.append(rows[-n_val:])
+        if not validation:
+            what = "samples" if groups is None else "samples in every group"
             warnings.warn(
-                f"{n} samples are too few to hold out `validation_fraction="
+                f"{n} {what} are too few to hold out `validation_fraction="
                 f"{self.validation_fraction}` and the {gap} rows before it (a "
-                f"horizon of {Y.shape[1]}) for early stopping; training on all "
+                f"horizon of {shape[1]}) for early stopping; training on all "
                 f"of them for `max_epochs={self.max_epochs}` epochs without early "
                 "stopping. Pass more samples or `early_stopping=False`.",
                 ValidationSplitWarning,
                 stacklevel=4,
             )
-            return (windows, Y), None
-        return (windows[:n_train], Y[:n_train]), (windows[-n_val:], Y[-n_val:])
+            return everything, None
+        return np.concatenate(train), np.concatenate(validation)
 
     # -------------------------------------------------------------- predict
     def _outputs(self, X) -> np.ndarray:
@@ -502,3 +543,59 @@ def _show_epoch(bar, epoch: int, record: dict) -> None:
 def _is_optax_optimizer(name) -> bool:
     """Whether ``name`` names an optax optimizer factory."""
     return isinstance(name, str) and callable(getattr(optax, name, None))
+
+
+def _check_targets(y, n: int) -> np.ndarray:
+    """``y`` as float64 ``(n,)`` or ``(n, horizon)``: NaN (missing) allowed,
+    infinity and all-NaN targets not."""
+    if y is None:
+        raise ValueError(
+            "RNNRegressor requires y to be passed, but the target y is None. "
+            "Pass the targets of the windows."
+        )
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "`y` must be numeric; got values that do not convert to float "
+            f"(dtype {np.asarray(y).dtype}). Encode the targets as numbers."
+        ) from None
+    if values.ndim not in (1, 2):
+        raise ValueError(
+            f"`y` must be 1-D (one step) or 2-D (n_samples, horizon); got shape "
+            f"{values.shape}."
+        )
+    if len(values) != n:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: `X` has "
+            f"{n} rows, `y` has {len(values)}. Pass one target row per window."
+        )
+    if np.isinf(values).any():
+        raise ValueError(
+            "Input y contains infinity; expected finite targets (NaN marks a "
+            "missing one). Replace or drop the infinite values."
+        )
+    if np.isnan(values).all():
+        raise ValueError(
+            "Input y contains NaN only: every target is missing, there is "
+            "nothing to learn. Pass windows with observed targets."
+        )
+    return values
+
+
+def _check_groups(groups, n: int) -> np.ndarray | None:
+    """One hashable, non-missing label per window, or None."""
+    if groups is None:
+        return None
+    labels = np.asarray(groups)
+    if labels.shape != (n,):
+        raise ValueError(
+            f"`groups` must hold one label per window: shape ({n},); got "
+            f"{labels.shape}. Pass the series id of each row of `X`."
+        )
+    if pd.isna(labels).any():
+        raise ValueError(
+            "`groups` holds missing labels (None or NaN); every window needs the "
+            "id of its series."
+        )
+    return labels

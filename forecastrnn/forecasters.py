@@ -9,6 +9,8 @@ indexed by the next timestamps. It re-implements none of them.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -19,9 +21,10 @@ from sklearn.utils.validation import check_is_fitted
 from . import archive, scaling, windows
 from .augment import past_only
 from .calendar import auto_calendar, calendar_features, future_index
-from .checks import check_covariates, check_int, check_series
+from .checks import check_covariates, check_int
 from .estimators import RNNRegressor
 from .nn.cells import check_cell
+from .panel import Panel, as_panel, restore
 
 # The settings a network takes through the deprecated flat keywords of 0.5.0
 # (``RNNForecaster("gru", hidden_size=8)``): every RNNRegressor parameter but
@@ -153,6 +156,13 @@ class RNNForecaster(BaseEstimator):
         input window only). Every other ``exog`` column is future-known: its
         values over the forecast period must be passed to ``predict``, as for
         ``ARIMA``.
+    windows_per_series : int or None, default None
+        Each training epoch draws a fresh random sample of at most this many
+        windows from every series (without replacement), so that long series
+        do not drown short ones and an epoch of a large panel stays short.
+        None: every window of every series, every epoch. Early stopping holds
+        out the most recent ``validation_fraction`` of each series' windows
+        (of at most this many).
     **network_params
         Deprecated since 0.6: the flat network settings of 0.5.0
         (``RNNForecaster("gru", hidden_size=8, max_epochs=2)``). They build
@@ -175,12 +185,13 @@ class RNNForecaster(BaseEstimator):
         The period used by ``window_norm="season"``.
     calendar_ : tuple of str
         The calendar features the network reads (``calendar_features``).
-    y_scale_ : forecastrnn.scaling.ScaleState or None
-        Target scaling fitted on the training series.
-    y_constant_ : bool
-        Whether the training series was constant; it is then forecast as
-        that constant (quantiles and intervals collapse onto it).
-    n_obs_ : int
+    series_ : list of SeriesState
+        Per training series, in the panel's order: its id, the scaling fitted
+        on it (``scale``), whether it was constant (then it is forecast as
+        that constant, quantiles and intervals collapsed onto it), its length
+        and its last window.
+    panel_kind_ : {"series", "frame", "mapping"}
+        What ``y`` was; ``predict()`` answers in the same kind.
 
     Notes
     -----
@@ -213,6 +224,7 @@ class RNNForecaster(BaseEstimator):
         season_length: int | None = None,
         calendar_features: str | bool | tuple[str, ...] = "auto",
         past_covariates: tuple[str, ...] = (),
+        windows_per_series: int | None = None,
         **network_params,
     ):
         if network_params:
@@ -226,70 +238,123 @@ class RNNForecaster(BaseEstimator):
         self.season_length = season_length
         self.calendar_features = calendar_features
         self.past_covariates = past_covariates
+        self.windows_per_series = windows_per_series
 
     # ------------------------------------------------------------------ fit
-    def fit(self, y: pd.Series, exog: pd.DataFrame | None = None) -> RNNForecaster:
-        """Fit the network to a series.
+    def fit(self, y, exog=None) -> RNNForecaster:
+        """Fit one network to a series or to a panel of series.
 
         Parameters
         ----------
-        y : pandas.Series
-            Numeric target with a regular DatetimeIndex (or a step-1 integer
-            index), no NaN (see :func:`forecastrnn.windows.fill_missing`).
-        exog : pandas.DataFrame, optional
-            Covariates with a row for every timestamp of ``y`` (matched by
-            label). See ``past_covariates``.
+        y : pandas.Series, pandas.DataFrame or mapping of pandas.Series
+            The target: one series; a wide frame, one column per series on a
+            shared index (leading and trailing NaN trimmed per series); or
+            ``{series_id: Series}``, each series on its own index (see
+            :func:`forecastrnn.panel.as_panel`). Numeric, on a regular
+            DatetimeIndex (one frequency for all series) or a step-1 integer
+            index. NaN inside a series is a missing value: the network reads
+            it linearly interpolated and it is left out of the loss.
+        exog : pandas.DataFrame or mapping of pandas.DataFrame, optional
+            Covariates with a row for every timestamp of their series (matched
+            by label): a frame for a single series, ``{series_id: frame}``
+            with the same columns for a panel. See ``past_covariates``.
 
         Returns
         -------
         self
         """
         self._check_params()
-        y = check_series(y, name="y")
-        self.calendar_ = self._resolve_calendar(y.index)
-        past, future = self._split_exog(exog, y.index, "`y`")
+        data = as_panel(y, name="y")
+        self.calendar_ = self._resolve_calendar(_first(data).index)
+        covariates = _panel_exog(exog, data)
         needed = self.window_size + self._block()
-        if len(y) < needed + 1:
-            raise ValueError(
-                f"`y` has {len(y)} observations; `window_size + horizon` = "
-                f"{needed} and at least two windows need {needed + 1}. Lower "
-                "`window_size` or `horizon`, or pass more data."
-            )
+        for key, series in data.series.items():
+            if len(series) < needed + 1:
+                what = "`y`" if data.kind == "series" else f"Series {key!r} of `y`"
+                raise ValueError(
+                    f"{what} has {len(series)} observations; "
+                    f"`window_size + horizon` = {needed} and at least two windows "
+                    f"need {needed + 1}. Lower `window_size` or `horizon`, pass "
+                    "more data, or leave that series out (forecast it later "
+                    "with `predict(last_window=...)`)."
+                )
         self.season_length_ = (
-            _season_length(y, self.window_size, self.horizon)
+            _season_length(data.series.values(), self.window_size, self.horizon)
             if self.season_length is None
             else self.season_length
         )
-        self.y_scale_ = self._fit_scale(y.to_numpy())
-        self.y_constant_ = bool(np.ptp(y.to_numpy()) == 0)
-        self.past_scale_ = None if past is None else self._fit_scale(past.to_numpy())
-        user_future = None if future is None else self._user_columns(future)
-        self.future_scale_ = (
-            None
-            if user_future is None
-            else self._fit_scale(future[user_future].to_numpy())
-        )
-        X, Y = self._windows(y, past, future)
+        states, inputs, targets, groups = [], [], [], []
+        for code, (key, series) in enumerate(data.series.items()):
+            filled = _filled(series)
+            past, future = self._split_exog(
+                covariates.get(key), series.index, f"`y[{key!r}]`"
+            )
+            state = self._series_state(key, filled, past, future)
+            X, Y = self._windows(state, filled, past, future)
+            inputs.append(X)
+            targets.append(_mask_missing(Y, series, self.window_size))
+            groups.append(np.full(len(X), code))
+            exog_tail = None
+            if key in covariates:
+                exog_tail = _rows(
+                    _as_frame(covariates[key]), series.index, f"`y[{key!r}]`"
+                ).iloc[-self.window_size :]
+            states.append(
+                state._replace(
+                    tail=filled.iloc[-self.window_size :], exog_tail=exog_tail
+                )
+            )
+        X, Y = np.concatenate(inputs), np.concatenate(targets)
         network = clone(_network(self)).set_params(n_channels=X.shape[2])
-        if network.augment is not None and future is not None:
+        if network.augment is not None and self._has_future(covariates):
             # the forecast period, its flag and the future-known covariates
             # are facts, not noisy observations: augment only the past
-            n_past = 1 + (0 if past is None else past.shape[1])
+            n_past = 1 + len(self.past_covariates)
             network.set_params(
                 augment=past_only(network.augment, self.window_size, n_past)
             )
-        self.regressor_ = network.fit(X, Y)
+        self.regressor_ = network.fit(
+            X,
+            Y,
+            groups=np.concatenate(groups),
+            samples_per_group=self.windows_per_series,
+        )
         self.history_ = self.regressor_.history_
-        self.y_name_, self.n_obs_ = y.name, len(y)
-        self.y_tail_ = y.iloc[-self.window_size :]
-        self.exog_tail_ = None
-        self.exog_columns_ = None
-        if exog is not None:
-            self.exog_tail_ = _rows(_as_frame(exog), y.index, "`y`").iloc[
-                -self.window_size :
-            ]
-            self.exog_columns_ = list(self.exog_tail_.columns)
+        self.series_ = states
+        self.panel_kind_, self.panel_name_ = data.kind, data.name
+        self.exog_columns_ = (
+            None
+            if not covariates
+            else list(_as_frame(_first_value(covariates)).columns)
+        )
         return self
+
+    def _has_future(self, covariates: dict) -> bool:
+        """Whether the network reads a forecast period (future-known inputs)."""
+        if self._calendar():
+            return True
+        return any(
+            set(_as_frame(c).columns) - set(self.past_covariates)
+            for c in covariates.values()
+        )
+
+    def _series_state(self, key, y: pd.Series, past, future) -> SeriesState:
+        """The scaling a series' windows take (fitted on that series)."""
+        user_future = None if future is None else self._user_columns(future)
+        return SeriesState(
+            key=key,
+            scale=self._fit_scale(y.to_numpy()),
+            past_scale=None if past is None else self._fit_scale(past.to_numpy()),
+            future_scale=(
+                None
+                if user_future is None
+                else self._fit_scale(future[user_future].to_numpy())
+            ),
+            constant=bool(np.ptp(y.to_numpy()) == 0),
+            n_obs=len(y),
+            tail=None,
+            exog_tail=None,
+        )
 
     def _check_params(self) -> None:
         for name in ("window_size", "horizon"):
@@ -315,6 +380,7 @@ class RNNForecaster(BaseEstimator):
                 "window must hold a whole season. Raise `window_size` or lower "
                 "`season_length`."
             )
+        check_int(self.windows_per_series, "windows_per_series", allow_none=True)
         if isinstance(self.past_covariates, str):
             raise TypeError(
                 "`past_covariates` must be a tuple of column names; got the string "
@@ -409,15 +475,12 @@ class RNNForecaster(BaseEstimator):
         X[:, : self.window_size, 0] -= offset[:, None]
         return X, reference
 
-    def _scaled_y(self, y: pd.Series) -> pd.Series:
-        return self._scaled(y, self.y_scale_)
-
-    def _scaled_future(self, future):
-        if future is None or self.future_scale_ is None:
+    def _scaled_future(self, future, state: SeriesState):
+        if future is None or state.future_scale is None:
             return future
         future = future.copy()
         cols = self._user_columns(future)
-        future[cols] = scaling.transform(self.future_scale_, future[cols])
+        future[cols] = scaling.transform(state.future_scale, future[cols])
         return future
 
     # -------------------------------------------------------------- predict
@@ -499,7 +562,6 @@ class RNNForecaster(BaseEstimator):
                 "`exog` was given to `predict` but the model was fit without "
                 "covariates. Drop it, or refit with `exog`."
             )
-        context = self._context(last_window)
         block = self._block()
         if steps > block and self.past_covariates:
             raise ValueError(
@@ -508,81 +570,117 @@ class RNNForecaster(BaseEstimator):
                 f"{list(self.past_covariates)} are unknown beyond the origin. Pass "
                 f"steps <= {block} or refit with a longer `horizon`."
             )
-        target = self._scaled_y(context)
+        data, states = self._contexts(last_window)
+        new_context = last_window is not None
+        covariates = {} if exog is None else _panel_exog(exog, data, require=False)
+        targets = [self._scaled(state.tail, state.scale) for state in states]
         outputs = []
-        while sum(len(o) for o in outputs) < steps:
-            out = self._predict_block(target, exog, last_window is not None, quantiles)
+        while sum(o.shape[1] for o in outputs) < steps:
+            out = self._predict_block(
+                targets, states, covariates, new_context, quantiles
+            )
             outputs.append(out)
             # the point fed back is what `predict` gives: the median level
-            point = out[:, self._median_level()] if quantiles else out
-            target = _append(target, point)
-        values = np.concatenate(outputs)[:steps]
-        if self.y_scale_ is not None:
-            values = scaling.inverse_transform(self.y_scale_, values)
-        index = future_index(context.index, steps)
-        if quantiles:
-            return pd.DataFrame(
-                values, index=index, columns=list(self.regressor_.quantiles_)
+            point = out[..., self._median_level()] if quantiles else out
+            targets = [_append(t, p) for t, p in zip(targets, point, strict=True)]
+        values = np.concatenate(outputs, axis=1)[:, :steps]
+        results = {}
+        for state, v in zip(states, values, strict=True):
+            if state.scale is not None:
+                v = scaling.inverse_transform(state.scale, v)
+            index = future_index(state.tail.index, steps)
+            results[state.key] = (
+                pd.DataFrame(v, index=index, columns=list(self.regressor_.quantiles_))
+                if quantiles
+                else pd.Series(v, index=index, name=state.key)
             )
-        return pd.Series(values, index=index, name=self.y_name_)
+        return restore(data, results)
 
     def _median_level(self) -> int:
         """Column of the level nearest 0.5 among the sorted fitted quantiles."""
         levels = np.asarray(self.regressor_.quantiles_)
         return int(np.argmin(np.abs(levels - 0.5)))
 
-    def _context(self, last_window) -> pd.Series:
+    def _contexts(self, last_window) -> tuple[Panel, list[SeriesState]]:
+        """The panel forecast and each series' state, its tail the context."""
         if last_window is None:
-            return self.y_tail_
-        context = check_series(last_window, name="last_window")
-        if len(context) < self.window_size:
-            raise ValueError(
-                f"`last_window` has {len(context)} observations; the model reads "
-                f"`window_size` = {self.window_size}. Pass a longer tail."
+            data = Panel(
+                self.panel_kind_,
+                {state.key: state.tail for state in self.series_},
+                self.panel_name_,
             )
-        freq = getattr(self.y_tail_.index, "freq", None)
-        if freq is not None and getattr(context.index, "freq", None) != freq:
-            raise ValueError(
-                "`last_window` has frequency "
-                f"{getattr(context.index, 'freqstr', None)!r}; "
-                f"the model was fit on {freq.freqstr!r} data. Pass a series of the "
-                "same kind."
-            )
-        return context.iloc[-self.window_size :]
+            return data, list(self.series_)
+        data = as_panel(last_window, name="last_window")
+        fitted = {state.key: state for state in self.series_}
+        freq = getattr(self.series_[0].tail.index, "freq", None)
+        states = []
+        for key, series in data.series.items():
+            if len(series) < self.window_size:
+                raise ValueError(
+                    f"Series {key!r} of `last_window` has {len(series)} "
+                    f"observations; the model reads `window_size` = "
+                    f"{self.window_size}. Pass a longer tail."
+                )
+            if freq is not None and getattr(series.index, "freq", None) != freq:
+                raise ValueError(
+                    f"Series {key!r} of `last_window` has frequency "
+                    f"{getattr(series.index, 'freqstr', None)!r}; the model was fit "
+                    f"on {freq.freqstr!r} data. Pass series of the same kind."
+                )
+            tail = _filled(series).iloc[-self.window_size :]
+            if data.kind == "series" and len(self.series_) == 1:
+                # a new context for a model of one series: that series' scaling
+                state = self.series_[0]
+            elif key in fitted:
+                state = fitted[key]
+            else:
+                # a series never seen in training: scaled by its own window
+                state = self._series_state(key, tail, None, None)
+            states.append(state._replace(key=key, tail=tail, exog_tail=None))
+        return data, states
 
-    def _predict_block(self, target: pd.Series, exog, new_context: bool, quantiles):
-        """Scaled network output for the block after ``target``: ``(block,)`` or
-        ``(block, n_quantiles)``."""
+    def _predict_block(self, targets, states, covariates, new_context, quantiles):
+        """Scaled network outputs for the block after each ``target``:
+        ``(n_series, block)`` or ``(n_series, block, n_quantiles)``."""
         block = self._block()
-        labels = target.index.append(future_index(target.index, block))
-        past = future = None
-        if self.exog_columns_ is not None or self._calendar():
-            frame = self._exog_rows(exog, labels, new_context)
-            past, future = self._split_exog(frame, labels, "the forecast period")
-            past = (
-                None
-                if past is None
-                else self._scaled(past.iloc[:-block], self.past_scale_)
+        inputs, references = [], []
+        for target, state in zip(targets, states, strict=True):
+            labels = target.index.append(future_index(target.index, block))
+            past = future = None
+            if self.exog_columns_ is not None or self._calendar():
+                frame = self._exog_rows(
+                    covariates.get(state.key), state, labels, new_context
+                )
+                past, future = self._split_exog(frame, labels, "the forecast period")
+                past = (
+                    None
+                    if past is None
+                    else self._scaled(past.iloc[:-block], state.past_scale)
+                )
+                future = self._scaled_future(future, state)
+            lw = windows.last_window(
+                target,
+                self.window_size,
+                exog=past,
+                future_exog=future,
+                horizon=block if future is not None else None,
             )
-            future = self._scaled_future(future)
-        lw = windows.last_window(
-            target,
-            self.window_size,
-            exog=past,
-            future_exog=future,
-            horizon=block if future is not None else None,
-        )
-        X, reference = self._normalised(_network_inputs(lw.X, lw.future))
+            X, reference = self._normalised(_network_inputs(lw.X, lw.future))
+            inputs.append(X)
+            references.append(reference[0])
+        X, reference = np.concatenate(inputs), np.stack(references)
         if quantiles:
-            out = self.regressor_.predict_quantiles(X)[0]
-            reference = reference[0][:, None]
+            out = self.regressor_.predict_quantiles(X)
+            reference = reference[..., None]
         else:
-            out, reference = self.regressor_.predict(X).reshape(-1), reference[0]
+            out = self.regressor_.predict(X).reshape(len(X), -1)
         # a constant training series taught the network nothing (every target
         # was zero): its forecast is the constant, not the untrained output
-        return reference + (np.zeros_like(out) if self.y_constant_ else out)
+        constant = np.array([state.constant for state in states])
+        out = np.where(constant.reshape(-1, *[1] * (out.ndim - 1)), 0.0, out)
+        return reference + out
 
-    def _exog_rows(self, exog, labels: pd.Index, new_context: bool):
+    def _exog_rows(self, exog, state, labels: pd.Index, new_context: bool):
         """Covariate rows for the window and forecast ``labels``, or None."""
         if self.exog_columns_ is None:
             return None
@@ -590,15 +688,16 @@ class RNNForecaster(BaseEstimator):
         missing = [c for s in sources for c in self.exog_columns_ if c not in s.columns]
         if missing:
             raise ValueError(
-                f"`exog` lacks the columns {missing} the model was fit with "
-                f"({self.exog_columns_}). Pass all of them."
+                f"`exog` of series {state.key!r} lacks the columns {missing} the "
+                f"model was fit with ({self.exog_columns_}). Pass all of them."
             )
         if not new_context:
-            sources.append(self.exog_tail_)
+            sources.append(state.exog_tail)
         if not sources:
             raise ValueError(
                 f"The model was fit with covariates {self.exog_columns_}: pass "
-                "`exog` covering `last_window`'s last steps and the forecast period."
+                f"`exog` for series {state.key!r}, covering `last_window`'s last "
+                "steps and the forecast period."
             )
         frame = pd.concat(sources)
         frame = frame[~frame.index.duplicated(keep="first")][self.exog_columns_]
@@ -610,13 +709,15 @@ class RNNForecaster(BaseEstimator):
         return _rows(frame, labels, "the window and forecast period")
 
     # ---------------------------------------------------------- inspection
-    def input_windows(self, y: pd.Series, exog=None) -> np.ndarray:
+    def input_windows(self, y, exog=None) -> np.ndarray:
         """The network inputs (scaled, level-normalised) of every training
         window of ``y``.
 
         The windows are those ``fit`` would cut from ``y``: each has its
         ``horizon`` target steps inside ``y`` (the last one ends ``horizon``
-        steps before the end of ``y``).
+        steps before the end of ``y``). For a panel, the series' windows one
+        after the other, each series scaled as in training (a series the
+        model has not seen by its own statistics).
 
         Returns
         -------
@@ -625,21 +726,52 @@ class RNNForecaster(BaseEstimator):
             future-known covariates); for diagnostics such as gradient norms.
         """
         check_is_fitted(self)
-        y = check_series(y, name="y")
-        return self._windows(y, *self._split_exog(exog, y.index, "`y`"))[0]
+        data = as_panel(y, name="y")
+        covariates = _panel_exog(exog, data)
+        fitted = {state.key: state for state in self.series_}
+        out = []
+        for key, series in data.series.items():
+            filled = _filled(series)
+            past, future = self._split_exog(
+                covariates.get(key), series.index, f"`y[{key!r}]`"
+            )
+            if data.kind == "series" and len(self.series_) == 1:
+                state = self.series_[0]
+            else:
+                state = fitted.get(key) or self._series_state(key, filled, past, future)
+            out.append(self._windows(state, filled, past, future)[0])
+        return np.concatenate(out)
 
-    def _windows(self, y, past, future) -> tuple[np.ndarray, np.ndarray]:
-        """Network inputs and targets of every window of ``y``: scaled, and
-        relative to each window's reference (``window_norm``)."""
+    def _windows(self, state, y, past, future) -> tuple[np.ndarray, np.ndarray]:
+        """Network inputs and targets of every window of ``y``: scaled (by
+        ``state``), and relative to each window's reference (``window_norm``)."""
         w = windows.make_windows(
-            self._scaled_y(y),
+            self._scaled(y, state.scale),
             self.window_size,
             self._block(),
-            exog=self._scaled(past, self.past_scale_),
-            future_exog=self._scaled_future(future),
+            exog=self._scaled(past, state.past_scale),
+            future_exog=self._scaled_future(future, state),
         )
         X, reference = self._normalised(_network_inputs(w.X, w.future))
         return X, w.Y - reference
+
+    def __setstate__(self, state: dict) -> None:
+        # a forecaster fitted by 0.6 (one series, its state in flat
+        # attributes) becomes a panel of one
+        if "y_tail_" in state:
+            name = state.pop("y_name_", None)
+            series = SeriesState(
+                key=name,
+                scale=state.pop("y_scale_", None),
+                past_scale=state.pop("past_scale_", None),
+                future_scale=state.pop("future_scale_", None),
+                constant=state.pop("y_constant_", False),
+                n_obs=state.pop("n_obs_", 0),
+                tail=state.pop("y_tail_"),
+                exog_tail=state.pop("exog_tail_", None),
+            )
+            state.update(series_=[series], panel_kind_="series", panel_name_=name)
+        super().__setstate__(state)
 
     def save(self, path):
         """Save the fitted forecaster to ``path`` (``.npz``: JSON config + arrays).
@@ -675,11 +807,12 @@ def _deprecated_network(network, params: dict) -> RNNRegressor:
     return RNNRegressor(**params)
 
 
-def _season_length(y: pd.Series, window_size: int, horizon: int) -> int:
-    """The daily period of a sub-daily series (steps per day, at most
-    ``window_size``) if its seasonal naive forecast beats the naive one in
-    sample over ``horizon`` steps, else 1."""
-    freq = getattr(y.index, "freq", None)
+def _season_length(series, window_size: int, horizon: int) -> int:
+    """The daily period of sub-daily series (steps per day, at most
+    ``window_size``) if their seasonal naive forecast beats the naive one in
+    sample over ``horizon`` steps (for a panel: in the median series), else 1."""
+    series = list(series)
+    freq = getattr(series[0].index, "freq", None)
     try:
         nanos = None if freq is None else freq.nanos
     except (AttributeError, ValueError):  # calendar frequencies: months, days off
@@ -690,7 +823,8 @@ def _season_length(y: pd.Series, window_size: int, horizon: int) -> int:
     m = day // nanos
     if m > window_size:
         return 1
-    return m if _seasonal_error(y.to_numpy(float), m, horizon) < 1 else 1
+    ratios = [_seasonal_error(_filled(y).to_numpy(float), m, horizon) for y in series]
+    return m if np.median(ratios) < 1 else 1
 
 
 def _seasonal_error(values: np.ndarray, m: int, horizon: int) -> float:
@@ -706,6 +840,108 @@ def _seasonal_error(values: np.ndarray, m: int, horizon: int) -> float:
         naive += np.abs(target - values[origins]).sum()
         seasonal += np.abs(target - values[origins + (k - 1) % m + 1 - m]).sum()
     return seasonal / naive if naive > 0 else np.inf
+
+
+class SeriesState(NamedTuple):
+    """What a fitted ``RNNForecaster`` keeps of each series of its panel.
+
+    Attributes
+    ----------
+    key : hashable
+        The series id.
+    scale, past_scale, future_scale : forecastrnn.scaling.ScaleState or None
+        Scaling of the target, the past and the future-known covariates,
+        fitted on that series.
+    constant : bool
+        The training series was constant: it is forecast as that constant.
+    n_obs : int
+        Observations of the training series.
+    tail : pandas.Series
+        Its last ``window_size`` values (gaps interpolated): the context of
+        ``predict()``.
+    exog_tail : pandas.DataFrame or None
+        The covariates over ``tail``.
+    """
+
+    key: Hashable
+    scale: scaling.ScaleState | None
+    past_scale: scaling.ScaleState | None
+    future_scale: scaling.ScaleState | None
+    constant: bool
+    n_obs: int
+    tail: pd.Series | None
+    exog_tail: pd.DataFrame | None
+
+
+def _first(data: Panel) -> pd.Series:
+    return next(iter(data.series.values()))
+
+
+def _first_value(mapping: dict):
+    return next(iter(mapping.values()))
+
+
+def _panel_exog(exog, data: Panel, *, require: bool = True) -> dict:
+    """``exog`` as ``{series_id: frame}`` for the series of ``data``.
+
+    A single series takes a frame; a panel a mapping with an entry for every
+    series (``require``) and the same columns in each.
+    """
+    if exog is None:
+        return {}
+    if data.kind == "series" and not isinstance(exog, Mapping):
+        return {_first(data).name: exog}
+    if not isinstance(exog, Mapping):
+        raise TypeError(
+            "For a panel, `exog` must be a mapping {series_id: DataFrame} with "
+            f"the covariates of each series; got {type(exog).__name__}. Build it "
+            "with e.g. `forecastrnn.panel.covariates_from_long`."
+        )
+    keys = list(data.series)
+    if data.kind == "series" and len(exog) == 1:
+        exog = {keys[0]: _first_value(exog)}
+    unknown = [k for k in exog if k not in data.series]
+    if unknown:
+        raise ValueError(
+            f"`exog` has covariates for series {unknown[:5]} that are not in the "
+            f"panel ({keys[:5]}{'...' if len(keys) > 5 else ''}). Fix the ids."
+        )
+    missing = [k for k in keys if k not in exog]
+    if missing and (require or len(missing) < len(keys)):
+        raise ValueError(
+            f"`exog` has no covariates for series {missing[:5]} (of {len(keys)}). "
+            "Every series needs the same covariates: pass a frame for each."
+        )
+    columns = None
+    for key, frame in exog.items():
+        cols = list(_as_frame(frame).columns)
+        if columns is not None and cols != columns:
+            raise ValueError(
+                f"`exog` of series {key!r} has columns {cols}; the first series "
+                f"has {columns}. Give every series the same covariates."
+            )
+        columns = cols
+    return dict(exog)
+
+
+def _filled(y: pd.Series) -> pd.Series:
+    """``y`` with gaps (NaN) linearly interpolated, as the network reads it."""
+    if not y.isna().any():
+        return y
+    return y.interpolate(method="linear", limit_direction="both")
+
+
+def _mask_missing(Y: np.ndarray, y: pd.Series, window_size: int) -> np.ndarray:
+    """Targets ``Y`` of the windows of ``y`` with the missing ones set to NaN
+    (masked out of the loss)."""
+    missing = y.isna().to_numpy()
+    if not missing.any():
+        return Y
+    block = Y.shape[1]
+    rows = np.lib.stride_tricks.sliding_window_view(missing[window_size:], block)
+    Y = Y.copy()
+    Y[rows[: len(Y)]] = np.nan
+    return Y
 
 
 def _network_inputs(X: np.ndarray, future: np.ndarray | None) -> np.ndarray:

@@ -9,11 +9,19 @@ Percentage errors are fractions, as in `sklearn.metrics`: a MAPE of 0.05 means
 Division by zero follows one rule throughout: ``0 / 0`` counts as 0 (a perfect
 forecast of a zero is not an error) and ``x / 0`` with ``x > 0`` as ``inf``
 (the relative error is unbounded). No warning is issued; the result says it.
+
+For panels, `panel_scores` scores a forecast of every series, and `owa` turns
+the M4 competition's two averages into its Overall Weighted Average relative to
+`forecastrnn.baselines.Naive2`.
 """
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Hashable, Mapping
+
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from .checks import check_int, check_probability
@@ -25,6 +33,8 @@ __all__ = [
     "mae",
     "mape",
     "mase",
+    "owa",
+    "panel_scores",
     "pinball_loss",
     "point_metrics",
     "rmse",
@@ -440,3 +450,180 @@ def point_metrics(
     if y_train is not None:
         scores["mase"] = mase(y_true, y_pred, y_train, m=m)
     return scores
+
+
+# --------------------------------------------------------------------------
+# Panels and the M4 competition's OWA
+# --------------------------------------------------------------------------
+
+
+def _check_panel(panel, name: str) -> Mapping:
+    """Raise TypeError unless `panel` is a non-empty mapping of series."""
+    if not isinstance(panel, Mapping):
+        raise TypeError(
+            f"`{name}` must be a mapping from series id to values, like "
+            f"{{'W1': [...], 'W2': [...]}}; got {type(panel).__name__}. Pass a dict "
+            "(for a wide DataFrame, `frame.to_dict('series')`)."
+        )
+    if not panel:
+        raise ValueError(
+            f"`{name}` is empty; expected at least one series. Pass the panel's "
+            "series by id."
+        )
+    return panel
+
+
+def _listed(ids: list) -> str:
+    """Up to five ids for messages, with an ellipsis when there are more."""
+    return repr(ids[:5])[:-1] + (", ...]" if len(ids) > 5 else "]")
+
+
+def _check_ids(ids: list, panel: Mapping, name: str) -> None:
+    """Raise ValueError unless `panel` has exactly the series `ids`."""
+    known = set(ids)
+    missing = [i for i in ids if i not in panel]
+    extra = [i for i in panel if i not in known]
+    problems = []
+    if missing:
+        problems.append(f"lacks {len(missing)} ids of `y_true`: {_listed(missing)}")
+    if extra:
+        problems.append(f"has {len(extra)} ids not in `y_true`: {_listed(extra)}")
+    if problems:
+        raise ValueError(
+            f"`{name}` {'; it '.join(problems)}. Expected the same series as "
+            "`y_true`: pass one entry per series of `y_true`."
+        )
+
+
+def _series_scores(key: Hashable, y_true, y_pred, y_train, m: int) -> tuple:
+    """sMAPE and MASE of one series; errors name the series."""
+    try:
+        return smape(y_true, y_pred), mase(y_true, y_pred, y_train, m=m)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"Series {key!r}: {err}") from err
+
+
+def panel_scores(
+    y_true: Mapping[Hashable, ArrayLike],
+    y_pred: Mapping[Hashable, ArrayLike],
+    y_train: Mapping[Hashable, ArrayLike],
+    m: int = 1,
+) -> pd.DataFrame:
+    """sMAPE and MASE of a forecast of every series of a panel, one row each.
+
+    Parameters
+    ----------
+    y_true : mapping of hashable to array-like of shape (horizon,)
+        The observations of the evaluation period, by series id.
+    y_pred : mapping of hashable to array-like of shape (horizon,)
+        The forecasts, with the same ids and, per series, the shape of
+        `y_true`; compared by position (pandas labels are not aligned).
+    y_train : mapping of hashable to array-like of shape (n_train,)
+        The training part of each series, oldest first, with the same ids,
+        for the MASE scale.
+    m : int, default=1
+        Seasonal period of the MASE scale (the M4 competition used 1 for
+        yearly, weekly and daily data, 4 quarterly, 12 monthly, 24 hourly).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``smape`` and ``mase`` (float64), one row per series, indexed
+        by the ids of `y_true` in its order (index name ``"id"``). ``smape`` is
+        a fraction, as `smape` returns it: the M4 competition's tables print
+        ``100 * smape`` (its percent definition). Average the columns over
+        series for the M4 scores, and pass them to `owa`.
+
+    Raises
+    ------
+    TypeError
+        If a panel is not a mapping, or a series is not numeric.
+    ValueError
+        If a panel is empty, the ids of `y_pred` or `y_train` differ from
+        those of `y_true` (the message names them), or a series is invalid for
+        `smape` or `mase` (the message names the series).
+
+    Examples
+    --------
+    >>> panel_scores(
+    ...     {"a": [2.0, 2.0], "b": [1.0, 3.0]},
+    ...     {"a": [2.0, 2.0], "b": [3.0, 3.0]},
+    ...     {"a": [1.0, 2.0], "b": [0.0, 1.0, 2.0]},
+    ... ).to_dict("index")
+    {'a': {'smape': 0.0, 'mase': 0.0}, 'b': {'smape': 0.5, 'mase': 1.0}}
+    """
+    ids = list(_check_panel(y_true, "y_true"))
+    for name, panel in (("y_pred", y_pred), ("y_train", y_train)):
+        _check_ids(ids, _check_panel(panel, name), name)
+    m = check_int(m, "m")
+    rows = [_series_scores(i, y_true[i], y_pred[i], y_train[i], m) for i in ids]
+    return pd.DataFrame(
+        rows, index=pd.Index(ids, name="id"), columns=["smape", "mase"], dtype=float
+    )
+
+
+def _check_score(value, name: str, zero_ok: bool) -> float:
+    """Return `value` as a finite float, >= 0 (or > 0 unless `zero_ok`)."""
+    sign = "non-negative" if zero_ok else "positive"
+    fix = (
+        "Pass the mean over series of the forecast's scores."
+        if zero_ok
+        else "Pass Naive2's mean over the same series; OWA divides by it."
+    )
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"`{name}` must be a {sign} finite number; got "
+            f"{type(value).__name__} {value!r}. {fix}"
+        )
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (value == 0 and not zero_ok):
+        raise ValueError(
+            f"`{name}` must be a {sign} finite number; got {value!r}. {fix}"
+        )
+    return value
+
+
+def owa(smape: float, mase: float, smape_naive2: float, mase_naive2: float) -> float:
+    """Overall Weighted Average of the M4 competition, relative to Naive2.
+
+    Parameters
+    ----------
+    smape, mase : float
+        The forecast's sMAPE and MASE, each averaged over all series of the
+        panel; finite, at least 0.
+    smape_naive2, mase_naive2 : float
+        The same averages for `forecastrnn.baselines.Naive2` on the same
+        series; finite, positive.
+
+    Returns
+    -------
+    float
+        ``(smape / smape_naive2 + mase / mase_naive2) / 2``: 1 is Naive2's
+        accuracy, below 1 better.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a real number.
+    ValueError
+        If an argument is not finite or negative, or a Naive2 score is 0.
+
+    Notes
+    -----
+    M4 divides the averages over series, not series by series, so average
+    the columns of `panel_scores` first. sMAPE enters as a ratio, so its
+    scale (our fraction or M4's percent) cancels, as long as both sMAPEs use
+    the same one.
+
+    Examples
+    --------
+    >>> owa(smape=0.09, mase=2.5, smape_naive2=0.1, mase_naive2=2.5)
+    0.95
+    """
+    values = [
+        _check_score(smape, "smape", zero_ok=True),
+        _check_score(mase, "mase", zero_ok=True),
+        _check_score(smape_naive2, "smape_naive2", zero_ok=False),
+        _check_score(mase_naive2, "mase_naive2", zero_ok=False),
+    ]
+    return (values[0] / values[2] + values[1] / values[3]) / 2.0

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import archive
 from .estimators import RNNRegressor
-from .forecasters import RNNForecaster
+from .forecasters import RNNForecaster, SeriesState
 from .nn.network import init_network
 from .scaling import ScaleState
 from .version import __version__
@@ -31,6 +31,7 @@ _CLASSES = {
     "RNNRegressor": RNNRegressor,
     "RNNForecaster": RNNForecaster,
     "ScaleState": ScaleState,
+    "SeriesState": SeriesState,
 }
 
 

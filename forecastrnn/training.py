@@ -48,11 +48,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pandas as pd
 from jax import Array
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import engine as _engine  # `engine` is fit_network's argument
 from . import losses
+from .checks import check_int
 from .nn.cells import host_rng
 from .nn.network import NetworkConfig, apply_network
 
@@ -104,6 +106,8 @@ class TrainSpec(NamedTuple):
     mini-batch (never to the validation windows), e.g.
     :func:`forecastrnn.augment.make_jitter`; it must be hashable and compare
     by value (the augmentations of :mod:`forecastrnn.augment` do).
+    ``missing_targets``: the targets may hold NaN, missing values masked out
+    of the loss (off, the loss is compiled without the mask).
     """
 
     network: NetworkConfig
@@ -115,6 +119,7 @@ class TrainSpec(NamedTuple):
     clip_norm: float | None = 1.0
     batch_size: int = 32
     augment: Callable | None = None
+    missing_targets: bool = False
 
 
 class EpochStats(NamedTuple):
@@ -147,13 +152,24 @@ def make_optimizer(spec: TrainSpec) -> optax.GradientTransformation:
 
 
 def sample_losses(spec: TrainSpec, y_pred: Array, y_true: Array) -> Array:
-    """Loss per sample ``(batch,)``: the elementwise loss averaged over outputs."""
+    """Loss per sample ``(batch,)``: the elementwise loss averaged over outputs.
+
+    With ``spec.missing_targets``, a NaN target is a missing value: its loss
+    is zero and sends no gradient (the sample's other outputs still count,
+    the average stays over all of them).
+    """
+    missing = jnp.isnan(y_true) if spec.missing_targets else None
+    if missing is not None:
+        y_true = jnp.where(missing, 0.0, y_true)
     if spec.loss == "quantile":
         q = jnp.asarray(spec.quantiles, jnp.float32)
         y_pred = y_pred.reshape(*y_true.shape, len(spec.quantiles))
         elementwise = losses.pinball(y_pred, y_true, q)
+        missing = None if missing is None else missing[..., None]
     else:
         elementwise = getattr(losses, spec.loss)(y_pred, y_true)
+    if missing is not None:
+        elementwise = jnp.where(missing, 0.0, elementwise)
     return elementwise.reshape(elementwise.shape[0], -1).mean(axis=1)
 
 
@@ -186,23 +202,25 @@ def train_epoch(
     ``X`` (``(n_bucket, window_size, n_inputs)``, ``n_bucket`` a multiple of the
     batch size) holds ``n_train`` real windows followed by padding; ``X_val``
     holds ``n_val`` real windows followed by padding (``n_val = 0``: no
-    validation, ``val_loss`` is NaN). ``order`` (``(n_bucket,)``) is the
-    shuffle: a permutation of the real rows followed by the padding rows. The
+    validation, ``val_loss`` is NaN). ``order`` is the
+    shuffle, a multiple of the batch size long: the epoch's real rows (all of
+    them, or a sample) followed by padding rows. The
     dropout masks and the augmentation (``spec.augment``) come from ``seed``
     (the ``uint32[2]`` data of a PRNG key), so a run is reproducible bit for
     bit. With a ``mesh`` (from :func:`forecastrnn.engine.data_mesh`) each
     mini-batch is sharded over its devices.
     """
     optimizer = make_optimizer(spec)
-    n_bucket, batch_size = X.shape[0], spec.batch_size
-    order = order.reshape(n_bucket // batch_size, batch_size)
+    batch_size = spec.batch_size
+    order = order.reshape(-1, batch_size)
     k_drop = jax.random.wrap_key_data(seed)
     grad_fn = jax.value_and_grad(partial(_weighted_loss, spec))
 
     def update(carry, idx, k):
         params, opt_state = carry
         w = (idx < n_train).astype(jnp.float32)
-        xb, yb = X[idx], Y[idx]
+        xb = jnp.take(X, idx, axis=0, mode="fill", fill_value=0)
+        yb = jnp.take(Y, idx, axis=0, mode="fill", fill_value=0)
         if spec.augment is not None:
             k_aug, k = jax.random.split(k)
             xb, yb = spec.augment(k_aug, xb, yb)
@@ -227,7 +245,7 @@ def train_epoch(
     w_val = (jnp.arange(X_val.shape[0]) < n_val).astype(jnp.float32)
     val_loss = _weighted_loss(spec, params, X_val, Y_val, w_val, None)
     return params, opt_state, EpochStats(
-        train_loss=jnp.sum(stats[:, 0]) / jnp.maximum(n_train, 1),
+        train_loss=jnp.sum(stats[:, 0]) / jnp.maximum(jnp.sum(stats[:, 2]), 1),
         val_loss=jnp.where(n_val > 0, val_loss, jnp.nan),
         grad_norm=jnp.sum(stats[:, 1]) / n_batches,
         grad_norm_max=jnp.max(stats[:, 1]),
@@ -302,6 +320,8 @@ def fit_network(
     patience: int | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
     engine: str = "auto",
+    groups: np.ndarray | None = None,
+    samples_per_group: int | None = None,
 ) -> tuple[dict, dict]:
     """Train ``params`` on windows ``X`` (``(n, window_size, n_inputs)``) and ``Y``.
 
@@ -327,6 +347,14 @@ def fit_network(
         How the mini-batch updates run (see the module docstring). ``"auto"``
         takes :func:`forecastrnn.engine.default_engine`'s choice, which
         depends on the shapes and the platform, never on the number of cores.
+    groups : numpy.ndarray of shape (n,), optional
+        A label per training window (the series it was cut from). With
+        ``samples_per_group``, each epoch trains on a fresh sample of at most
+        that many windows of every group, drawn without replacement and
+        shuffled together, so that long series do not drown short ones and
+        an epoch costs the same however long the series are.
+    samples_per_group : int, optional
+        See ``groups``; None trains on every window every epoch.
 
     Returns
     -------
@@ -354,6 +382,7 @@ def fit_network(
     else:
         X_val, Y_val = validation
         n_val = len(X_val)
+    draw = _epoch_sampler(len(X), groups, samples_per_group)
     pool = _engine.worker_pool() if engine == "threads" else None
     if engine == "threads":
         run_epoch = _threads_epochs(spec, X, Y, (X_val, Y_val, n_val), pool)
@@ -361,12 +390,41 @@ def fit_network(
         run_epoch = _scan_epochs(spec, X, Y, X_val, Y_val, n_val)
     try:
         return _epochs(
-            spec, run_epoch, params, opt_state, host_rng(key), len(X), max_epochs,
+            spec, run_epoch, params, opt_state, host_rng(key), draw, max_epochs,
             n_val, patience, on_epoch,
         )
     finally:
         if pool is not None:
             pool.shutdown()
+
+
+def _epoch_sampler(n: int, groups, samples_per_group):
+    """``draw(rng)``: the rows of an epoch, shuffled (see `fit_network`)."""
+    if groups is None or samples_per_group is None:
+        return lambda rng: rng.permutation(n)
+    groups = np.asarray(groups)
+    if groups.shape != (n,):
+        raise ValueError(
+            f"`groups` must hold one label per training window ({n}); got shape "
+            f"{groups.shape}."
+        )
+    k = check_int(samples_per_group, "samples_per_group")
+    codes = pd.factorize(groups)[0]
+    rows = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    if sizes.max() <= k:
+        return lambda rng: rng.permutation(n)
+
+    rank = np.arange(n) - np.repeat(starts, sizes)  # position within the group
+
+    def draw(rng):
+        # a uniform sample without replacement of min(k, size) windows per
+        # group: the k with the smallest fresh random keys in each group
+        by_key = np.lexsort((rng.random(n)[rows], codes[rows]))
+        return rng.permutation(rows[by_key][rank < k])
+
+    return draw
 
 
 @partial(jax.jit, static_argnames="spec")
@@ -391,7 +449,7 @@ def _threads_epochs(spec, X, Y, validation, pool):
         )
         leaves = jax.device_get(jax.tree.leaves(params))
         return params, opt_state, EpochStats(
-            train_loss=stats[:, 0].sum() / max(len(X), 1),
+            train_loss=stats[:, 0].sum() / max(len(order), 1),
             val_loss=val_sum / max(validation[2], 1),
             grad_norm=stats[:, 1].mean(),
             grad_norm_max=stats[:, 1].max(),
@@ -416,11 +474,14 @@ def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
             (X_dev, Y_dev, X_val, Y_val), replicated
         )
 
-    padding = np.arange(n_train, n_bucket)
-
     def run_epoch(params, opt_state, order, seed):
         if replicated is not None:
             params, opt_state = jax.device_put((params, opt_state), replicated)
+        # padding rows fill the order up to a whole number of batches: an
+        # index past the rows, read as zeros, with zero weight
+        padding = np.full(
+            _engine.bucket(len(order), spec.batch_size) - len(order), n_bucket
+        )
         order = np.concatenate([order, padding]).astype(np.int32)
         params, opt_state, stats = train_epoch(
             spec, params, opt_state, X_dev, Y_dev, n_train, X_val, Y_val, n_val,
@@ -431,14 +492,14 @@ def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
     return run_epoch
 
 
-def _epochs(spec, run_epoch, params, opt_state, rng, n_train, max_epochs, n_val,
+def _epochs(spec, run_epoch, params, opt_state, rng, draw, max_epochs, n_val,
             patience, on_epoch):
     """The epoch loop both engines share: the shuffles and dropout seeds (from
     ``rng``), the history, the non-finite stop and early stopping."""
     history = {k: [] for k in ("epoch", *EpochStats._fields[:-1])}
     best_params, best_loss, waited = params, np.inf, 0
     for epoch in range(1, max_epochs + 1):
-        order = rng.permutation(n_train)
+        order = draw(rng)
         seed = rng.integers(0, 2**32, size=2, dtype=np.uint32)
         new_params, opt_state, stats = run_epoch(params, opt_state, order, seed)
         record = {

@@ -27,6 +27,7 @@ ROOT = Path(forecastrnn.__file__).resolve().parent
 LAYERS = {
     # 0. data and utilities
     "checks": 0,
+    "panel": 0,
     "progress": 0,
     "version": 0,
     "calendar": 0,

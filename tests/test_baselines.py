@@ -5,12 +5,16 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import ndtri
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from statsmodels.tsa.arima.model import ARIMA as SMARIMA
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.seasonal import seasonal_decompose
+from statsmodels.tsa.stattools import acf
 
 from forecastrnn.baselines import (
     ARIMA,
@@ -18,8 +22,11 @@ from forecastrnn.baselines import (
     Drift,
     FitWarning,
     Naive,
+    Naive2,
     SeasonalNaive,
     Theta,
+    seasonal_indices,
+    seasonality_test,
 )
 
 M = 6  # the season of the synthetic series
@@ -314,7 +321,9 @@ def test_intervals_ordered_nested_and_widening(model, y):
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "model", [*ALL_MODELS, Naive2(M)], ids=lambda m: type(m).__name__
+)
 def test_get_params_and_clone(model, y):
     params = model.get_params()
     fitted = clone(model).fit(y)
@@ -595,6 +604,7 @@ def test_seasonal_ets_needs_a_period_of_two():
 CONSTANT_MODELS = [
     Naive(),
     SeasonalNaive(),
+    Naive2(),
     Drift(),
     ARIMA(),
     ARIMA(order=(1, 1, 1)),
@@ -651,3 +661,147 @@ def test_constant_last_window_after_a_normal_fit(y):
         if isinstance(model, ETS):
             _close(frame["mean"], [5.0] * 4)
             assert (frame["upper"] == frame["lower"]).all()
+
+
+# --------------------------------------------------------------------------
+# Naive2, the M4 competition's reference (issue 14)
+# --------------------------------------------------------------------------
+
+PATTERN = np.array([0.6, 1.0, 1.6, 0.8])  # a multiplicative quarterly season
+
+
+def _quarterly(n=40, noise=0.02, seed=0):
+    """A positive series: a rising level times `PATTERN`, times noise."""
+    rng = np.random.default_rng(seed)
+    level = 100 + np.arange(n)
+    values = level * PATTERN[np.arange(n) % 4] * (1 + rng.normal(0, noise, n))
+    return pd.Series(values, pd.date_range("2010-01-01", periods=n, freq="QS"))
+
+
+def test_naive2_with_a_period_of_one_is_naive(y):
+    expected = Naive().fit(y).predict_interval(8, coverage=0.8)
+    model = Naive2(season_length=1).fit(y)
+    assert not model.seasonal_ and model.seasonal_indices_.tolist() == [1.0]
+    pd.testing.assert_frame_equal(model.predict_interval(8, coverage=0.8), expected)
+
+
+def test_naive2_recovers_a_multiplicative_season():
+    quarterly = _quarterly()
+    model = Naive2().fit(quarterly)  # QS: the period 4 comes from the frequency
+    assert model.season_length_ == 4 and model.seasonal_
+    _close(model.seasonal_indices_, PATTERN / PATTERN.mean(), rtol=0.02)
+    # the naive forecast of the adjusted series, level ~139, reseasonalised
+    forecast = model.predict(8)
+    _close(forecast, 139 * np.tile(PATTERN, 2) / PATTERN.mean(), rtol=0.05)
+    adjusted = quarterly.iloc[-1] / model.seasonal_indices_[39 % 4]
+    _close(forecast, adjusted * model.seasonal_indices_[np.arange(40, 48) % 4])
+
+
+def test_naive2_intervals_scale_with_the_season():
+    model = Naive2(season_length=4).fit(_quarterly())
+    frame = model.predict_interval(8, coverage=0.9)
+    factor = model.seasonal_indices_[np.arange(40, 48) % 4]
+    adjusted = _quarterly().to_numpy() / model.seasonal_indices_[np.arange(40) % 4]
+    sigma = np.sqrt(np.mean(np.diff(adjusted) ** 2))
+    _close(model.sigma_, sigma)
+    half = ndtri(0.95) * sigma * np.sqrt(np.arange(1, 9)) * factor
+    _close(frame["upper"] - frame["mean"], half)
+    _close(frame["mean"] - frame["lower"], half)
+
+
+def test_naive2_last_window_redoes_the_adjustment():
+    model = Naive2(season_length=4).fit(_quarterly())
+    # 24 quarters starting one phase later than the training series
+    later = _quarterly(n=25, seed=1).iloc[1:] * 2.0
+    forecast = model.predict(4, last_window=later)
+    window = Naive2(season_length=4).fit(later)
+    _close(forecast, window.predict(4))
+    assert window.seasonal_
+    _close(window.seasonal_indices_, np.roll(PATTERN, -1) / PATTERN.mean(), rtol=0.1)
+    # shorter than three seasons: not tested, so the plain naive forecast
+    _close(model.predict(3, last_window=later.iloc[-11:]), [later.iloc[-1]] * 3)
+
+
+def test_naive2_treats_non_positive_series_as_not_seasonal():
+    shifted = _quarterly() - 150.0  # crosses zero: no multiplicative season
+    model = Naive2(season_length=4).fit(shifted)
+    assert not model.seasonal_
+    _close(model.predict(3), [shifted.iloc[-1]] * 3)
+    with pytest.raises(
+        ValueError,
+        match=r"`y` has \d+ values <= 0 \(the smallest is -\d+\.\d+\); a "
+        r"multiplicative decomposition needs positive values",
+    ):
+        seasonal_indices(shifted, 4)
+
+
+def test_seasonality_test_on_noise_and_on_a_season():
+    noise = [np.random.default_rng(seed).normal(10, 1, 200) for seed in range(200)]
+    assert not seasonality_test(noise[0], 12)
+    # a 90 % bound on |r_12|: about one white-noise series in ten is "seasonal"
+    rate = np.mean([seasonality_test(x, 12) for x in noise])
+    assert 0.03 < rate < 0.2
+    t = np.arange(200)
+    assert seasonality_test(10 + np.sin(2 * np.pi * t / 12) + noise[0] / 5, 12)
+    assert not seasonality_test(noise[0], 1)  # m = 1: never seasonal
+    assert not seasonality_test(10 + np.sin(2 * np.pi * t[:35] / 12), 12)  # n < 3m
+    assert not seasonality_test(np.full(50, 3.0), 4)  # constant
+
+
+@pytest.mark.parametrize("m", [4, 7, 12])
+def test_seasonality_test_matches_the_statsmodels_acf(m):
+    decisions = []
+    for seed in range(40):  # noise with seasons from none to clear: both answers
+        rng = np.random.default_rng(seed)
+        t = np.arange(8 * m)
+        x = rng.normal(size=t.size) + seed / 20 * np.sin(2 * np.pi * t / m)
+        r = acf(x, nlags=m, fft=False)[1:]
+        limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[: m - 1] ** 2)) / x.size)
+        decisions.append(abs(r[m - 1]) > limit)
+        assert seasonality_test(x, m) == decisions[-1], seed
+    assert 5 <= sum(decisions) <= 35
+
+
+@pytest.mark.parametrize("m", [3, 4, 7, 12])
+def test_seasonal_indices_match_statsmodels_decomposition(m):
+    rng = np.random.default_rng(m)
+    n = 5 * m + 2
+    x = (50 + np.arange(n)) * rng.uniform(0.5, 1.5, m)[np.arange(n) % m]
+    x *= 1 + rng.normal(0, 0.05, n)
+    expected = seasonal_decompose(x, model="multiplicative", period=m).seasonal
+    _close(seasonal_indices(x, m), expected[:m], rtol=1e-12)
+    _close(seasonal_indices(pd.Series(x), m).mean(), 1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(1e-3, 1e6))
+def test_naive2_is_scale_equivariant(seed, scale):
+    y = _quarterly(n=24, noise=0.3, seed=seed)
+    model = Naive2(season_length=4).fit(y)
+    scaled = Naive2(season_length=4).fit(y * scale)
+    assert scaled.seasonal_ == model.seasonal_
+    _close(scaled.predict_interval(5), model.predict_interval(5) * scale, rtol=1e-9)
+    adjusted = model.predict(5) / model.seasonal_indices_[np.arange(24, 29) % 4]
+    _close(adjusted, [adjusted.iloc[0]] * 5, rtol=1e-12)
+
+
+def test_naive2_bad_input():
+    quarterly = _quarterly()
+    with pytest.raises(ValueError, match=r"`season_length` must be a positive int"):
+        Naive2(season_length=0).fit(quarterly)
+    with pytest.raises(ValueError, match=r"`y` has 1 observations; Naive2 \(to "):
+        Naive2(season_length=1).fit(quarterly.iloc[:1])
+    with pytest.raises(ValueError, match=r"`y` must be 1-D, one series oldest first"):
+        seasonality_test(np.ones((3, 4)), 2)
+    with pytest.raises(ValueError, match=r"`y` has 1 non-finite values \(NaN or inf"):
+        seasonality_test([1.0, np.nan, 2.0], 2)
+    with pytest.raises(TypeError, match=r"`y` must be array-like of real numbers"):
+        seasonality_test(["a", "b"], 2)
+    with pytest.raises(ValueError, match=r"`m` must be a positive integer; got 0"):
+        seasonality_test([1.0, 2.0], 0)
+    with pytest.raises(TypeError, match=r"`m` must be a positive integer; got 2\.0"):
+        seasonal_indices(quarterly, 2.0)
+    with pytest.raises(
+        ValueError, match=r"`y` has 7 observations; a decomposition with m=4 needs"
+    ):
+        seasonal_indices(quarterly.iloc[:7], 4)

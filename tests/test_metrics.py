@@ -15,6 +15,8 @@ from forecastrnn.metrics import (
     mae,
     mape,
     mase,
+    owa,
+    panel_scores,
     pinball_loss,
     point_metrics,
     rmse,
@@ -221,3 +223,104 @@ def test_crossed_or_misshaped_interval():
         r"shape of `lower`, \(2,\)",
     ):
         interval_width([0.0, 1.0], [2.0])
+
+
+# --------------------------------------------------------------------------
+# Panels and the M4 OWA (issue 14)
+# --------------------------------------------------------------------------
+
+
+def _panel():
+    y_true = {"a": [10.0, 12.0, 11.0], "b": [5.0, 5.0, 6.0], 7: [1.0, 0.0, 2.0]}
+    y_pred = {7: [1.5, 0.5, 1.0], "a": [11.0, 11.0, 11.0], "b": [5.0, 6.0, 6.0]}
+    y_train = {"b": [4.0, 6.0, 5.0], "a": [8.0, 9.0, 11.0, 10.0], 7: [0.0, 3.0]}
+    return y_true, y_pred, y_train
+
+
+def test_panel_scores_are_the_metrics_of_each_series():
+    y_true, y_pred, y_train = _panel()
+    scores = panel_scores(y_true, y_pred, y_train)
+    assert list(scores.index) == ["a", "b", 7] and scores.index.name == "id"
+    assert list(scores.columns) == ["smape", "mase"]
+    for key in y_true:
+        assert scores.loc[key, "smape"] == smape(y_true[key], y_pred[key])
+        assert scores.loc[key, "mase"] == mase(y_true[key], y_pred[key], y_train[key])
+    seasonal = panel_scores(
+        y_true, y_pred, {k: [1.0, 2.0, 4.0, 3.0] for k in y_true}, m=2
+    )
+    assert seasonal["mase"].tolist() == pytest.approx(
+        [mase(y_true[k], y_pred[k], [1.0, 2.0, 4.0, 3.0], m=2) for k in y_true]
+    )
+
+
+def test_panel_smape_is_the_m4_percent_over_100():
+    y_true, y_pred, y_train = _panel()
+    scores = panel_scores(y_true, y_pred, y_train)
+    for key in y_true:
+        y, f = np.asarray(y_true[key]), np.asarray(y_pred[key])
+        m4 = np.mean(200 * np.abs(y - f) / (np.abs(y) + np.abs(f)))  # M4's R code
+        assert 100 * scores.loc[key, "smape"] == pytest.approx(m4, rel=1e-12)
+
+
+def test_panel_scores_bad_input():
+    y_true, y_pred, y_train = _panel()
+    with pytest.raises(
+        ValueError,
+        match=r"`y_pred` lacks 1 ids of `y_true`: \['b'\]; it has 1 ids not in "
+        r"`y_true`: \['c'\]\. Expected the same series",
+    ):
+        renamed = {("c" if k == "b" else k): v for k, v in y_pred.items()}
+        panel_scores(y_true, renamed, y_train)
+    many = {i: [1.0] for i in range(8)}
+    with pytest.raises(
+        ValueError,
+        match=r"`y_train` lacks 8 ids of `y_true`: \[0, 1, 2, 3, 4, \.\.\.\]",
+    ):
+        panel_scores(many, many, {"x": [1.0, 2.0]})
+    with pytest.raises(
+        ValueError,
+        match=r"Series 'b': `y_pred` has shape \(2,\); expected the shape of "
+        r"`y_true`, \(3,\)",
+    ):
+        panel_scores(y_true, {**y_pred, "b": [5.0, 6.0]}, y_train)
+    with pytest.raises(ValueError, match=r"Series 7: `y_train` has 1 values"):
+        panel_scores(y_true, y_pred, {**y_train, 7: [1.0]})
+    with pytest.raises(TypeError, match=r"`y_true` must be a mapping from series id"):
+        panel_scores(pd.DataFrame(y_true), y_pred, y_train)
+    with pytest.raises(ValueError, match=r"`y_true` is empty; expected at least one"):
+        panel_scores({}, y_pred, y_train)
+    with pytest.raises(TypeError, match=r"`m` must be a positive integer"):
+        panel_scores(y_true, y_pred, y_train, m=1.0)
+
+
+def test_owa_definition():
+    assert owa(9.0, 2.5, 10.0, 2.5) == pytest.approx(0.95)
+    assert owa(0.09161, 2.777, 0.09161, 2.777) == 1.0
+    assert owa(0.0, 0.0, 1.0, 1.0) == 0.0
+    # the sMAPE scale cancels: fractions or M4's percent give the same OWA
+    assert owa(8.866, 2.404, 9.161, 2.777) == pytest.approx(
+        owa(0.08866, 2.404, 0.09161, 2.777), rel=1e-12
+    )
+    assert owa(np.float32(1.0), np.int64(2), 2, 4.0) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(smape_naive2=0.0), ValueError, r"`smape_naive2` must be a positive "
+         r"finite number; got 0\.0\. Pass Naive2's mean over the same series"),
+        (dict(mase_naive2=-1.0), ValueError, r"`mase_naive2` must be a positive"),
+        (dict(smape=-0.1), ValueError, r"`smape` must be a non-negative finite "
+         r"number; got -0\.1\. Pass the mean over series"),
+        (dict(mase=np.nan), ValueError, r"`mase` must be a non-negative finite "
+         r"number; got nan"),
+        (dict(mase_naive2=np.inf), ValueError, r"`mase_naive2` .* got inf"),
+        (dict(smape=True), TypeError, r"`smape` must be a non-negative finite "
+         r"number; got bool True"),
+        (dict(mase=[1.0]), TypeError, r"`mase` must be .*; got list \[1\.0\]"),
+    ],
+)  # fmt: skip
+def test_owa_bad_input(kwargs, error, match):
+    scores = dict(smape=0.1, mase=2.0, smape_naive2=0.1, mase_naive2=2.0)
+    with pytest.raises(error, match=match):
+        owa(**{**scores, **kwargs})

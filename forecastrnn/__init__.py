@@ -5,6 +5,7 @@ The public API, by stage of the data flow:
 - data: :mod:`forecastrnn.datasets` (``load_energy``, ``load_weather``,
   ``load_stock``), :mod:`forecastrnn.checks` (input checks),
   :mod:`forecastrnn.calendar` (future timestamps, calendar features),
+  :mod:`forecastrnn.panel` (many series: ``to_long``, ``from_long``),
   :mod:`forecastrnn.windows` (``make_windows``, time splits),
   :mod:`forecastrnn.augment` (augmentations), :mod:`forecastrnn.scaling`;
 - models: :class:`RNNRegressor` (windows in, horizons out),
@@ -42,13 +43,16 @@ __all__ = [
     "conformal_interval",
     "datasets",
     "diagnostics",
+    "from_long",
     "load",
     "make_folds",
     "make_windows",
     "metrics",
+    "panel",
     "report",
     "save",
     "scaling",
+    "to_long",
     "windows",
 ]
 
@@ -65,6 +69,8 @@ _ATTRIBUTES = {
     "load": "persistence",
     "save": "persistence",
     "make_windows": "windows",
+    "from_long": "panel",
+    "to_long": "panel",
     "__version__": "version",
 }
 

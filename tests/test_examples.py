@@ -17,7 +17,7 @@ def example_main(name):
 
 def test_every_example_has_a_smoke_test():
     tested = {"energy_forecast", "weather_forecast", "stock_forecast"}
-    tested |= {"sklearn_pipeline", "gradient_flow", "regularisation"}
+    tested |= {"sklearn_pipeline", "gradient_flow", "regularisation", "panel_forecast"}
     assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
 
 
@@ -64,3 +64,14 @@ def test_regularisation_example(tmp_path):
     assert table.notna().all().all() and (table["backtest MASE"] > 0).all()
     assert (table["best epoch"] >= 1).all()
     assert (tmp_path / "regularisation.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_panel_example(tmp_path):
+    forecast = example_main("panel_forecast")(["--quick", "--out", str(tmp_path)])
+    assert list(forecast.columns) == ["AAPL", "GOOG", "IBM", "MSFT"]
+    assert len(forecast) == 5 and forecast.notna().all().all()
+    long = pd.read_csv(tmp_path / "panel_long.csv")
+    assert list(long.columns) == ["unique_id", "ds", "y"]
+    assert set(long["unique_id"]) == set(forecast.columns)
+    assert (tmp_path / "forecast.png").stat().st_size > 0

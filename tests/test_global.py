@@ -1,0 +1,164 @@
+"""One network over many series: RNNForecaster on panels."""
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecastrnn import RNNForecaster, RNNRegressor
+from forecastrnn.forecasters import EPOCH_WINDOWS
+
+TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "random_state": 0}
+
+
+def net(cell="gru", **kw):
+    return RNNRegressor(cell, **{**TINY, **kw})
+
+
+def hourly(n=150, seed=0, start="2024-01-01", name=None):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = 10 + np.sin(2 * np.pi * t / 24) + 0.1 * rng.standard_normal(n)
+    return pd.Series(values, pd.date_range(start, periods=n, freq="h"), name=name)
+
+
+def panel():
+    return {
+        "a": hourly(150, 0),
+        "b": hourly(120, 1, start="2024-01-02"),
+        "c": hourly(100, 2, start="2024-01-01 05:00"),
+    }
+
+
+def model(**kw):
+    return RNNForecaster(net(), window_size=12, horizon=4, **kw)
+
+
+def test_predict_answers_in_the_kind_it_was_given():
+    data = panel()
+    as_dict = model().fit(data).predict()
+    assert list(as_dict) == ["a", "b", "c"]
+    for key, series in data.items():
+        expected = pd.date_range(series.index[-1], periods=5, freq="h")[1:]
+        assert as_dict[key].index.equals(expected)
+        assert as_dict[key].name == key
+    wide = pd.DataFrame(data)  # shared index: NaN before b's start, after c's end
+    as_frame = model().fit(wide).predict()
+    assert isinstance(as_frame, pd.DataFrame) and list(as_frame.columns) == list("abc")
+    assert as_frame["c"].dropna().index.equals(as_dict["c"].index)
+    # the same panel in two layouts trains the same network
+    for key in data:
+        np.testing.assert_allclose(
+            as_frame[key].dropna().to_numpy(), as_dict[key].to_numpy(), rtol=1e-6
+        )
+
+
+def test_a_single_series_is_a_panel_of_one():
+    y = hourly(150, name="load")
+    alone = model().fit(y).predict()
+    in_panel = model().fit({"load": y}).predict()["load"]
+    assert isinstance(alone, pd.Series) and alone.name == "load"
+    pd.testing.assert_series_equal(alone, in_panel)
+
+
+def test_each_series_is_scaled_on_its_own():
+    # a series and an affine copy read the same scaled windows: the network
+    # cannot tell them apart, so their forecasts are the same affine copies
+    y = hourly(150)
+    f = model().fit({"small": y, "large": 1000 * y + 5})
+    out = f.predict()
+    np.testing.assert_allclose(
+        out["large"].to_numpy(), 1000 * out["small"].to_numpy() + 5, rtol=1e-5
+    )
+    # an unseen series is scaled by its own last window, same argument
+    tail = y.iloc[-40:]
+    new = f.predict(last_window={"x": tail, "y": 3 * tail - 2})
+    np.testing.assert_allclose(
+        new["y"].to_numpy(), 3 * new["x"].to_numpy() - 2, rtol=1e-5
+    )
+
+
+def test_gaps_are_read_interpolated_and_masked_out_of_the_loss():
+    y = hourly(150)
+    gappy = y.copy()
+    gappy.iloc[60:63] = np.nan
+    before = gappy.copy()
+    f = model().fit({"a": gappy, "b": y})
+    pd.testing.assert_series_equal(gappy, before)  # the input is untouched
+    assert np.isfinite(f.history_.to_numpy()).all()
+    assert np.isfinite(f.predict()["a"]).all()
+    # NaN targets make the loss skip them: a model trained on the gappy series
+    # differs from one trained on the complete series
+    full = model().fit({"a": y, "b": y}).predict()["a"]
+    assert not np.allclose(full.to_numpy(), f.predict()["a"].to_numpy())
+
+
+@pytest.mark.slow
+def test_windows_per_series_auto_keeps_an_epoch_within_budget():
+    data = panel()
+    assert model().fit(data).windows_per_series_ is None  # few windows: all
+    assert model(windows_per_series=5).fit(data).windows_per_series_ == 5
+    long = {k: hourly(EPOCH_WINDOWS // 2, seed=k) for k in range(3)}
+    f = RNNForecaster(
+        net(max_epochs=1, batch_size=256), window_size=4, horizon=2
+    ).fit(long)
+    assert f.windows_per_series_ == EPOCH_WINDOWS // 3
+
+
+def test_last_window_panel_forecasts_known_and_new_series():
+    data = panel()
+    f = model().fit(data)
+    context = {"b": data["b"].iloc[:-10], "new": hourly(30, 5)}
+    out = f.predict(last_window=context)
+    assert list(out) == ["b", "new"]
+    assert out["b"].index[0] == data["b"].index[-10]
+    with pytest.raises(ValueError, match=r"Series 'new' of `last_window` has 5"):
+        f.predict(last_window={"new": hourly(5)})
+
+
+def test_the_user_panel_is_not_modified():
+    data = panel()
+    snapshot = copy.deepcopy(data)
+    wide = pd.DataFrame(data)
+    wide_before = wide.copy()
+    model().fit(data).predict()
+    model().fit(wide)
+    for key in data:
+        pd.testing.assert_series_equal(data[key], snapshot[key])
+    pd.testing.assert_frame_equal(wide, wide_before)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: {**d, "c": d["c"].iloc[:10]}, r"Series 'c' of `y` has 10 obs"),
+        (
+            lambda d: {**d, "d": hourly(100).resample("2h").mean()},
+            r"frequenc",
+        ),
+        (lambda d: {**d, "b": d["b"].astype(str)}, r"'b'"),
+        (lambda d: pd.concat([pd.DataFrame(d), pd.DataFrame(d)["a"]], axis=1), "a"),
+    ],
+    ids=["too-short", "mixed-frequency", "non-numeric", "duplicate-id"],
+)
+def test_bad_panels_name_the_series(make, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        model().fit(make(panel()))
+
+
+@pytest.mark.slow
+def test_covariates_per_series():
+    data = panel()
+    exog = {
+        k: pd.DataFrame({"temp": np.cos(np.arange(len(s) + 4))},
+                        pd.date_range(s.index[0], periods=len(s) + 4, freq="h"))
+        for k, s in data.items()
+    }
+    f = model().fit(data, exog={k: e.iloc[:-4] for k, e in exog.items()})
+    out = f.predict(exog=exog)
+    assert list(out) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match=r"no covariates for series \['c'\]"):
+        model().fit(data, exog={k: exog[k] for k in ("a", "b")})
+    with pytest.raises(TypeError, match="mapping"):
+        model().fit(data, exog=exog["a"])

@@ -26,7 +26,16 @@ __all__ = [
 ]
 
 RNN_CELLS = ("lstm", "gru", "rnn")
-MODELS = (*RNN_CELLS, "naive", "seasonal_naive", "drift", "ets", "arima", "theta")
+MODELS = (
+    *RNN_CELLS,
+    "naive",
+    "seasonal_naive",
+    "drift",
+    "ets",
+    "arima",
+    "theta",
+    "naive2",
+)
 DEFAULT_EPOCHS = 30
 
 
@@ -63,15 +72,27 @@ def _probability(text: str) -> float:
     return value
 
 
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
+def _add_data_options(parser: argparse.ArgumentParser, panel: bool = False) -> None:
     data = parser.add_argument_group("data (one of --dataset or --csv)")
     data.add_argument(
         "--dataset",
         metavar="NAME",
         help="bundled dataset: energy, weather or stock (see `forecastrnn datasets`)",
     )
-    data.add_argument("--ticker", help="ticker for --dataset stock (default AAPL)")
+    data.add_argument(
+        "--ticker",
+        help="ticker for --dataset stock (default "
+        + ("all four tickers as one panel)" if panel else "AAPL)"),
+    )
     data.add_argument("--csv", metavar="PATH", help="your own CSV file")
+    if panel:
+        data.add_argument(
+            "--id-col",
+            metavar="C",
+            help="series id column of a long --csv (one row per series and "
+            "timestamp, e.g. unique_id,ds,y): backtest all its series as one "
+            "panel. --time-col then defaults to ds, --target to y",
+        )
     data.add_argument(
         "--time-col",
         metavar="C",
@@ -181,14 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
         "write an HTML/Markdown report, the forecasts and the leaderboard to --out. "
         "Networks are fit once at the first fold, baselines at every fold.",
     )
-    _add_data_options(run)
+    _add_data_options(run, panel=True)
     _add_model_options(run)
     run.add_argument(
         "--models",
         metavar="LIST",
         help=f"comma-separated, from {','.join(MODELS)} (defaults: energy and "
         "weather lstm,gru,naive,seasonal_naive,ets,theta; stock "
-        "lstm,gru,naive,drift,theta)",
+        "lstm,gru,naive,drift,theta; a panel adds naive2, the reference of OWA)",
     )
     run.add_argument(
         "--folds", type=_positive_int, default=5, metavar="K", help="folds (default 5)"

@@ -5,6 +5,7 @@
     forecastrnn datasets
     forecastrnn backtest --dataset energy [--models lstm,gru,naive] [--out DIR]
     forecastrnn backtest --csv sales.csv --time-col date --target units
+    forecastrnn backtest --csv long.csv --id-col unique_id --time-col ds --target y
     forecastrnn forecast --dataset stock --ticker MSFT --interval 0.8 --out f.csv
 
 Every model trains on the same trailing ``--train-size`` observations of the
@@ -14,6 +15,13 @@ fold, and forecast the later folds from their new context (``last_window``);
 the statistical baselines refit at every fold. Progress bars go to stderr,
 results (the leaderboard, the forecast, the paths written) to stdout. Bad input
 ends the command with one line ``forecastrnn: error: ...`` and exit status 2.
+
+``backtest`` also takes a panel of series: a long CSV (``--id-col``, one row
+per series and timestamp) or ``--dataset stock`` without ``--ticker`` (the four
+bundled tickers). Every series is cut to the same trailing length, the
+networks learn from all of them at once (a global model) and the baselines are
+fit series by series; the leaderboard ranks by the mean MASE over series and,
+with ``naive2`` among the models (added by default), shows the M4 OWA.
 
 The parser lives in :mod:`forecastrnn.arguments` (standard library only): the
 ``forecastrnn`` command, :mod:`forecastrnn.__main__`, parses first and imports
@@ -29,6 +37,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -43,8 +52,9 @@ from .arguments import (
     build_parser,
     run_command,
 )
-from .backtest import Comparison, backtest
+from .backtest import Comparison, backtest, is_global
 from .forecasters import RNNForecaster, default_network
+from .panel import from_long
 from .progress import progress_bar
 from .report import write_report
 
@@ -96,9 +106,9 @@ PRESETS = {
 
 @dataclass(frozen=True)
 class Series:
-    """The series to model and how it was chosen."""
+    """The series to model (or ``{id: Series}``, a panel) and how it was chosen."""
 
-    y: pd.Series
+    y: pd.Series | dict
     label: str
     preset: Preset | None
 
@@ -106,8 +116,10 @@ class Series:
 # -------------------------------------------------------------------------- data
 
 
-def _dataset_series(name: str, ticker: str | None, target: str | None) -> Series:
-    """The target series of a bundled dataset."""
+def _dataset_series(
+    name: str, ticker: str | None, target: str | None, panel: bool = False
+) -> Series:
+    """The target series of a bundled dataset (every ticker with ``panel``)."""
     name = name.lower()
     if name.startswith("stock:") and ticker is None:  # names of `datasets`
         name, ticker = name.split(":", 1)
@@ -118,6 +130,12 @@ def _dataset_series(name: str, ticker: str | None, target: str | None) -> Series
         )
     if ticker is not None and name != "stock":
         raise CLIError(f"--ticker applies to --dataset stock, not {name!r}")
+    preset = PRESETS[name]
+    if name == "stock" and ticker is None and panel:
+        frames = {ticker: datasets.load_stock(ticker) for ticker in datasets.TICKERS}
+        column = _column(frames["AAPL"], target or preset.target, "stock")
+        label = f"stock ({', '.join(datasets.TICKERS)})"
+        return Series({k: f[column] for k, f in frames.items()}, label, preset)
     if name == "stock":
         ticker = (ticker or "AAPL").upper()
         if ticker not in datasets.TICKERS:
@@ -126,7 +144,6 @@ def _dataset_series(name: str, ticker: str | None, target: str | None) -> Series
         frame, label = datasets.load_stock(ticker), f"stock {ticker}"
     else:
         frame, label = getattr(datasets, f"load_{name}")(), name
-    preset = PRESETS[name]
     column = _column(frame, target or preset.target, label)
     return Series(frame[column], label, preset)
 
@@ -313,18 +330,7 @@ def _csv_series(
             )
         target = str(numeric[0])
     _column(values, target, repr(path))
-    y = pd.to_numeric(values[target], errors="coerce")
-    bad = values[target].notna() & y.isna()
-    if bad.any():
-        line = int(bad.to_numpy().argmax()) + 2  # 1-based, after the header
-        held = values[target][bad].iloc[0]
-        hint = ""
-        if decimal != "," and re.fullmatch(r"\s*[-+]?\d*,\d+\s*", str(held)):
-            hint = "; if ',' is its decimal mark, pass --decimal ','"
-        raise CLIError(
-            f"column {target!r} of {path!r} is not numeric: line {line} holds "
-            f"{held!r}{hint}"
-        )
+    y = _numbers(values[target], path, decimal)
     index = _time_index(frame[time_col], path, dayfirst)
     y = pd.Series(y.to_numpy(dtype=float), index=index, name=target).sort_index()
     offset = _infer_freq(y.index, freq, path)
@@ -338,43 +344,154 @@ def _csv_series(
     return Series(regular, Path(path).name, None)
 
 
-def load_series(args: argparse.Namespace, note: Callable[[str], None]) -> Series:
-    """The series chosen by the data options, its gaps filled from the past."""
+def _numbers(column: pd.Series, path: str, decimal: str) -> pd.Series:
+    """A CSV column as floats (empty cells NaN), or an error naming the line."""
+    y = pd.to_numeric(column, errors="coerce")
+    bad = column.notna() & y.isna()
+    if bad.any():
+        line = int(bad.to_numpy().argmax()) + 2  # 1-based, after the header
+        held = column[bad].iloc[0]
+        hint = ""
+        if decimal != "," and re.fullmatch(r"\s*[-+]?\d*,\d+\s*", str(held)):
+            hint = "; if ',' is its decimal mark, pass --decimal ','"
+        raise CLIError(
+            f"column {column.name!r} of {path!r} is not numeric: line {line} holds "
+            f"{held!r}{hint}"
+        )
+    return y
+
+
+def _long_csv_panel(
+    path: str,
+    id_col: str,
+    time_col: str | None,
+    target: str | None,
+    freq,
+    *,
+    sep: str | None = None,
+    decimal: str | None = None,
+    dayfirst: bool = False,
+) -> Series:
+    """The series of a long CSV (one row per series and timestamp) as a panel."""
+    sep, decimal = _csv_char(sep, "--sep", ","), _csv_char(decimal, "--decimal", ".")
+    frame = _read_csv(path, sep, decimal)
+    if id_col not in frame.columns:
+        raise CLIError(
+            f"--id-col {id_col!r} is not a column of {path!r}; its columns are "
+            f"{', '.join(map(str, frame.columns))}. Name the series id column "
+            "with --id-col"
+        )
+    others = [c for c in frame.columns if c != id_col]
+    if time_col is None:
+        time_col = "ds" if "ds" in others else str(others[0])
+    _column(frame, time_col, repr(path))
+    if target is None:
+        rest = frame[[c for c in others if c != time_col]]
+        numeric = ["y"] if "y" in rest else list(rest.select_dtypes("number").columns)
+        if len(numeric) != 1:
+            raise CLIError(
+                f"{path!r} has {len(numeric)} numeric columns besides {id_col!r} "
+                f"and {time_col!r}; choose one with --target "
+                f"({', '.join(map(str, rest.columns))})"
+            )
+        target = str(numeric[0])
+    _column(frame, target, repr(path))
+    if len({id_col, time_col, target}) < 3:
+        raise CLIError(
+            f"--id-col, --time-col and --target must be three different columns; "
+            f"got {id_col!r}, {time_col!r} and {target!r}"
+        )
+    times = frame[time_col]
+    if pd.api.types.is_numeric_dtype(times) and not times.isna().all():
+        stamps = _number_dates(times, path)
+    else:
+        try:
+            stamps = _text_dates(times, dayfirst)
+        except (ValueError, TypeError):
+            raise CLIError(
+                f"column {time_col!r} of {path!r} is not a column of timestamps; "
+                "pick the right one with --time-col"
+            ) from None
+    if stamps.tz is not None:
+        stamps = stamps.tz_convert("UTC")
+    long = pd.DataFrame(
+        {
+            "unique_id": frame[id_col].to_numpy(),
+            "ds": stamps,
+            "y": _numbers(frame[target], path, decimal).to_numpy(dtype=float),
+        }
+    )
+    try:
+        series = from_long(long, freq=freq)
+    except (ValueError, TypeError) as error:
+        message = str(error).replace("`frame`", repr(path))
+        message = message.replace("Pass `freq=` (e.g. freq='h')", "Pass --freq h")
+        raise CLIError(f"{message} (--id-col {id_col!r})") from None
+    series = {key: s.rename(target) for key, s in series.items()}
+    return Series(series, f"{Path(path).name} ({len(series)} series)", None)
+
+
+def load_series(
+    args: argparse.Namespace, note: Callable[[str], None], panel: bool = False
+) -> Series:
+    """The series chosen by the data options, its gaps filled from the past.
+
+    With ``panel`` (the backtest) a long CSV (``--id-col``) or ``--dataset
+    stock`` without ``--ticker`` gives ``{id: Series}``.
+    """
     if (args.dataset is None) == (args.csv is None):
         raise CLIError("pass exactly one of --dataset NAME or --csv PATH")
+    id_col = getattr(args, "id_col", None)
     given = (args.time_col, args.freq, args.sep, args.decimal, args.dayfirst or None)
     if args.csv is None and any(option is not None for option in given):
         raise CLIError(
             "--time-col, --freq, --sep, --decimal and --dayfirst apply to --csv only"
         )
+    if args.csv is None and id_col is not None:
+        raise CLIError("--id-col applies to --csv only (a long CSV of many series)")
     if args.dataset is not None:
-        series = _dataset_series(args.dataset, args.ticker, args.target)
+        series = _dataset_series(args.dataset, args.ticker, args.target, panel)
     else:
         if args.ticker is not None:
             raise CLIError("--ticker applies to --dataset stock only")
-        series = _csv_series(
-            args.csv, args.time_col, args.target, args.freq,
+        read = (
+            _csv_series if id_col is None else partial(_long_csv_panel, id_col=id_col)
+        )
+        series = read(
+            args.csv, time_col=args.time_col, target=args.target, freq=args.freq,
             sep=args.sep, decimal=args.decimal, dayfirst=args.dayfirst,
         )  # fmt: skip
-    return _filled(series, note)
+    if not _is_panel(series.y):
+        trimmed, n_ends, n_missing = _trimmed(series.y, series.label)
+        name = series.y.name
+        if n_ends:
+            note(f"dropped {n_ends} missing values at the ends of {name!r}")
+        if n_missing:
+            note(f"filled {n_missing} missing values of {name!r} with the last value")
+        return Series(trimmed, series.label, series.preset)
+    filled, n_ends, n_missing = {}, 0, 0
+    for key, y in series.y.items():
+        filled[key], ends, missing = _trimmed(y, f"series {key!r} of {series.label}")
+        n_ends, n_missing = n_ends + ends, n_missing + missing
+    if n_ends:
+        note(f"dropped {n_ends} missing values at the ends of the series")
+    if n_missing:
+        note(f"filled {n_missing} missing values of the series with the last value")
+    return Series(filled, series.label, series.preset)
 
 
-def _filled(series: Series, note: Callable[[str], None]) -> Series:
-    """Drop leading and trailing gaps, carry the last value over inner ones."""
-    y = series.y
+def _trimmed(y: pd.Series, label: str) -> tuple[pd.Series, int, int]:
+    """``y`` without leading and trailing gaps, the last value carried over inner
+    ones; and the numbers of values dropped and filled."""
     valid = y.notna().to_numpy()
     if not valid.any():
-        raise CLIError(f"column {y.name!r} of {series.label} has no values")
+        raise CLIError(f"column {y.name!r} of {label} has no values")
     first, last = valid.argmax(), len(valid) - valid[::-1].argmax()
     trimmed = y.iloc[first:last]
     n_missing = int(trimmed.isna().sum())
-    if first or last < len(y):
-        n_ends = len(y) - len(trimmed)
-        note(f"dropped {n_ends} missing values at the ends of {y.name!r}")
     if n_missing:
-        note(f"filled {n_missing} missing values of {y.name!r} with the last value")
         trimmed = windows.fill_missing(trimmed, "ffill")
-    return Series(trimmed, series.label, series.preset)
+    return trimmed, len(y) - (last - first), n_missing
 
 
 # ------------------------------------------------------------------------ models
@@ -395,6 +512,10 @@ class Settings:
     progress: bool
 
 
+def _is_panel(y) -> bool:
+    return isinstance(y, dict)
+
+
 def _season_of(index: pd.DatetimeIndex) -> int:
     """The seasonal period of the frequency of ``index`` (1 if it has none)."""
     try:
@@ -407,7 +528,8 @@ def settings(args: argparse.Namespace, series: Series, coverage) -> Settings:
     """Resolve the model settings: options, else the dataset's preset, else rules."""
     preset = series.preset
     if preset is None:  # a CSV: a season from the frequency, one season ahead
-        season = _season_of(series.y.index)
+        first = next(iter(series.y.values())) if _is_panel(series.y) else series.y
+        season = _season_of(first.index)
         preset = Preset("", season if season > 1 else 10, season, season,
                         max(56 * season, 500), "")  # fmt: skip
     season = args.season or preset.season
@@ -456,6 +578,8 @@ def make_model(name: str, s: Settings):
         return baselines.ARIMA(order=(1, 1, 1))
     if name == "theta":
         return baselines.Theta(period=s.season)
+    if name == "naive2":
+        return baselines.Naive2(season_length=s.season)
     raise CLIError(f"unknown model {name!r}; choose from {','.join(MODELS)}")
 
 
@@ -477,6 +601,11 @@ class _Tracked(BaseEstimator):
     def __init__(self, forecaster=None, on_predict=None):
         self.forecaster = forecaster
         self.on_predict = on_predict
+
+    @property
+    def global_model(self) -> bool:
+        """Whether a backtest fits the wrapped forecaster on a whole panel."""
+        return is_global(self.forecaster)
 
     def fit(self, y, exog=None):
         self.forecaster_ = clone(self.forecaster).fit(y, exog=exog)
@@ -529,7 +658,7 @@ def _report_warnings(caught, model: str, console: Console) -> None:
 
 
 def _leaderboard_text(board: pd.DataFrame) -> str:
-    metrics = ("mase", "smape", "mae", "rmse", "coverage", "width")
+    metrics = ("mase", "owa", "smape", "mae", "rmse", "coverage", "width")
     columns = [c for c in metrics if c in board]
     table = board[columns].copy()
     table["seconds"] = board["total_seconds"]
@@ -553,27 +682,39 @@ def cmd_datasets(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _fold_data(y: pd.Series, s: Settings, n_folds: int) -> tuple[pd.Series, int]:
-    """The tail of ``y`` the folds use and the training size of every fold."""
+def _fold_data(y, s: Settings, n_folds: int) -> tuple[pd.Series | dict, int]:
+    """The tail of ``y`` the folds use and the training size of every fold.
+
+    Every series of a panel is cut to the same length: its last ``train +
+    n_folds * horizon`` observations.
+    """
     test = n_folds * s.horizon
-    train = min(s.train_size, len(y) - test)
+    lengths = {k: len(v) for k, v in y.items()} if _is_panel(y) else {None: len(y)}
+    shortest = min(lengths, key=lengths.get)
+    train = min(s.train_size, lengths[shortest] - test)
     if train < 2 * s.horizon:
+        which = "the series" if shortest is None else f"series {shortest!r}"
         raise CLIError(
-            f"the series has {len(y)} observations: too few for {n_folds} folds of "
-            f"--horizon {s.horizon} after a training part; lower --folds or --horizon"
+            f"{which} has {lengths[shortest]} observations: too few for {n_folds} "
+            f"folds of --horizon {s.horizon} after a training part; lower --folds "
+            "or --horizon" + ("" if shortest is None else ", or drop that series")
         )
+    if _is_panel(y):
+        return {k: v.iloc[-(train + test) :] for k, v in y.items()}, train
     return y.iloc[-(train + test) :], train
 
 
-def _run_backtests(models: dict, y: pd.Series, train: int, n_folds: int, s, console):
+def _run_backtests(models: dict, y, train: int, n_folds: int, s, console):
     """Backtest every model on the same sliding folds, with a progress bar.
 
     Every fold trains on the ``train`` observations before its origin; the
     networks are fit at the first fold only and forecast the later ones from
-    their new context, the baselines refit at every fold.
+    their new context, the baselines refit at every fold. On a panel the
+    networks forecast every series in one call, the baselines one by one.
     """
     results = {}
-    total = len(models) * n_folds
+    n_series = len(y) if _is_panel(y) else 1
+    total = sum(n_folds * (1 if is_global(m) else n_series) for m in models.values())
     bar = progress_bar(total, "folds", unit="fold", disable=not s.progress)
     with bar:
         for name, model in models.items():
@@ -587,11 +728,14 @@ def _run_backtests(models: dict, y: pd.Series, train: int, n_folds: int, s, cons
                     coverage=s.coverage,
                 )  # fmt: skip
             _report_warnings(caught, name, console)
-    return Comparison(results)
+    return Comparison(
+        results, "naive2" if _is_panel(y) and "naive2" in results else None
+    )
 
 
-def _write_outputs(comparison: Comparison, y: pd.Series, out: Path, title: str):
-    """Write the report, the forecasts and the leaderboard to ``out``."""
+def _write_outputs(comparison: Comparison, y, out: Path, title: str):
+    """Write the report, the forecasts and the leaderboard to ``out`` (and, for
+    a panel, every model's scores on every series)."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -601,30 +745,50 @@ def _write_outputs(comparison: Comparison, y: pd.Series, out: Path, title: str):
     comparison.forecasts.to_csv(forecasts, index=False)
     leaderboard = out / "leaderboard.csv"
     comparison.leaderboard.to_csv(leaderboard)
-    return [html, md, forecasts, leaderboard]
+    paths = [html, md, forecasts, leaderboard]
+    if _is_panel(y):
+        paths.append(out / "per_series.csv")
+        comparison.per_series().to_csv(paths[-1])
+    return paths
 
 
 def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
-    series = load_series(args, console.note)
+    series = load_series(args, console.note, panel=True)
     s = settings(args, series, args.coverage)
     default_models = series.preset.models if series.preset else "lstm,gru,naive,theta"
+    if _is_panel(series.y):
+        default_models += ",naive2"
     names = parse_models(args.models or default_models)
     y, train = _fold_data(series.y, s, args.folds)
     models = {name: make_model(name, s) for name in names}
-    console.note(
-        f"backtesting {', '.join(names)} on {series.label} {y.name!r}: {args.folds} "
-        f"folds of {s.horizon} steps from {y.index[train]}, each trained on the "
-        f"{train} observations before its origin"
-    )
+    if _is_panel(y):
+        console.note(
+            f"backtesting {', '.join(names)} on {series.label}: {len(y)} series, "
+            f"{args.folds} folds of {s.horizon} steps at the end of each, each "
+            f"trained on the {train} observations before its origin"
+        )
+        title = f"Backtest report: {series.label}"
+    else:
+        console.note(
+            f"backtesting {', '.join(names)} on {series.label} {y.name!r}: "
+            f"{args.folds} folds of {s.horizon} steps from {y.index[train]}, each "
+            f"trained on the {train} observations before its origin"
+        )
+        title = f"Backtest report: {series.label} {y.name}"
     comparison = _run_backtests(models, y, train, args.folds, s, console)
-    title = f"Backtest report: {series.label} {y.name}"
     paths = _write_outputs(comparison, y, Path(args.out), title)
     console.result(_leaderboard_text(comparison.leaderboard))
     console.result()
     naive = "naive" if s.m == 1 else f"seasonal naive (period {s.m})"
+    sorted_by = f"mean MASE over the {len(y)} series" if _is_panel(y) else "MASE"
     console.result(
-        f"Sorted by MASE: the MAE over that of the in-sample one-step {naive} forecast."
+        f"Sorted by {sorted_by}: the MAE over that of the in-sample one-step "
+        f"{naive} forecast."
     )
+    if "owa" in comparison.leaderboard:
+        console.result(
+            "OWA: mean of sMAPE and MASE relative to naive2's (M4); below 1 beats it."
+        )
     for path in paths:
         console.result(f"wrote {path}")
     return 0

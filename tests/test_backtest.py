@@ -1,6 +1,7 @@
 """Tests for forecastrnn.backtest: folds, no leakage, metrics, refits, parallel runs."""
 
 import os
+import threading
 
 import distributed
 import joblib
@@ -19,7 +20,7 @@ from forecastrnn.backtest import (
     conformal_interval,
     make_folds,
 )
-from forecastrnn.baselines import ARIMA, Drift, Naive, SeasonalNaive
+from forecastrnn.baselines import ARIMA, Drift, Naive, Naive2, SeasonalNaive
 from forecastrnn.calendar import future_index
 
 
@@ -478,3 +479,280 @@ def test_dask_cluster_gives_the_sequential_results():
         single.forecasts, sequential.results["probe"].forecasts
     )
     assert on_dask.leaderboard.index.tolist() == sequential.leaderboard.index.tolist()
+
+
+# --------------------------------------------------------------------- panels
+
+
+def _panel(lengths=(40, 34, 30), ends=None):
+    """Ramps ``0, 1, 2, ...`` by id, of the given lengths, ending on ``ends``."""
+    ends = ends or ["2024-03-01"] * len(lengths)
+    return {
+        key: pd.Series(
+            np.arange(n, dtype=float) * (i + 1),
+            pd.date_range(end=end, periods=n, freq="D"),
+        )
+        for i, (key, n, end) in enumerate(zip("abc", lengths, ends, strict=True))
+    }
+
+
+class PanelSpy(BaseEstimator):
+    """A global forecaster: ``fit`` takes ``{id: Series}`` and records, per
+    series, the first and last timestamps it saw; the forecast repeats the
+    context's last value of each series."""
+
+    global_model = True
+
+    def fit(self, y, exog=None):
+        assert isinstance(y, dict)
+        self.y_ = dict(y)
+        self.history_ = pd.DataFrame(
+            {
+                "series": list(y),
+                "y_start": [s.index[0] for s in y.values()],
+                "y_end": [s.index[-1] for s in y.values()],
+                "exog_end": [None if exog is None else exog[k].index[-1] for k in y],
+            }
+        )
+        return self
+
+    def predict(self, steps=None, exog=None, last_window=None):
+        context = self.y_ if last_window is None else last_window
+        out = {}
+        for key, series in context.items():
+            index = future_index(series.index, steps)
+            if exog is not None:
+                assert exog[key].index[-1] == index[-1]
+            out[key] = pd.Series(series.iloc[-1], index=index)
+        return out
+
+
+@pytest.mark.parametrize("refit", [True, 2, False])
+@pytest.mark.parametrize("window", ["expanding", "sliding"])
+def test_global_fit_sees_each_series_only_up_to_its_origin(refit, window):
+    y = _panel(ends=["2024-03-01", "2024-02-20", "2024-03-05"])
+    exog = {k: pd.DataFrame({"x": -s.to_numpy()}, s.index) for k, s in y.items()}
+    result = backtest(
+        PanelSpy(), y, exog, horizon=3, n_folds=4, window=window, refit=refit
+    )
+    folds = result.folds.set_index(["series", "fold"])
+    refits = sorted(result.folds.loc[result.folds["refit"], "fold"].unique())
+    assert sorted(result.histories) == refits  # one global fit per refit fold
+    for fold, history in result.histories.items():
+        for row in history.itertuples():
+            expected = folds.loc[(row.series, fold)]
+            assert row.y_end == row.exog_end == expected["origin"]
+            assert row.y_start == expected["train_start"]
+    f = result.forecasts
+    values = {k: pd.Series(s.to_numpy(), s.index) for k, s in y.items()}
+    origin_value = [values[k][o] for k, o in zip(f["series"], f["origin"], strict=True)]
+    np.testing.assert_array_equal(f["y_pred"], origin_value)
+    assert (f["timestamp"] > f["origin"]).all()
+
+
+def test_panel_folds_are_aligned_by_the_series_ends():
+    y = _panel(lengths=(40, 34, 30), ends=["2024-03-01", "2024-02-20", "2024-03-05"])
+    result = backtest(Naive(), y, horizon=3, n_folds=3, initial=20, window="sliding")
+    f = result.forecasts
+    assert f["series"].unique().tolist() == ["a", "b", "c"]
+    for key, series in y.items():
+        # placed on the shortest series (30 points): origins at positions
+        # 19, 22, 25, i.e. 11, 8 and 5 points before the end of every series
+        rows = result.folds[result.folds["series"] == key]
+        origins = series.index.get_indexer(rows["origin"])
+        np.testing.assert_array_equal(len(series) - 1 - origins, [10, 7, 4])
+        assert (rows["n_train"] == 20).all()  # sliding: each trains on 20
+        part = f[f["series"] == key]
+        assert series.index.get_indexer(part["timestamp"]).max() == len(series) - 2
+    assert result.summary()["n_folds"] == 3 and result.summary()["n_series"] == 3
+
+
+@pytest.mark.parametrize(
+    ("model", "kwargs"),
+    [
+        (Naive(), {"n_folds": 3}),
+        (SeasonalNaive(7), {"n_folds": 4, "refit": 2, "m": 7}),
+        (Drift(), {"n_folds": 2, "step": 2, "refit": False}),
+    ],
+)
+def test_panel_backtest_of_a_baseline_equals_its_backtest_per_series(model, kwargs):
+    y = {"w1": _wave(60, seed=1), "w2": _wave(50, seed=2).iloc[3:], "w3": _wave(70)}
+    panel = backtest(model, y, horizon=3, **kwargs)
+    timing = ["fit_seconds", "predict_seconds"]
+    for key, series in y.items():
+        alone = backtest(model, series, horizon=3, **kwargs)
+        mine = panel.forecasts[panel.forecasts["series"] == key]
+        pd.testing.assert_frame_equal(
+            mine.drop(columns="series").reset_index(drop=True), alone.forecasts
+        )
+        rows = panel.folds[panel.folds["series"] == key]
+        pd.testing.assert_frame_equal(
+            rows.drop(columns=["series", *timing]).reset_index(drop=True),
+            alone.folds.drop(columns=timing),
+        )
+        scores = panel.per_series().loc[key]
+        assert scores["smape"] == pytest.approx(alone.summary()["smape"])
+        assert scores["mase"] == pytest.approx(alone.summary()["mase"])
+        assert scores["n"] == len(alone.forecasts)
+
+
+def test_panel_scores_are_means_over_series_of_their_own_scale():
+    y = pd.DataFrame({"small": _wave(50, seed=3), "large": 100 * _wave(50, seed=4)})
+    result = backtest(Naive(), y, horizon=5, n_folds=1, m=7)
+    per_series = result.per_series()
+    assert per_series.index.tolist() == ["small", "large"]
+    assert per_series.index.name == "series"
+    for key in y:
+        f = result.forecasts[result.forecasts["series"] == key]
+        mase = metrics.mase(f["y_true"], f["y_pred"], y[key].iloc[:45], m=7)
+        assert per_series.loc[key, "mase"] == pytest.approx(mase)
+        smape = metrics.smape(f["y_true"], f["y_pred"])
+        assert per_series.loc[key, "smape"] == pytest.approx(smape)
+    summary = result.summary()
+    assert summary["mase"] == pytest.approx(per_series["mase"].mean())
+    assert summary["smape"] == pytest.approx(per_series["smape"].mean())
+    f = result.forecasts
+    assert summary["mae"] == pytest.approx(metrics.mae(f["y_true"], f["y_pred"]))
+    assert result.by_step["n"].tolist() == [2] * 5
+
+
+def test_single_series_has_no_series_column_but_one_row_per_series():
+    result = backtest(Naive(), _wave(40), horizon=2, n_folds=2)
+    assert "series" not in result.forecasts and "series" not in result.folds
+    assert not result.is_panel and "n_series" not in result.summary()
+    per_series = result.per_series()
+    assert per_series.index.tolist() == ["series"]
+    assert per_series.loc["series", "mase"] == pytest.approx(result.summary()["mase"])
+
+
+def test_compare_on_a_panel_has_owa_against_naive2_and_per_series_tables():
+    y = {"w1": _wave(60, seed=1), "w2": _wave(60, seed=2), "w3": _wave(60, seed=5)}
+    models = {"naive": Naive(), "seasonal": SeasonalNaive(7), "ref": Naive2(1)}
+    comparison = compare(models, y, horizon=3, n_folds=3, m=7)
+    assert comparison.reference == "ref"
+    board = comparison.leaderboard
+    assert list(board.columns[:7]) == [
+        "mae", "rmse", "mape", "smape", "mase", "owa", "n_series"
+    ]  # fmt: skip
+    assert board.loc["ref", "owa"] == pytest.approx(1.0)
+    # Naive2 without a season is Naive
+    assert board.loc["naive", "owa"] == pytest.approx(1.0)
+    ref = board.loc["ref"]
+    expected = metrics.owa(
+        board.loc["seasonal", "smape"], board.loc["seasonal", "mase"],
+        ref["smape"], ref["mase"],
+    )  # fmt: skip
+    assert board.loc["seasonal", "owa"] == pytest.approx(expected)
+    assert board.index[0] == "seasonal" and board.loc["seasonal", "owa"] < 1
+    assert (board["n_series"] == 3).all()
+    wide = comparison.per_series("mase")
+    assert wide.index.tolist() == list(models) and wide.columns.tolist() == list(y)
+    long = comparison.per_series()
+    assert long.index.names == ["model", "series"] and len(long) == 9
+    assert long.loc[("seasonal", "w2"), "mase"] == wide.loc["seasonal", "w2"]
+    with pytest.raises(ValueError, match=r"`metric` must be one of"):
+        comparison.per_series("rmse")
+    alone = backtest(SeasonalNaive(7), y, horizon=3, n_folds=3, m=7)
+    pd.testing.assert_frame_equal(
+        comparison.results["seasonal"].forecasts, alone.forecasts
+    )
+    assert "owa" not in compare({"naive": Naive()}, y, horizon=3).leaderboard
+
+
+def test_owa_is_nan_with_a_warning_when_the_reference_is_perfect():
+    y = {k: pd.Series(5.0, pd.date_range("2024", periods=30)) for k in "ab"}
+    comparison = compare({"ref": Naive2(1), "drift": Drift()}, y, horizon=2)
+    with pytest.warns(UserWarning, match=r"OWA is undefined: the reference 'ref'"):
+        board = comparison.leaderboard
+    assert board["owa"].isna().all()
+
+
+def test_panel_bad_input_names_the_series():
+    y = _panel(lengths=(40, 34, 10))
+    with pytest.raises(
+        ValueError,
+        match=r"Series 'c' of `y`, the shortest of the panel, has 10 observations; "
+        r"5 folds .* need at least 16\. Leave that series out of the panel",
+    ):
+        backtest(Naive(), y, horizon=3)
+    with pytest.raises(ValueError, match=r"first fold of series 'c' has 4"):
+        backtest(Naive(), y, horizon=2, n_folds=3, m=4)
+    with pytest.raises(TypeError, match=r"Series 'a' of `y` must be indexed by"):
+        backtest(Naive(), {"a": pd.Series(np.arange(20.0))}, horizon=2)
+    with pytest.raises(ValueError, match=r"missing values"):
+        backtest(Naive(), {"a": _ramp().where(_ramp() != 5)}, horizon=2)
+    with pytest.raises(TypeError, match=r"For a panel, `exog` must be a mapping"):
+        backtest(Naive(), y, pd.DataFrame({"x": [1.0]}), horizon=2, n_folds=2)
+    with pytest.raises(ValueError, match=r"missing \['b', 'c'\], unknown \['z'\]"):
+        exog = {"a": pd.DataFrame({"x": 0.0}, y["a"].index), "z": None}
+        backtest(Naive(), y, exog, horizon=2, n_folds=2)
+
+    class Lost(PanelSpy):
+        def predict(self, steps=None, exog=None, last_window=None):
+            return super().predict(steps, exog, last_window)["a"]
+
+    with pytest.raises(ValueError, match=r"must answer a mapping \{series_id"):
+        backtest(Lost(), y, horizon=2, n_folds=2)
+
+
+def test_is_global_reads_the_attribute_or_the_class():
+    from forecastrnn import RNNForecaster
+    from forecastrnn.backtest import is_global
+
+    assert is_global(RNNForecaster()) and is_global(PanelSpy())
+    assert not is_global(Naive()) and not is_global(Probe())
+
+
+@pytest.mark.slow
+def test_rnn_forecaster_backtests_a_panel_with_one_fit_per_refit():
+    from forecastrnn import RNNForecaster, RNNRegressor
+
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2024-01-01", periods=120, freq="D")
+    y = pd.DataFrame(
+        {k: 10 + np.sin(np.arange(120) / 3) + rng.normal(0, 0.1, 120) for k in "abc"},
+        index,
+    )
+    y.iloc[:20, 2] = np.nan  # series "c" starts later
+    network = RNNRegressor(hidden_size=4, max_epochs=1, random_state=0)
+    model = RNNForecaster(network, window_size=8, horizon=4)
+    result = backtest(model, y, horizon=4, n_folds=3, refit=2)
+    assert sorted(result.histories) == [0, 2]
+    assert result.folds.groupby("fold")["refit"].all().tolist() == [True, False, True]
+    assert len(result.forecasts) == 3 * 3 * 4
+    assert np.isfinite(result.forecasts["y_pred"]).all()
+    assert result.per_series().index.tolist() == ["a", "b", "c"]
+
+
+class ThreadProbe(Probe):
+    """A Probe that records the thread it was fit in."""
+
+    def fit(self, y, exog=None):
+        super().fit(y, exog)
+        self.history_["thread"] = threading.current_thread().name
+        return self
+
+
+@pytest.mark.slow
+def test_an_active_dask_client_runs_panel_tasks_on_its_cluster():
+    y = {"w1": _wave(60, seed=1), "w2": _wave(60, seed=2)}
+    models = {"probe": ThreadProbe(shift=0.5), "global": PanelSpy()}
+    kwargs = {"horizon": 3, "n_folds": 4, "refit": 2, "m": 7}
+    sequential = compare(models, y, **kwargs)
+    # two threads: with one, joblib runs the tasks in this thread (n_jobs=1)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        on_dask = compare(models, y, **kwargs)
+    threads = {h["thread"].iloc[0] for h in on_dask.results["probe"].histories.values()}
+    assert threads and threading.current_thread().name not in threads
+    timing = ["fit_seconds", "predict_seconds"]
+    for name in models:
+        want, got = sequential.results[name], on_dask.results[name]
+        pd.testing.assert_frame_equal(got.forecasts, want.forecasts)
+        pd.testing.assert_frame_equal(
+            got.folds.drop(columns=timing), want.folds.drop(columns=timing)
+        )

@@ -333,3 +333,88 @@ def test_csv_season_follows_the_frequency_multiplier(capsys, tmp_path):
     status, text, err = run(capsys, *argv, "--folds", "2", "--quiet", "--out", str(out))
     assert status == 0, err
     assert "seasonal naive (period 12)" in text  # the MASE scale
+
+
+# --------------------------------------------------------------------- panels
+
+
+@pytest.fixture
+def long_csv(tmp_path):
+    """Three daily-periodic hourly series of different lengths, long layout."""
+    frames = []
+    for i, (key, n) in enumerate((("north", 150), ("south", 130), ("west", 140))):
+        index = pd.date_range("2024-01-01", periods=n, freq="h")
+        values = 10 * (i + 1) + np.sin(2 * np.pi * np.arange(n) / 24)
+        frames.append(pd.DataFrame({"unique_id": key, "ds": index, "y": values}))
+    path = tmp_path / "long.csv"
+    pd.concat(frames).sample(frac=1.0, random_state=0).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_backtest_long_csv_is_one_panel(capsys, long_csv, tmp_path):
+    out_dir = tmp_path / "out"
+    argv = ["backtest", "--csv", str(long_csv), "--id-col", "unique_id"]
+    argv += ["--horizon", "6", "--folds", "2"]  # --time-col ds, --target y
+    argv += ["--models", "naive,seasonal_naive,naive2", "--train-size", "48"]
+    status, out, err = run(capsys, *argv, "--quiet", "--out", str(out_dir))
+    assert status == 0, err
+    assert err == ""
+    board = pd.read_csv(out_dir / "leaderboard.csv", index_col="model")
+    assert list(board.index)[0] == "seasonal_naive"
+    assert board.loc["naive2", "owa"] == pytest.approx(1.0)
+    assert (board["n_series"] == 3).all()
+    per_series = pd.read_csv(out_dir / "per_series.csv", index_col=[0, 1])
+    assert len(per_series) == 9
+    assert set(per_series.index.get_level_values("series")) == {
+        "north", "south", "west"
+    }  # fmt: skip
+    forecasts = pd.read_csv(out_dir / "forecasts.csv")
+    assert list(forecasts.columns[:2]) == ["model", "series"]
+    assert len(forecasts) == 3 * 3 * 2 * 6
+    assert "mean MASE over the 3 series" in out and "OWA" in out
+    assert (out_dir / "report.html").exists()
+
+
+def test_long_csv_errors(capsys, long_csv, tmp_path):
+    cases = [
+        (["--id-col", "series"], "--id-col 'series' is not a column of"),
+        (["--id-col", "unique_id", "--target", "z"], "unknown column 'z'"),
+        (["--id-col", "unique_id", "--target", "ds"], "three different columns"),
+        (["--id-col", "y"], "has 0 numeric columns besides 'y' and 'ds'"),
+    ]
+    for extra, message in cases:
+        status, _, err = run(capsys, "backtest", "--csv", str(long_csv), *extra)
+        assert status == 2 and err.count("\n") == 1 and message in err, err
+    status, _, err = run(capsys, "backtest", "--dataset", "energy", "--id-col", "x")
+    assert status == 2 and "--id-col applies to --csv only" in err
+    status, _, err = run(capsys, "forecast", "--csv", str(long_csv), "--id-col", "x")
+    assert status == 2 and "unrecognized arguments: --id-col" in err
+
+
+@pytest.mark.slow
+def test_stock_without_ticker_backtests_every_ticker(capsys, tmp_path):
+    argv = ["backtest", "--dataset", "stock", "--models", "naive,drift"]
+    argv += ["--horizon", "5", "--folds", "2", "--train-size", "60", "--quiet"]
+    status, out, err = run(capsys, *argv, "--out", str(tmp_path / "all"))
+    assert status == 0, err
+    per_series = pd.read_csv(tmp_path / "all" / "per_series.csv", index_col=[0, 1])
+    assert sorted(set(per_series.index.get_level_values("series"))) == [
+        "AAPL", "GOOG", "IBM", "MSFT"
+    ]  # fmt: skip
+    status, out, err = run(capsys, *argv, "--ticker", "msft", "--out", str(tmp_path))
+    assert status == 0, err
+    assert not (tmp_path / "per_series.csv").exists()
+    assert "series" not in pd.read_csv(tmp_path / "forecasts.csv").columns
+
+
+@pytest.mark.slow
+def test_panel_backtest_fits_a_network_once_for_all_series(capsys, long_csv, tmp_path):
+    argv = ["backtest", "--csv", str(long_csv), "--id-col", "unique_id"]
+    argv += ["--models", "gru,naive", "--horizon", "6", "--folds", "2"]
+    argv += ["--train-size", "60", "--window", "12", "--epochs", "1"]
+    status, out, err = run(capsys, *argv, "--out", str(tmp_path))
+    assert status == 0, err
+    board = pd.read_csv(tmp_path / "leaderboard.csv", index_col="model")
+    assert board.loc["gru", "n_refits"] == 1 and board.loc["naive", "n_refits"] == 2
+    assert "3 series" in err and "gru epochs" in err

@@ -99,7 +99,7 @@ def test_windows_per_series_auto_keeps_an_epoch_within_budget():
     data = panel()
     assert model().fit(data).windows_per_series_ is None  # few windows: all
     assert model(windows_per_series=5).fit(data).windows_per_series_ == 5
-    long = {k: hourly(EPOCH_WINDOWS // 2, seed=k) for k in range(3)}
+    long = {k: hourly(EPOCH_WINDOWS // 2, seed=k) for k in range(3)}  # 1.5x
     f = RNNForecaster(
         net(max_epochs=1, batch_size=256), window_size=4, horizon=2
     ).fit(long)
@@ -162,3 +162,26 @@ def test_covariates_per_series():
         model().fit(data, exog={k: exog[k] for k in ("a", "b")})
     with pytest.raises(TypeError, match="mapping"):
         model().fit(data, exog=exog["a"])
+
+
+def test_static_covariates_reach_the_network_and_new_series_need_them():
+    data = panel()
+    static = pd.DataFrame({"size": [1.0, 2.0, 3.0], "urban": [True, False, True]},
+                          index=["c", "a", "b"])  # any row order
+    f = model().fit(data, static=static)
+    plain = model().fit(data)
+    assert f.regressor_.n_channels == plain.regressor_.n_channels + 2
+    out = f.predict()
+    # the static channels change the network's inputs, so its forecasts
+    moved = model().fit(data, static=static.assign(size=[3.0, 2.0, 1.0])).predict()
+    assert not np.allclose(out["a"].to_numpy(), moved["a"].to_numpy())
+    tail = data["a"].iloc[-30:]
+    with pytest.raises(ValueError, match=r"pass their rows as `static`"):
+        f.predict(last_window={"new": tail})
+    new = f.predict(last_window={"new": tail},
+                    static=pd.DataFrame({"size": [2.0], "urban": [False]}, ["new"]))
+    assert np.isfinite(new["new"]).all()
+    with pytest.raises(ValueError, match=r"no row for series \['b'\]"):
+        model().fit(data, static=static.drop(index="b"))
+    with pytest.raises(TypeError, match="one row per series"):
+        model().fit(data, static=[1, 2, 3])

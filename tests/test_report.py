@@ -11,8 +11,14 @@ import pytest
 from matplotlib.collections import PolyCollection
 
 from forecastrnn import RNNForecaster, RNNRegressor, backtest, compare
-from forecastrnn.baselines import Drift, Naive, SeasonalNaive
-from forecastrnn.report import plot_error_by_step, plot_forecasts, write_report
+from forecastrnn.baselines import Drift, Naive, Naive2, SeasonalNaive
+from forecastrnn.report import (
+    plot_error_by_step,
+    plot_forecasts,
+    plot_series_errors,
+    plot_worst_series,
+    write_report,
+)
 
 NASTY = "<b>x</b> & 'co' | $5"
 VOID = {"meta", "img", "br", "link", "hr", "input"}
@@ -224,3 +230,71 @@ def test_plots(comparison, series):
     assert all(
         sum(isinstance(c, PolyCollection) for c in ax.collections) == 2 for ax in panels
     )
+
+
+# --------------------------------------------------------------------- panels
+
+
+@pytest.fixture(scope="module")
+def panel(series):
+    return {
+        "north": series.iloc[:200],
+        "south": (series * 0.5 + 100).iloc[20:],
+        "east <i>": series.iloc[::-1].set_axis(series.index) + 10,
+    }
+
+
+@pytest.fixture(scope="module")
+def panel_comparison(panel):
+    models = {"naive": Naive(), "seasonal": SeasonalNaive(24), "naive2": Naive2(24)}
+    return compare(models, panel, horizon=6, n_folds=3, m=24)
+
+
+@pytest.mark.slow
+def test_panel_report_ranks_by_series_means_and_shows_the_worst_series(
+    panel, panel_comparison, tmp_path
+):
+    html_path, md_path = write_report(panel_comparison, tmp_path / "p", y=panel)
+    page, markdown = html_path.read_text("utf-8"), md_path.read_text("utf-8")
+    parsed = _parse(page)
+    assert parsed.errors == [] and parsed.stack == []
+    text = "".join(parsed.text)
+    for title in (
+        "Leaderboard",
+        "Errors across series",
+        "Worst series",
+        "Error by fold",
+    ):
+        assert f">{title}</h2>" in page
+    assert ">OWA</th>" in page and ">Series</th>" in page
+    assert "on 3 series" in text and "east &lt;i&gt;" in page
+    images = sorted(p.name for p in (tmp_path / "p_files").iterdir())
+    assert images == ["error_by_step.png", "series_errors.png", "worst_series.png"]
+    board = panel_comparison.leaderboard
+    assert f"Best model: {board.index[0]}" in markdown.replace("**", "")
+    # the worst series of the best model comes first in its table
+    scores = panel_comparison.results[board.index[0]].per_series()["mase"]
+    lines = markdown.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| Series |"))
+    worst = str(scores.idxmax()).replace("<", "&lt;").replace(">", "&gt;")
+    assert lines[header + 2].startswith(f"| {worst} |")
+
+
+def test_panel_plots(panel, panel_comparison):
+    fig = plot_series_errors(panel_comparison)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(
+        panel_comparison.leaderboard.index
+    )
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 9  # 3 x 3 points
+    worst = plot_worst_series(panel_comparison, panel, k=2).axes
+    assert len(worst) == 2
+    one = plot_forecasts(panel_comparison, panel, series="south").axes
+    assert len(one) == 3
+    with pytest.raises(ValueError, match=r"`series`='west' is not a series"):
+        plot_forecasts(panel_comparison, series="west")
+
+
+def test_panel_plots_reject_a_single_series(comparison):
+    with pytest.raises(ValueError, match=r"`plot_worst_series` needs a panel"):
+        plot_worst_series(comparison)

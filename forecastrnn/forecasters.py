@@ -173,7 +173,7 @@ class RNNForecaster(BaseEstimator):
         ``EPOCH_WINDOWS`` (50,000) in all, as for most single series;
         otherwise the largest number that keeps an epoch within
         ``EPOCH_WINDOWS`` windows (series with fewer give all theirs), which
-        is about 140 per series on the 359 series of M4 weekly. None: every
+        is about 170 per series on the 359 series of M4 weekly. None: every
         window of every series, every epoch. Early stopping holds out the
         most recent ``validation_fraction`` of each series' windows (of at
         most this many). The number used is ``windows_per_series_``.

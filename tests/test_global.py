@@ -185,3 +185,44 @@ def test_static_covariates_reach_the_network_and_new_series_need_them():
         model().fit(data, static=static.drop(index="b"))
     with pytest.raises(TypeError, match="one row per series"):
         model().fit(data, static=[1, 2, 3])
+
+
+_TWO_DEVICES = """
+import json, sys
+import jax
+from forecastrnn import engine
+sys.path.insert(0, sys.argv[2])
+from test_global import model, panel
+assert len(jax.devices()) == 2 and engine.data_mesh(16) is not None
+out = model(windows_per_series=40).fit(panel()).predict()
+print(json.dumps({k: v.tolist() for k, v in out.items()}))
+"""
+
+
+@pytest.mark.slow
+def test_panel_training_shards_over_two_devices_like_one(tmp_path):
+    """The global model trains data-parallel on 2 forced CPU devices (each
+    batch split over them) to the forecasts of one device, up to rounding."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "XLA_FLAGS": (
+            os.environ.get("XLA_FLAGS", "")
+            + " --xla_force_host_platform_device_count=2"
+        ).strip(),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", _TWO_DEVICES, str(tmp_path), str(Path(__file__).parent)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    two = json.loads(run.stdout.strip().splitlines()[-1])
+    one = model(windows_per_series=40).fit(panel()).predict()
+    for key, values in one.items():
+        np.testing.assert_allclose(two[key], values.to_numpy(), rtol=2e-3)

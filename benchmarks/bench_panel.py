@@ -109,15 +109,22 @@ def main(argv=None):
     parser.add_argument("--cells", default=",".join(CELLS))
     parser.add_argument("--window", type=int, default=52, help="input weeks")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="forecaster settings, e.g. network__loss=mae")
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="forecaster settings, e.g. network__loss=mae",
+    )
     parser.add_argument("--no-baselines", action="store_true")
-    parser.add_argument("--quick", action="store_true",
-                        help="40 series, 2 epochs: a smoke run")
+    parser.add_argument(
+        "--quick", action="store_true", help="40 series, 2 epochs: a smoke run"
+    )
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--log", help="append one JSON line per model here")
-    parser.add_argument("--write", action="store_true",
-                        help="write the table into benchmarks/panel.md")
+    parser.add_argument(
+        "--write", action="store_true", help="write the table into benchmarks/panel.md"
+    )
     args = parser.parse_args(argv)
 
     train, test, meta = load_m4("weekly")
@@ -134,8 +141,9 @@ def main(argv=None):
     load_before = os.getloadavg()[0]
 
     rows = []
-    naive2, seconds = per_series("Naive2", Naive2(season_length=1), train, horizon,
-                                 args.n_jobs)
+    naive2, seconds = per_series(
+        "Naive2", Naive2(season_length=1), train, horizon, args.n_jobs
+    )
     reference = score(test, naive2, train, None)[:2]
     rows.append(("Naive2", *score(test, naive2, train, reference), seconds, None))
     if not args.no_baselines:
@@ -144,8 +152,9 @@ def main(argv=None):
             ("Theta (statsmodels)", Theta(period=1)),
         ):
             forecasts, seconds = per_series(name, model, train, horizon, args.n_jobs)
-            rows.append((name, *score(test, forecasts, train, reference), seconds,
-                         None))
+            rows.append(
+                (name, *score(test, forecasts, train, reference), seconds, None)
+            )
     for cell in args.cells.split(","):
         model = global_model(cell, args.window, horizon, settings)
         start = time.perf_counter()
@@ -157,14 +166,27 @@ def main(argv=None):
         rows.append((f"global {NAMES[cell]}", smape, mase, value, seconds, epochs))
         if args.log:
             with open(args.log, "a") as log:
-                log.write(json.dumps({
-                    "cell": cell, "split": args.split, "window": args.window,
-                    "settings": settings, "smape": smape, "mase": mase,
-                    "owa": value, "fit_seconds": seconds, "epochs": epochs,
-                    "windows_per_series": model.windows_per_series_,
-                }) + "\n")
-        print(f"{cell}: OWA {value:.3f} ({seconds:.0f} s, {epochs} epochs)",
-              file=sys.stderr)
+                log.write(
+                    json.dumps(
+                        {
+                            "cell": cell,
+                            "split": args.split,
+                            "window": args.window,
+                            "settings": settings,
+                            "smape": smape,
+                            "mase": mase,
+                            "owa": value,
+                            "fit_seconds": seconds,
+                            "epochs": epochs,
+                            "windows_per_series": model.windows_per_series_,
+                        }
+                    )
+                    + "\n"
+                )
+        print(
+            f"{cell}: OWA {value:.3f} ({seconds:.0f} s, {epochs} epochs)",
+            file=sys.stderr,
+        )
 
     table = render(rows, args, settings, load_before, len(train))
     print(table)
@@ -188,8 +210,13 @@ def render(rows, args, settings, load_before, n_series):
             f"| {name} | {smape:.3f} | {mase:.3f} | {value:.3f} | {seconds:.1f} | "
             f"{'' if epochs is None else epochs} |"
         )
-    lines += ["", "Published (the competition's table):", "",
-              "| method | sMAPE | MASE | OWA |", "| --- | ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "Published (the competition's table):",
+        "",
+        "| method | sMAPE | MASE | OWA |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     lines += [f"| {n} | {s:.3f} | {m:.3f} | {o:.3f} |" for n, s, m, o in PUBLISHED]
     shown = " ".join(f"{k}={v}" for k, v in settings.items())
     lines += [

@@ -129,8 +129,10 @@ def main(argv=None) -> pd.DataFrame:
     to_long(panel).to_csv(out / "panel_long.csv", index=False)
     plot(panel, forecast).savefig(out / "forecast.png", dpi=110)
     print(forecast.round(2))
-    print(f"wrote {out / 'forecast.csv'}, {out / 'forecast.png'} and the panel in "
-          f"long layout, {out / 'panel_long.csv'}")
+    print(
+        f"wrote {out / 'forecast.csv'}, {out / 'forecast.png'} and the panel in "
+        f"long layout, {out / 'panel_long.csv'}"
+    )
     return forecast
 
 

@@ -100,9 +100,9 @@ def test_windows_per_series_auto_keeps_an_epoch_within_budget():
     assert model().fit(data).windows_per_series_ is None  # few windows: all
     assert model(windows_per_series=5).fit(data).windows_per_series_ == 5
     long = {k: hourly(EPOCH_WINDOWS // 2, seed=k) for k in range(3)}  # 1.5x
-    f = RNNForecaster(
-        net(max_epochs=1, batch_size=256), window_size=4, horizon=2
-    ).fit(long)
+    f = RNNForecaster(net(max_epochs=1, batch_size=256), window_size=4, horizon=2).fit(
+        long
+    )
     assert f.windows_per_series_ == EPOCH_WINDOWS // 3
 
 
@@ -151,8 +151,10 @@ def test_bad_panels_name_the_series(make, message):
 def test_covariates_per_series():
     data = panel()
     exog = {
-        k: pd.DataFrame({"temp": np.cos(np.arange(len(s) + 4))},
-                        pd.date_range(s.index[0], periods=len(s) + 4, freq="h"))
+        k: pd.DataFrame(
+            {"temp": np.cos(np.arange(len(s) + 4))},
+            pd.date_range(s.index[0], periods=len(s) + 4, freq="h"),
+        )
         for k, s in data.items()
     }
     f = model().fit(data, exog={k: e.iloc[:-4] for k, e in exog.items()})
@@ -166,8 +168,9 @@ def test_covariates_per_series():
 
 def test_static_covariates_reach_the_network_and_new_series_need_them():
     data = panel()
-    static = pd.DataFrame({"size": [1.0, 2.0, 3.0], "urban": [True, False, True]},
-                          index=["c", "a", "b"])  # any row order
+    static = pd.DataFrame(
+        {"size": [1.0, 2.0, 3.0], "urban": [True, False, True]}, index=["c", "a", "b"]
+    )  # any row order
     f = model().fit(data, static=static)
     plain = model().fit(data)
     assert f.regressor_.n_channels == plain.regressor_.n_channels + 2
@@ -178,8 +181,10 @@ def test_static_covariates_reach_the_network_and_new_series_need_them():
     tail = data["a"].iloc[-30:]
     with pytest.raises(ValueError, match=r"pass their rows as `static`"):
         f.predict(last_window={"new": tail})
-    new = f.predict(last_window={"new": tail},
-                    static=pd.DataFrame({"size": [2.0], "urban": [False]}, ["new"]))
+    new = f.predict(
+        last_window={"new": tail},
+        static=pd.DataFrame({"size": [2.0], "urban": [False]}, ["new"]),
+    )
     assert np.isfinite(new["new"]).all()
     with pytest.raises(ValueError, match=r"no row for series \['b'\]"):
         model().fit(data, static=static.drop(index="b"))
@@ -219,7 +224,11 @@ def test_panel_training_shards_over_two_devices_like_one(tmp_path):
     }
     run = subprocess.run(
         [sys.executable, "-c", _TWO_DEVICES, str(tmp_path), str(Path(__file__).parent)],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     two = json.loads(run.stdout.strip().splitlines()[-1])

@@ -235,3 +235,52 @@ def test_panel_training_shards_over_two_devices_like_one(tmp_path):
     one = model(windows_per_series=40).fit(panel()).predict()
     for key, values in one.items():
         np.testing.assert_allclose(two[key], values.to_numpy(), rtol=2e-3)
+
+
+_PROCESS = """
+import json, sys
+import jax
+port, rank, tests = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+jax.config.update("jax_cpu_collectives_implementation", "gloo")
+jax.distributed.initialize(f"localhost:{port}", num_processes=2, process_id=rank)
+sys.path.insert(0, tests)
+from test_global import model, panel
+assert len(jax.devices()) == 2 and len(jax.local_devices()) == 1
+out = model(windows_per_series=40).fit(panel()).predict()
+print(json.dumps({k: v.tolist() for k, v in out.items()}))
+"""
+
+
+@pytest.mark.slow
+def test_panel_training_across_two_processes_with_jax_distributed():
+    """JAX's own multi-process runtime (``jax.distributed``, gloo collectives
+    on CPU): two processes, one device each, the same data and seed, train
+    one model data-parallel; both get the forecasts of a single process."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    env.pop("XLA_FLAGS", None)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _PROCESS, str(port), str(rank),
+             str(Path(__file__).parent)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for rank in (0, 1)
+    ]  # fmt: skip
+    outputs = [run.communicate(timeout=300) for run in runs]
+    for run, (_, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, err[-2000:]
+    one = model(windows_per_series=40).fit(panel()).predict()
+    for stdout, _ in outputs:
+        two = json.loads(stdout.strip().splitlines()[-1])
+        for key, values in one.items():
+            np.testing.assert_allclose(two[key], values.to_numpy(), rtol=1e-5)

@@ -16,6 +16,7 @@ library's models), through their constructor and ``__setstate__``.
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -119,8 +120,9 @@ def read(path) -> tuple[dict, dict[str, np.ndarray]]:
 def encode(value: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
     """``value`` as JSON, its arrays added to ``arrays`` under ``key/...``.
 
-    Handles None, numbers, strings, lists, tuples, dicts with string keys,
-    NumPy and JAX arrays, pandas Index, Series and DataFrame (names kept),
+    Handles None, numbers, strings, file paths (stored as strings), lists,
+    tuples, dicts with string keys, NumPy and JAX arrays (of strings too, as
+    ``feature_names_in_``), pandas Index, Series and DataFrame (names kept),
     named tuples, the augmentations of :mod:`forecastrnn.augment`, and
     scikit-learn estimators (parameters and fitted attributes).
 
@@ -133,6 +135,8 @@ def encode(value: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
         return value
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, os.PathLike):  # a file path setting, read back as str
+        return os.fspath(value)
     if isinstance(value, BaseEstimator):
         return _encode_estimator(value, arrays, key)
     if isinstance(value, Augmentation):
@@ -165,7 +169,12 @@ def encode(value: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"$dict": {k: encode(v, arrays, f"{key}/{k}") for k, v in value.items()}}
     if hasattr(value, "__array__") and not callable(value):
-        arrays[key] = np.asarray(value)
+        array = np.asarray(value)
+        if array.dtype == object:  # names (feature_names_in_): NumPy would pickle
+            if array.ndim != 1 or not all(isinstance(v, str) for v in array):
+                raise TypeError(_unstorable(value, key))
+            return {"$strings": array.tolist()}
+        arrays[key] = array
         return {"$array": key}
     raise TypeError(_unstorable(value, key))
 
@@ -291,6 +300,8 @@ def decode(
         return node
     if "$array" in node:
         return arrays[node["$array"]]
+    if "$strings" in node:
+        return np.array(node["$strings"], dtype=object)
     if "$tuple" in node:
         return tuple(decode(v, arrays, classes) for v in node["$tuple"])
     if "$dict" in node:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import math
+import os
 import warnings
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -106,6 +111,37 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         bit-identical predictions.
     verbose : int, default 0
         ``1`` shows a progress bar over epochs.
+    warm_start : bool, default False
+        When the model is already fitted, ``fit`` continues from its
+        parameters ``params_`` for ``max_epochs`` more epochs (fine-tuning,
+        on the same or on new data) instead of initialising afresh; the
+        epoch numbers of ``history_`` go on. The network must keep its
+        shapes: ``cell``, ``hidden_size``, ``num_layers``, ``bidirectional``,
+        ``attention``, ``n_channels`` and the outputs (targets per row times
+        quantile levels); the window length may change, the network reads
+        windows of any length. The optimizer's state (Adam's moments) and the
+        early-stopping count start afresh.
+    checkpoint : str, os.PathLike or None, default None
+        A model file (``.npz`` appended when missing; its folder must exist)
+        that ``fit`` keeps up to date: it is written, atomically, at each new
+        best validation epoch (each epoch without early stopping) and when
+        training ends, stops early or is interrupted. It holds the model as it
+        stands (the best parameters so far, the history), which
+        :func:`forecastrnn.load` reads as a fitted regressor, and the state to
+        continue the run (``training_state_``: the last parameters, the
+        optimizer's state and the random generator's). When ``fit`` starts
+        and the file exists, it resumes that run: the epochs done count
+        towards ``max_epochs`` and only the remaining ones run (none when the
+        run had finished), giving the parameters an uninterrupted fit gives,
+        bit for bit. The file must come from a fit of this data with the same
+        parameters (``max_epochs``, ``verbose``, ``warm_start`` and
+        ``checkpoint`` aside), otherwise ``fit`` raises ``ValueError`` rather
+        than overwrite another run: delete the file to train afresh. (With
+        ``warm_start``, a file that holds the fitted model itself, its last
+        checkpoint, is the start of the new run and is overwritten.) Needs
+        parameters the model file stores (an optimizer's name, the
+        augmentations of :mod:`forecastrnn.augment`). One path per fit: not
+        for ``GridSearchCV`` or cross-validation.
 
     Attributes
     ----------
@@ -115,7 +151,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Per epoch: ``train_loss``, ``val_loss``, ``grad_norm`` (mean global
         norm of the gradient before clipping), ``grad_norm_max``.
     n_epochs_ : int
-        Epochs run.
+        Epochs run (over all the fits of a ``warm_start`` model).
     window_size_ : int
     n_outputs_ : int
         Horizon steps predicted per row.
@@ -169,6 +205,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         patience: int = 10,
         random_state=None,
         verbose: int = 0,
+        warm_start: bool = False,
+        checkpoint: str | os.PathLike | None = None,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -192,6 +230,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.patience = patience
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.checkpoint = checkpoint
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -225,56 +265,226 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            With ``warm_start=True``, when the fitted network's shapes do not
+            fit this one's; with ``checkpoint``, when the file exists but
+            comes from another fit (other parameters or data) or is not a
+            checkpoint.
+
+        Warns
+        -----
+        RuntimeWarning
+            When ``KeyboardInterrupt`` (Ctrl-C) stops training: ``fit``
+            returns the model with the best (or last) parameters so far and
+            the history of the epochs done.
         """
         self._check_params()
         check_int(samples_per_group, "samples_per_group", allow_none=True)
+        path = _checkpoint_path(self.checkpoint)
+        settings = None if path is None else _settings(self)
+        previous = self._previous_fit()
         X2 = self._flatten(X)
         X2 = validate_data(self, X2, dtype=[np.float64, np.float32])
         y = _check_targets(y, len(X2))
         groups = _check_groups(groups, len(X2))
         windows = self._windows(X2)
         Y = np.asarray(y, np.float32).reshape(len(y), -1)
+        quantiles = self._sorted_quantiles()
+        if previous is not None:
+            self._check_warm_start(previous, Y.shape[1], quantiles)
         self.y_ndim_ = np.ndim(y)
         self.window_size_, self.n_outputs_ = windows.shape[1], Y.shape[1]
-        self.quantiles_ = self._sorted_quantiles()
+        self.quantiles_ = quantiles
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)  # initialisation, then the shuffles
         spec = self._train_spec()._replace(missing_targets=bool(np.isnan(Y).any()))
         params = init_network(spec.network, rng)
+        run = _Run(
+            path,
+            settings,
+            None if path is None else _digest(windows, Y, groups, samples_per_group),
+            (windows.shape, Y.shape),
+        )
+        start, first = self._start(spec, params, previous, run)
         params, history = self._train(
-            spec, params, windows, Y, rng, groups, samples_per_group
+            spec,
+            start,
+            (windows, Y, groups, samples_per_group),
+            rng,
+            first + self.max_epochs,
+            None if path is None else partial(self._write_checkpoint, run, first),
         )
         self.params_ = jax.tree.map(np.asarray, params)
         self.history_ = pd.DataFrame(history).set_index("epoch")
         self.n_epochs_ = len(self.history_)
+        self.__dict__.pop("training_state_", None)  # a loaded checkpoint's
         return self
 
-    def _train(self, spec, params, windows, Y, rng, groups, samples_per_group):
+    def _train(self, spec, start, data, rng, max_epochs, on_checkpoint):
         """Run the training loop, with a progress bar when ``verbose``."""
+        windows, Y, groups, samples_per_group = data
         rows, val_rows = self._split(Y.shape, groups, samples_per_group)
         train = (windows[rows], Y[rows])
         validation = None if val_rows is None else (windows[val_rows], Y[val_rows])
+        done = start.epoch if isinstance(start, training.TrainState) else 0
         bar = (
-            progress_bar(self.max_epochs, f"{self.cell} epochs")
+            progress_bar(max(max_epochs - done, 0), f"{self.cell} epochs")
             if self.verbose
             else None
         )
         try:
             return training.fit_network(
                 spec,
-                params,
+                start,
                 *train,
                 key=rng,
-                max_epochs=self.max_epochs,
+                max_epochs=max_epochs,
                 validation=validation,
                 patience=self.patience if validation is not None else None,
                 on_epoch=None if bar is None else partial(_show_epoch, bar),
                 groups=None if groups is None else groups[rows],
                 samples_per_group=samples_per_group,
+                on_checkpoint=on_checkpoint,
             )
         finally:
             if bar is not None:
                 bar.close()
+
+    # ------------------------------------------------ warm start, checkpoints
+    def _previous_fit(self):
+        """What ``warm_start`` continues from (None: a fresh start): the fitted
+        parameters, history and targets per row, and the input checks' record."""
+        if not self.warm_start or not hasattr(self, "params_"):
+            return None
+        seen = ("n_features_in_", "feature_names_in_")
+        kept = {k: getattr(self, k) for k in seen if hasattr(self, k)}
+        return self.params_, self.history_, self.n_outputs_, kept
+
+    def _check_warm_start(self, previous, n_targets: int, quantiles) -> None:
+        """The fitted network has the shapes this fit builds, or ValueError
+        (the model left as it was)."""
+        fitted, _, n_outputs, kept = previous
+        if n_targets != n_outputs:
+            detail = (
+                f"`y` has {n_targets} targets per row, the fitted network "
+                f"predicts {n_outputs}"
+            )
+        else:
+            outputs = n_targets * max(len(quantiles), 1)
+            detail = _shape_mismatch(
+                fitted, init_network(self._config(TRAIN_SCAN, outputs), 0)
+            )
+        if not detail:
+            return
+        for name in ("n_features_in_", "feature_names_in_"):
+            self.__dict__.pop(name, None)
+        self.__dict__.update(kept)  # validate_data's record of the fitted input
+        raise ValueError(
+            "`warm_start=True` continues from the fitted parameters, but this "
+            f"fit builds a network of other shapes: {detail}. Keep `cell`, "
+            "`hidden_size`, `num_layers`, `bidirectional`, `attention`, "
+            "`n_channels`, the number of `quantiles` and of targets per row (the "
+            "window length may change), or set `warm_start=False` to train "
+            "afresh."
+        )
+
+    def _start(self, spec, params, previous, run):
+        """Where training starts, and the epoch the run started from: the
+        checkpoint's run, the fitted model (``warm_start``) or ``params``."""
+        resumed = self._resume(spec, params, run, previous)
+        if resumed is not None:
+            return resumed
+        if previous is None:
+            return params, 0
+        start = training.TrainState(previous[0], history=_history_lists(previous[1]))
+        return start, start.epoch
+
+    def _resume(self, spec, params, run, previous):
+        """The state and first epoch of the checkpoint's run, or None (no
+        file, or with ``warm_start`` the file of the fitted model itself)."""
+        if run.path is None or not run.path.exists():
+            return None
+        meta, saved = _read_checkpoint(run.path, type(self))
+        if previous is not None and saved.history_.equals(previous[1]):
+            return None  # the run that fitted this model: go on from the model
+        theirs = {
+            k: v for k, v in meta["model"]["params"].items() if k not in _RUN_SETTINGS
+        }
+        if theirs != run.settings:
+            differ = sorted(
+                k
+                for k in theirs.keys() | run.settings.keys()
+                if theirs.get(k) != run.settings.get(k)
+            )
+            raise ValueError(
+                f"`checkpoint` {str(run.path)!r} was written by a fit with other "
+                f"parameters ({', '.join(differ)} differ), so it cannot be "
+                "resumed. Delete the file to train afresh, or pass another "
+                "`checkpoint` path."
+            )
+        state = saved.training_state_
+        if state["data"] != run.digest:
+            raise ValueError(
+                f"`checkpoint` {str(run.path)!r} was written by a fit on other "
+                f"data (windows and targets of shapes {state['shapes']} then, "
+                f"{list(run.shapes)} now, or other values or groups), so it "
+                "cannot be resumed. Delete the file to train afresh, or pass "
+                "another `checkpoint` path."
+            )
+        best = saved.params_
+        current = best if state["params"] is None else state["params"]
+        if _shape_mismatch(current, params):
+            raise ValueError(
+                f"`checkpoint` {str(run.path)!r} holds parameters that do not "
+                f"match its configuration ({_shape_mismatch(current, params)}); "
+                "delete it to train afresh."
+            )
+        has_best = state["best_loss"] is not None
+        start = training.TrainState(
+            params=current,
+            opt_state=training.optimizer_state(spec, current, state["opt_state"]),
+            history=_history_lists(saved.history_),
+            best_params=best if has_best else None,
+            best_loss=state["best_loss"] if has_best else np.inf,
+            best_epoch=state["best_epoch"],
+            waited=state["waited"],
+            rng_state=state["rng_state"],
+            stopped=state["stopped"],
+        )
+        return start, state["first_epoch"]
+
+    def _write_checkpoint(self, run, first_epoch, state) -> None:
+        """Write the model as ``state`` leaves it, and how to go on, to the
+        checkpoint file (atomically: a temporary file, then ``os.replace``)."""
+        has_best = state.best_params is not None
+        snapshot = copy.copy(self)  # the fitted shapes set by this fit
+        snapshot.params_ = jax.tree.map(
+            np.asarray, state.best_params if has_best else state.params
+        )
+        snapshot.history_ = pd.DataFrame(state.history).set_index("epoch")
+        snapshot.n_epochs_ = len(snapshot.history_)
+        separate = has_best and state.best_epoch != state.epoch
+        snapshot.training_state_ = {
+            "params": jax.tree.map(np.asarray, state.params) if separate else None,
+            "opt_state": [np.asarray(a) for a in jax.tree.leaves(state.opt_state)],
+            "rng_state": state.rng_state,
+            "best_loss": float(state.best_loss) if has_best else None,
+            "best_epoch": int(state.best_epoch),
+            "waited": int(state.waited),
+            "stopped": bool(state.stopped),
+            "first_epoch": int(first_epoch),
+            "data": run.digest,
+            "shapes": [list(shape) for shape in run.shapes],
+        }
+        temporary = run.path.with_name(f".{run.path.name}.{os.getpid()}.tmp.npz")
+        try:
+            archive.write(snapshot, temporary)
+            os.replace(temporary, run.path)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def _check_params(self) -> None:
         check_cell(self.cell)
@@ -301,6 +511,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
         check_real(self.weight_decay, "weight_decay", low=0)
         check_real(self.clip_norm, "clip_norm", low=0, low_open=True, allow_none=True)
+        if not isinstance(self.warm_start, bool | np.bool_):
+            raise TypeError(
+                f"`warm_start` must be True or False; got "
+                f"{type(self.warm_start).__name__} {self.warm_start!r}."
+            )
         if not callable(self.optimizer) and not _is_optax_optimizer(self.optimizer):
             raise ValueError(
                 "`optimizer` must name an optax optimizer such as 'adam', 'sgd' or "
@@ -378,9 +593,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         return self._config(TRAIN_SCAN if training else PREDICT_SCAN)
 
-    def _config(self, scan: dict) -> NetworkConfig:
-        """The network of the fitted shapes with scan form ``scan``."""
-        n_outputs = self.n_outputs_ * max(len(self.quantiles_), 1)
+    def _config(self, scan: dict, n_outputs: int | None = None) -> NetworkConfig:
+        """The network of the fitted shapes (or of ``n_outputs`` outputs) with
+        scan form ``scan``."""
+        if n_outputs is None:
+            n_outputs = self.n_outputs_ * max(len(self.quantiles_), 1)
         return NetworkConfig(
             cell=self.cell,
             n_inputs=self.n_channels,
@@ -526,6 +743,104 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
         return archive.write(self, path)
+
+
+# The parameters a checkpoint's run may change when it is resumed.
+_RUN_SETTINGS = ("checkpoint", "max_epochs", "verbose", "warm_start")
+
+
+class _Run(NamedTuple):
+    """A fit's checkpoint file, its parameters as stored and its data's digest."""
+
+    path: Path | None
+    settings: dict | None
+    digest: str | None
+    shapes: tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _checkpoint_path(checkpoint) -> Path | None:
+    """The checkpoint file (``.npz`` appended when missing), checked, or None."""
+    if checkpoint is None:
+        return None
+    if not isinstance(checkpoint, str | os.PathLike):
+        raise TypeError(
+            "`checkpoint` must be None or a file path (str or os.PathLike); got "
+            f"{type(checkpoint).__name__} {checkpoint!r}."
+        )
+    path = Path(checkpoint)
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"`checkpoint` {str(path)!r}: the folder {str(path.parent)!r} does not "
+            "exist. Create it first, or pass a path in an existing folder."
+        )
+    return path
+
+
+def _settings(model: RNNRegressor) -> dict:
+    """The parameters a checkpoint must share, as the model file stores them."""
+    fresh = type(model)(**model.get_params(deep=False))
+    try:
+        stored = archive.encode(fresh, {}, "model")["params"]
+    except TypeError as exc:
+        raise TypeError(
+            f"`checkpoint` writes the model in the safe model file format: {exc}"
+        ) from None
+    return {k: v for k, v in stored.items() if k not in _RUN_SETTINGS}
+
+
+def _digest(windows, Y, groups, samples_per_group) -> str:
+    """A fingerprint of the training data."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in (windows, Y):
+        h.update(repr(a.shape).encode())
+        h.update(np.ascontiguousarray(a))
+    if groups is not None:
+        h.update(pd.factorize(groups)[0].astype(np.int64))
+    h.update(repr(samples_per_group).encode())
+    return h.hexdigest()
+
+
+def _read_checkpoint(path: Path, cls) -> tuple[dict, RNNRegressor]:
+    """The JSON document and the model of a checkpoint file, checked."""
+    try:
+        meta, arrays = archive.read(path)
+        if meta.get("format_version") != archive.FORMAT_VERSION:
+            raise ValueError(
+                f"model format {meta.get('format_version')}, this forecastrnn "
+                f"writes {archive.FORMAT_VERSION}"
+            )
+        saved = archive.decode(meta["model"], arrays, {cls.__name__: cls})
+        saved.training_state_["opt_state"]  # noqa: B018 (a checkpoint's)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(
+            f"`checkpoint` {str(path)!r} exists but is not a checkpoint this "
+            f"forecastrnn can resume ({type(exc).__name__}: {exc}). Delete it to "
+            "train afresh, or pass another `checkpoint` path."
+        ) from exc
+    return meta, saved
+
+
+def _history_lists(history: pd.DataFrame) -> dict:
+    """A ``history_`` frame as the lists of :func:`forecastrnn.training.fit_network`."""
+    lists = {"epoch": [int(e) for e in history.index]}
+    return lists | {name: history[name].tolist() for name in history.columns}
+
+
+def _shape_mismatch(fitted: dict, params: dict) -> str:
+    """How ``fitted`` differs in shapes from ``params`` ('' when it does not)."""
+    if jax.tree.structure(fitted) != jax.tree.structure(params):
+        return "the parameters have another structure"
+    paths = jax.tree_util.tree_flatten_with_path(params)[0]
+    for (where, new), old in zip(paths, jax.tree.leaves(fitted), strict=True):
+        if np.shape(old) != np.shape(new):
+            name = jax.tree_util.keystr(where)
+            return (
+                f"parameter {name} has shape {np.shape(old)} fitted, "
+                f"{np.shape(new)} now"
+            )
+    return ""
 
 
 @partial(jax.jit, static_argnames="config")

@@ -61,9 +61,11 @@ from .nn.network import NetworkConfig, apply_network
 __all__ = [
     "EpochStats",
     "TrainSpec",
+    "TrainState",
     "apply_gradients",
     "fit_network",
     "make_optimizer",
+    "optimizer_state",
     "part_gradient",
     "sample_losses",
     "train_epoch",
@@ -130,6 +132,35 @@ class EpochStats(NamedTuple):
     grad_norm: Array
     grad_norm_max: Array
     finite: Array  # every parameter finite after the epoch
+
+
+class TrainState(NamedTuple):
+    """A training run after some epochs: all :func:`fit_network` needs to go on.
+
+    :func:`fit_network` takes one in place of the initial parameters and
+    continues the run exactly (the same shuffles, dropout masks, optimizer
+    moments and early-stopping count as if it had never stopped); its
+    ``on_checkpoint`` callback receives them. Only ``params`` is required: a
+    state of just the parameters and a ``history`` continues the epoch
+    numbers with a fresh optimizer and a fresh early-stopping count
+    (fine-tuning).
+    """
+
+    params: dict  # after the last epoch done
+    opt_state: optax.OptState | None = None  # None: a fresh optimizer state
+    history: dict | None = None  # the epochs done, as fit_network returns it
+    best_params: dict | None = None  # of the best validation epoch so far
+    best_loss: float = np.inf
+    best_epoch: int = 0
+    waited: int = 0  # epochs since the best one
+    rng_state: dict | None = None  # the host generator's ``bit_generator.state``
+    stopped: bool = False  # early stopping or a non-finite loss ended the run
+
+    @property
+    def epoch(self) -> int:
+        """The number of the last epoch done (0: none)."""
+        epochs = (self.history or {}).get("epoch", [])
+        return int(epochs[-1]) if len(epochs) else 0
 
 
 def make_optimizer(spec: TrainSpec) -> optax.GradientTransformation:
@@ -310,7 +341,7 @@ def _validation_sum(spec, params, X, Y, w):
 
 def fit_network(
     spec: TrainSpec,
-    params: dict,
+    params: dict | TrainState,
     X: np.ndarray,
     Y: np.ndarray,
     *,
@@ -322,20 +353,26 @@ def fit_network(
     engine: str = "auto",
     groups: np.ndarray | None = None,
     samples_per_group: int | None = None,
+    on_checkpoint: Callable[[TrainState], None] | None = None,
 ) -> tuple[dict, dict]:
     """Train ``params`` on windows ``X`` (``(n, window_size, n_inputs)``) and ``Y``.
 
     Parameters
     ----------
     spec : TrainSpec
-    params : dict
-        Initial network parameters.
+    params : dict or TrainState
+        Initial network parameters, or the state of a run to continue (from
+        ``on_checkpoint``): its epochs count towards ``max_epochs``, its
+        history is continued, and its generator state, when it has one,
+        replaces ``key``.
     X, Y : numpy.ndarray
         Training windows and targets, float32.
     key : jax.Array, numpy.random.Generator or int
         Drives the shuffles, the dropout masks and the augmentation (drawn on
         the host, see :func:`~forecastrnn.nn.cells.host_rng`).
     max_epochs : int
+        The number of the last epoch: a run continued from a state of ``k``
+        epochs runs ``max_epochs - k`` more (none if ``k >= max_epochs``).
     validation : (X_val, Y_val), optional
         Held-out windows; with ``patience`` they drive early stopping and the
         parameters of the best validation epoch are returned.
@@ -355,6 +392,13 @@ def fit_network(
         an epoch costs the same however long the series are.
     samples_per_group : int, optional
         See ``groups``; None trains on every window every epoch.
+    on_checkpoint : callable, optional
+        Called as ``on_checkpoint(state)`` with the run's :class:`TrainState`
+        after each epoch that improves the best validation loss (every epoch
+        without early stopping), and once more when training ends (stopped
+        early, at a non-finite loss or by ``KeyboardInterrupt``, or after
+        epochs that did not improve), so that a run can be saved and
+        continued exactly.
 
     Returns
     -------
@@ -368,7 +412,9 @@ def fit_network(
     -----
     RuntimeWarning
         When the loss becomes non-finite (exploding gradients): training stops
-        and the parameters from before that epoch are kept.
+        and the parameters from before that epoch are kept. When a
+        ``KeyboardInterrupt`` (Ctrl-C) stops training: the best (or last)
+        parameters so far and the history of the epochs done are returned.
     """
     if engine == "auto":
         engine = _engine.default_engine(spec.network, spec.batch_size, X.shape[1])
@@ -376,7 +422,10 @@ def fit_network(
         raise ValueError(
             f"`engine` must be 'auto', 'threads' or 'scan'; got {engine!r}."
         )
-    opt_state = _init_optimizer(spec, params)
+    state = params if isinstance(params, TrainState) else TrainState(params)
+    if state.opt_state is None:
+        state = state._replace(opt_state=_init_optimizer(spec, state.params))
+    rng = host_rng(key) if state.rng_state is None else _generator(state.rng_state)
     if validation is None:
         X_val, Y_val, n_val = X[:1], Y[:1], 0
     else:
@@ -390,12 +439,25 @@ def fit_network(
         run_epoch = _scan_epochs(spec, X, Y, X_val, Y_val, n_val)
     try:
         return _epochs(
-            spec, run_epoch, params, opt_state, host_rng(key), draw, max_epochs,
-            n_val, patience, on_epoch,
+            spec, run_epoch, state, rng, draw, max_epochs,
+            bool(n_val) and patience is not None, patience, on_epoch, on_checkpoint,
         )
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
+
+
+def _generator(rng_state: dict) -> np.random.Generator:
+    """A NumPy generator in the saved ``bit_generator.state`` ``rng_state``."""
+    name = rng_state.get("bit_generator") if isinstance(rng_state, dict) else None
+    if name not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
+        raise ValueError(
+            "`rng_state` must be a NumPy bit generator's state (a dict with "
+            f"'bit_generator': 'PCG64', ...); got {rng_state!r:.80}."
+        )
+    bit_generator = getattr(np.random, name)()
+    bit_generator.state = rng_state
+    return np.random.Generator(bit_generator)
 
 
 def _epoch_sampler(n: int, groups, samples_per_group):
@@ -425,6 +487,49 @@ def _epoch_sampler(n: int, groups, samples_per_group):
         return rng.permutation(rows[by_key][rank < k])
 
     return draw
+
+
+def optimizer_state(
+    spec: TrainSpec, params: dict, leaves: list | None = None
+) -> optax.OptState:
+    """The optimizer state of ``spec`` for ``params``: fresh, or from saved leaves.
+
+    Parameters
+    ----------
+    spec : TrainSpec
+    params : dict
+        Network parameters.
+    leaves : list of array, optional
+        ``jax.tree.leaves`` of a state of this optimizer for parameters of
+        these shapes (as a checkpoint stores it). None: a fresh state.
+
+    Returns
+    -------
+    optax.OptState
+
+    Raises
+    ------
+    ValueError
+        If ``leaves`` do not fit this optimizer and these parameters.
+    """
+    fresh = _init_optimizer(spec, params)
+    if leaves is None:
+        return fresh
+    expected = jax.tree.leaves(fresh)
+    shapes = [np.shape(a) for a in expected]
+    got = [np.shape(a) for a in leaves]
+    if shapes != got:
+        raise ValueError(
+            f"`leaves` ({len(got)} arrays) do not make a state of this optimizer "
+            f"({spec.optimizer!r}, {len(shapes)} arrays) for these parameters: "
+            f"shapes {got[:4]}... against {shapes[:4]}.... Pass the leaves of a "
+            "state of the same optimizer and network."
+        )
+    restored = [
+        np.asarray(a, np.asarray(e).dtype)
+        for a, e in zip(leaves, expected, strict=True)
+    ]
+    return jax.tree.unflatten(jax.tree.structure(fresh), restored)
 
 
 @partial(jax.jit, static_argnames="spec")
@@ -492,43 +597,98 @@ def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
     return run_epoch
 
 
-def _epochs(spec, run_epoch, params, opt_state, rng, draw, max_epochs, n_val,
-            patience, on_epoch):
+def _epochs(spec, run_epoch, state, rng, draw, max_epochs, early, patience,
+            on_epoch, on_checkpoint):
     """The epoch loop both engines share: the shuffles and dropout seeds (from
-    ``rng``), the history, the non-finite stop and early stopping."""
-    history = {k: [] for k in ("epoch", *EpochStats._fields[:-1])}
-    best_params, best_loss, waited = params, np.inf, 0
-    for epoch in range(1, max_epochs + 1):
-        order = draw(rng)
-        seed = rng.integers(0, 2**32, size=2, dtype=np.uint32)
-        new_params, opt_state, stats = run_epoch(params, opt_state, order, seed)
-        record = {
-            name: float(getattr(stats, name)) for name in history if name != "epoch"
-        }
-        if not (np.isfinite(record["train_loss"]) and stats.finite):
-            warnings.warn(
-                f"Training stopped at epoch {epoch}: the loss became non-finite "
-                f"({record['train_loss']}), a sign of exploding gradients. The "
-                f"parameters after epoch {epoch - 1} are kept. Lower "
-                f"`learning_rate` (now {spec.learning_rate}) or clip gradients "
-                f"harder with a smaller `clip_norm` (now {spec.clip_norm}).",
-                RuntimeWarning,
-                stacklevel=4,
+    ``rng``), the history, the non-finite stop, early stopping, checkpoints and
+    Ctrl-C. ``state`` is the run so far, replaced in one step when an epoch
+    has finished, so an interrupted epoch leaves no trace."""
+    history = state.history or {k: [] for k in ("epoch", *EpochStats._fields[:-1])}
+    state = state._replace(
+        history={k: list(v) for k, v in history.items()},
+        rng_state=rng.bit_generator.state,
+    )
+    reported, epoch = True, state.epoch
+    try:
+        for epoch in range(state.epoch + 1, max_epochs + 1):
+            if state.stopped:
+                break
+            order = draw(rng)
+            seed = rng.integers(0, 2**32, size=2, dtype=np.uint32)
+            params, opt_state, stats = run_epoch(
+                state.params, state.opt_state, order, seed
             )
-            break
-        params = new_params
-        history["epoch"].append(epoch)
-        for name, value in record.items():
-            history[name].append(value)
-        if on_epoch is not None:
-            on_epoch(epoch, record)
-        if n_val and patience is not None:
-            if record["val_loss"] < best_loss:
-                best_params, best_loss, waited = params, record["val_loss"], 0
-            else:
-                waited += 1
-                if waited >= patience:
-                    break
-    if n_val and patience is not None and np.isfinite(best_loss):
-        params = best_params
-    return params, history
+            record = {
+                name: float(getattr(stats, name))
+                for name in state.history
+                if name != "epoch"
+            }
+            if not (np.isfinite(record["train_loss"]) and stats.finite):
+                _warn_non_finite(spec, epoch, record)
+                state, reported = state._replace(stopped=True), False
+                break
+            state = _advance(state, params, opt_state, rng, epoch, record, early)
+            state = state._replace(stopped=early and state.waited >= patience)
+            reported = False
+            if on_epoch is not None:
+                on_epoch(epoch, record)
+            if on_checkpoint is not None and (not early or state.waited == 0):
+                on_checkpoint(state)
+                reported = True
+    except KeyboardInterrupt:
+        _warn_interrupted(state, epoch, early)
+    if on_checkpoint is not None and not reported:
+        on_checkpoint(state)
+    if early and state.best_params is not None:
+        return state.best_params, state.history
+    return state.params, state.history
+
+
+def _advance(state, params, opt_state, rng, epoch, record, early):
+    """The run's state after epoch ``epoch`` finished with ``record`` (new
+    lists: a state handed out never changes, and it changes in one step)."""
+    history = {
+        k: [*v, epoch if k == "epoch" else record[k]]
+        for k, v in state.history.items()
+    }
+    state = state._replace(
+        params=params, opt_state=opt_state, history=history,
+        rng_state=rng.bit_generator.state,
+    )
+    if not early:
+        return state
+    if record["val_loss"] < state.best_loss:
+        return state._replace(
+            best_params=params, best_loss=record["val_loss"], best_epoch=epoch,
+            waited=0,
+        )
+    return state._replace(waited=state.waited + 1)
+
+
+def _warn_non_finite(spec, epoch, record):
+    """Warn that training stopped at a non-finite loss."""
+    warnings.warn(
+        f"Training stopped at epoch {epoch}: the loss became non-finite "
+        f"({record['train_loss']}), a sign of exploding gradients. The "
+        f"parameters after epoch {epoch - 1} are kept. Lower "
+        f"`learning_rate` (now {spec.learning_rate}) or clip gradients "
+        f"harder with a smaller `clip_norm` (now {spec.clip_norm}).",
+        RuntimeWarning,
+        stacklevel=5,
+    )
+
+
+def _warn_interrupted(state, epoch, early):
+    """Warn that a KeyboardInterrupt stopped training, and what is kept."""
+    if early and state.best_params is not None:
+        kept = f"keeping the best weights (epoch {state.best_epoch})"
+    elif state.epoch:
+        kept = f"keeping the weights after epoch {state.epoch}"
+    else:
+        kept = "no epoch finished; keeping the initial weights"
+    warnings.warn(
+        f"Training interrupted at epoch {epoch} (KeyboardInterrupt); {kept}. "
+        f"The history holds the {len(state.history['epoch'])} epochs done.",
+        RuntimeWarning,
+        stacklevel=5,
+    )

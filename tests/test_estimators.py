@@ -3,6 +3,7 @@
 import pickle
 import warnings
 
+import jax
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -363,3 +364,213 @@ def test_verbose_progress_is_throttled_off_a_terminal(capsys):
 def test_defaults_pass_check_regressors_train(cell):
     """R^2 > 0.5 on sklearn's small regression problem, with the defaults."""
     check_regressors_train("RNNRegressor", RNNRegressor(cell))
+
+
+# ------------------------------------------- warm start, checkpoints, Ctrl-C
+SMALL = {"cell": "gru", "hidden_size": 4, "batch_size": 16, "random_state": 0}
+
+
+def _same_params(a, b):
+    jax.tree.map(np.testing.assert_array_equal, a, b)
+
+
+def _interrupt_at(monkeypatch, epoch):
+    """Ctrl-C during epoch ``epoch`` of the next fit, whichever engine runs."""
+    from forecastrnn import engine
+
+    calls = []
+
+    def wrap(real):
+        def run(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == epoch:
+                raise KeyboardInterrupt
+            return real(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(training, "train_epoch", wrap(training.train_epoch))
+    monkeypatch.setattr(engine, "threads_epoch", wrap(engine.threads_epoch))
+
+
+def test_warm_start_continues_from_the_fitted_parameters(monkeypatch):
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    model = RNNRegressor(**SMALL, max_epochs=3).fit(X, Y)
+    first, starts = model.params_, []
+    real = training.fit_network
+
+    def spy(spec, params, *args, **kw):
+        starts.append(params)
+        return real(spec, params, *args, **kw)
+
+    monkeypatch.setattr(training, "fit_network", spy)
+    model.set_params(warm_start=True, max_epochs=2).fit(X[5:], Y[5:])
+    assert starts[0].params is first and starts[0].opt_state is None
+    assert list(model.history_.index) == [1, 2, 3, 4, 5]
+    assert model.n_epochs_ == 5
+    cold = clone(model).set_params(warm_start=False).fit(X, Y)
+    assert list(cold.history_.index) == [1, 2]
+    assert not isinstance(starts[1], training.TrainState)
+    assert not np.allclose(starts[1]["head"]["W_hy"], first["head"]["W_hy"])
+
+
+@pytest.mark.slow
+def test_warm_start_on_windows_of_another_length():
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    model = RNNRegressor(**SMALL, max_epochs=1, warm_start=True).fit(X, Y)
+    model.fit(X[:, 2:], Y)  # shorter windows: the network reads any length
+    assert list(model.history_.index) == [1, 2]
+    assert model.n_features_in_ == 6 and model.window_size_ == 6
+    assert model.predict(X[:3, 2:]).shape == (3, 2)
+
+
+def test_warm_start_refuses_other_shapes():
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    model = RNNRegressor(**SMALL, max_epochs=1, warm_start=True).fit(X, Y)
+    with pytest.raises(
+        ValueError, match=r"`y` has 3 targets per row, the fitted network predicts 2"
+    ):
+        model.fit(X[:, 1:], np.c_[Y, Y[:, 0]])
+    assert model.n_features_in_ == 8 and model.n_outputs_ == 2  # left as it was
+    with pytest.raises(
+        ValueError,
+        match=r"other shapes: parameter .* has shape \(1, 12\) fitted, \(2, 12\) "
+        r"now\. Keep `cell`.*or set `warm_start=False`",
+    ):
+        model.set_params(n_channels=2).fit(X, Y)
+    with pytest.raises(TypeError, match="`warm_start` must be True or False"):
+        RNNRegressor(warm_start="yes").fit(X, Y)
+
+
+def test_a_fit_resumed_from_its_checkpoint_equals_the_uninterrupted_fit(tmp_path):
+    from forecastrnn import load
+
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    settings = {**SMALL, "patience": 3}
+    whole = RNNRegressor(**settings, max_epochs=6).fit(X, Y)
+    path = tmp_path / "run"
+    # a checkpoint changes nothing in the training
+    part = RNNRegressor(**settings, max_epochs=3, checkpoint=path).fit(X, Y)
+    np.testing.assert_array_equal(
+        part.history_.to_numpy(), whole.history_.to_numpy()[:3]
+    )
+    saved = load(tmp_path / "run.npz")  # a fitted regressor, the best epoch's
+    assert type(saved) is RNNRegressor and saved.n_epochs_ == 3
+    np.testing.assert_array_equal(saved.predict(X), part.predict(X))
+    resumed = RNNRegressor(**settings, max_epochs=6, checkpoint=str(path)).fit(X, Y)
+    assert resumed.history_.equals(whole.history_)
+    _same_params(resumed.params_, whole.params_)
+    assert not hasattr(resumed, "training_state_")
+    # a finished run is not run again
+    again = RNNRegressor(**settings, max_epochs=6, checkpoint=path).fit(X, Y)
+    assert again.history_.equals(whole.history_)
+    _same_params(again.params_, whole.params_)
+
+
+def test_warm_start_goes_on_from_its_own_checkpoint(tmp_path):
+    from forecastrnn import load
+
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    path = tmp_path / "run.npz"
+    model = RNNRegressor(**SMALL, max_epochs=2, checkpoint=path).fit(X, Y)
+    model.set_params(warm_start=True).fit(X, Y)  # the file holds the model
+    assert list(model.history_.index) == [1, 2, 3, 4]
+    assert list(load(path).history_.index) == [1, 2, 3, 4]
+    # the same data, a model that did not fit it: the file is another run's
+    other = RNNRegressor(**SMALL, max_epochs=1, warm_start=True).fit(X, Y)
+    with pytest.raises(ValueError, match="Delete the file"):
+        other.set_params(checkpoint=path).fit(X, Y * 2)
+
+
+def _interrupted_then_resumed(tmp_path, monkeypatch, **fit):
+    """An uninterrupted fit, and the same fit stopped by Ctrl-C and resumed."""
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    settings = {**SMALL, "max_epochs": 5}
+    whole = RNNRegressor(**settings).fit(X, Y, **fit)
+    path = tmp_path / "run.npz"
+    _interrupt_at(monkeypatch, 4)
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"interrupted at epoch 4 \(KeyboardInterrupt\); keeping the best "
+        r"weights \(epoch \d\)",
+    ):
+        model = RNNRegressor(**settings, checkpoint=path).fit(X, Y, **fit)
+    assert model.n_epochs_ == 3 and model.predict(X[:2]).shape == (2, 2)
+    monkeypatch.undo()
+    resumed = RNNRegressor(**settings, checkpoint=path).fit(X, Y, **fit)
+    return whole, resumed
+
+
+def test_ctrl_c_returns_the_fitted_model_and_the_checkpoint_resumes(
+    tmp_path, monkeypatch
+):
+    whole, resumed = _interrupted_then_resumed(tmp_path, monkeypatch)
+    assert resumed.history_.equals(whole.history_)
+    _same_params(resumed.params_, whole.params_)
+
+
+@pytest.mark.slow
+def test_a_panel_fit_resumes_with_its_samples_per_group(tmp_path, monkeypatch):
+    groups = np.repeat(["a", "b"], 30)
+    whole, resumed = _interrupted_then_resumed(
+        tmp_path, monkeypatch, groups=groups, samples_per_group=20
+    )
+    assert resumed.history_.equals(whole.history_)
+    _same_params(resumed.params_, whole.params_)
+
+
+def test_a_checkpoint_of_another_fit_is_refused(tmp_path):
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    path = tmp_path / "run.npz"
+    RNNRegressor(**SMALL, max_epochs=1, checkpoint=path).fit(X, Y)
+    with pytest.raises(
+        ValueError, match=r"other parameters \(learning_rate differ\).*Delete the"
+    ):
+        RNNRegressor(**SMALL, learning_rate=0.1, checkpoint=path).fit(X, Y)
+    with pytest.raises(
+        ValueError,
+        match=r"on other data \(windows and targets of shapes \[\[60, 8, 1\], "
+        r"\[60, 2\]\] then, \[\(50, 8, 1\), \(50, 2\)\] now",
+    ):
+        RNNRegressor(**SMALL, checkpoint=path).fit(X[:50], Y[:50])
+    with pytest.raises(ValueError, match="on other data"):
+        RNNRegressor(**SMALL, checkpoint=path).fit(X, Y * 2)
+    not_a_checkpoint = tmp_path / "model.npz"
+    RNNRegressor(**SMALL, max_epochs=1).fit(X, Y).save(not_a_checkpoint)
+    with pytest.raises(ValueError, match="exists but is not a checkpoint"):
+        RNNRegressor(**SMALL, checkpoint=not_a_checkpoint).fit(X, Y)
+
+
+def test_bad_checkpoint_settings(tmp_path):
+    X, Y = sine_windows(n=20, window=8, horizon=1)
+    with pytest.raises(TypeError, match="`checkpoint` must be None or a file path"):
+        RNNRegressor(**SMALL, checkpoint=3).fit(X, Y)
+    with pytest.raises(ValueError, match="the folder .* does not exist"):
+        RNNRegressor(**SMALL, checkpoint=tmp_path / "no" / "run").fit(X, Y)
+    with pytest.raises(TypeError, match="`checkpoint` writes the model in the safe"):
+        RNNRegressor(
+            **SMALL, optimizer=training.optax.sgd, checkpoint=tmp_path / "run"
+        ).fit(X, Y)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_model_with_a_path_checkpoint_saves_and_loads(tmp_path):
+    """A path and the column names of a DataFrame survive the model file."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from forecastrnn import load
+
+    X, Y = sine_windows(n=60, window=8, horizon=2)
+    X = pd.DataFrame(X, columns=[f"t{i}" for i in range(8)])
+    model = RNNRegressor(**SMALL, max_epochs=1, checkpoint=tmp_path / "c").fit(X, Y)
+    assert isinstance(model.checkpoint, Path)  # stored as given
+    for path in (model.save(tmp_path / "model"), tmp_path / "c.npz"):
+        loaded = load(path)
+        assert loaded.checkpoint == str(tmp_path / "c")
+        assert list(loaded.feature_names_in_) == list(X.columns)
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    # and the checkpoint resumes (here: the run had finished)
+    again = RNNRegressor(**SMALL, max_epochs=1, checkpoint=tmp_path / "c").fit(X, Y)
+    _same_params(again.params_, model.params_)

@@ -335,3 +335,156 @@ def test_names_moved_to_engine_still_work_and_warn(name):
     assert moved is getattr(engine, name)
     with pytest.raises(AttributeError):
         training.no_such_name  # noqa: B018
+
+
+# --------------------------------------------------- resuming and interrupting
+def _resumable(which):
+    """Initial parameters and a fit (the spec and shapes of the early-stopping
+    test, so that the compiled programs are shared)."""
+    X, Y = _data(n=64)
+    spec = _spec(learning_rate=0.05)
+    start = init_network(spec.network, jax.random.key(0))
+
+    def fit(params, max_epochs, patience=20, **more):
+        return training.fit_network(
+            spec, params, X, Y, key=1, max_epochs=max_epochs,
+            validation=(X[:16], Y[:16]), patience=patience, engine=which, **more,
+        )
+
+    return start, fit
+
+
+def _same(a, b):
+    jax.tree.map(np.testing.assert_array_equal, a, b)
+
+
+@pytest.mark.parametrize("which", ["scan", "threads"])
+def test_a_run_continued_from_its_state_equals_the_uninterrupted_run(which):
+    start, fit = _resumable(which)
+    whole, history = fit(start, 5)
+    states = []
+    fit(start, 2, on_checkpoint=states.append)
+    assert states and states[-1].epoch == 2
+    resumed, resumed_history = fit(states[-1], 5)
+    assert resumed_history == history  # epochs numbered on, all five
+    _same(resumed, whole)
+    # the generator's state matters: from the parameters alone, other shuffles
+    other, _ = fit(states[-1]._replace(rng_state=None), 5)
+    assert not np.array_equal(other["head"]["W_hy"], whole["head"]["W_hy"])
+
+
+@pytest.mark.parametrize("which", ["scan", "threads"])
+def test_checkpoints_at_each_best_epoch_and_when_training_ends(which):
+    X, Y = _data(n=64)
+    spec = _spec(learning_rate=0.05)
+    Xv, Yv = X[:16], -Y[:16] * 50  # training only makes the validation worse
+    states = []
+    params, history = training.fit_network(
+        spec, init_network(spec.network, jax.random.key(0)), X, Y, key=0,
+        max_epochs=50, validation=(Xv, Yv), patience=3, engine=which,
+        on_checkpoint=states.append,
+    )
+    val = history["val_loss"]
+    best = int(np.argmin(val)) + 1
+    improved = [e for e in history["epoch"] if val[e - 1] < min(val[: e - 1] or [1e30])]
+    assert [s.epoch for s in states] == [*improved, best + 3]
+    assert [s.stopped for s in states] == [False] * len(improved) + [True]
+    last = states[-1]
+    assert (last.best_epoch, last.waited) == (best, 3)
+    _same(last.best_params, params)
+    assert last.history == history
+    # the run had stopped: continuing it runs no epoch
+    again, again_history = training.fit_network(
+        spec, last, X, Y, key=0, max_epochs=50, validation=(Xv, Yv), patience=3,
+        engine=which,
+    )
+    assert again_history == history
+    _same(again, params)
+
+
+@pytest.mark.parametrize("which", ["scan", "threads"])
+def test_ctrl_c_keeps_the_best_weights_and_shuts_the_worker_down(which):
+    import threading
+
+    start, fit = _resumable(which)
+
+    def stop_at_3(epoch, record):
+        if epoch == 3:
+            raise KeyboardInterrupt
+
+    states = []
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"Training interrupted at epoch 3 \(KeyboardInterrupt\); keeping "
+        r"the best weights \(epoch \d\)\. The history holds the 3 epochs done",
+    ):
+        params, history = fit(
+            start, 6, on_epoch=stop_at_3, on_checkpoint=states.append
+        )
+    assert history["epoch"] == [1, 2, 3]
+    assert states[-1].epoch == 3
+    _same(params, states[-1].best_params)
+    assert not [t for t in threading.enumerate() if t.name.startswith("forecastrnn")]
+    whole, whole_history = fit(start, 6)
+    resumed, resumed_history = fit(states[-1], 6)
+    assert resumed_history == whole_history
+    _same(resumed, whole)
+
+
+@pytest.mark.parametrize(
+    ("call", "kept"),
+    [(3, "keeping the weights after epoch 2"), (1, "no epoch finished; keeping")],
+)
+def test_ctrl_c_inside_an_epoch_leaves_no_trace_of_it(monkeypatch, call, kept):
+    """An epoch cut short is not recorded: the state continues before it."""
+    start, fit = _resumable("threads")
+    whole, whole_history = fit(start, 4, patience=None)
+    real, calls = engine.threads_epoch, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(engine, "threads_epoch", interrupted)
+    states = []
+    with pytest.warns(RuntimeWarning, match=f"interrupted at epoch {call}.*{kept}"):
+        params, history = fit(start, 4, patience=None, on_checkpoint=states.append)
+    assert history["epoch"] == list(range(1, call))
+    if call == 1:  # nothing done, nothing to save
+        assert states == []
+        _same(params, start)
+        return
+    assert states[-1].epoch == call - 1
+    monkeypatch.setattr(engine, "threads_epoch", real)
+    resumed, resumed_history = fit(states[-1], 4, patience=None)
+    assert resumed_history == whole_history
+    _same(resumed, whole)
+
+
+def test_a_state_of_parameters_and_history_numbers_the_epochs_on():
+    start, fit = _resumable("scan")
+    params, history = fit(start, 2)
+    state = training.TrainState(params, history=history)
+    assert state.epoch == 2
+    _, more = fit(state, 4)
+    assert more["epoch"] == [1, 2, 3, 4]
+    assert more["train_loss"][:2] == history["train_loss"]
+
+
+def test_optimizer_state_from_leaves_and_mismatched_leaves():
+    spec = _spec()
+    params = init_network(spec.network, jax.random.key(0))
+    fresh = training.optimizer_state(spec, params)
+    leaves = [np.asarray(a) for a in jax.tree.leaves(fresh)]
+    restored = training.optimizer_state(spec, params, leaves)
+    assert jax.tree.structure(restored) == jax.tree.structure(fresh)
+    with pytest.raises(ValueError, match=r"`leaves` \(\d+ arrays\) do not make a"):
+        training.optimizer_state(spec, params, leaves[:-1])
+    X, Y = _data()
+    with pytest.raises(ValueError, match="`rng_state` must be a NumPy bit"):
+        training.fit_network(
+            spec, training.TrainState(params, rng_state={"bit_generator": "os"}),
+            X, Y, key=0, max_epochs=1,
+        )

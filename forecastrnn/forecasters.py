@@ -120,7 +120,11 @@ class RNNForecaster(BaseEstimator):
         ...), or a cell name for ``RNNRegressor(cell)`` with its defaults.
         It is cloned in ``fit`` (``n_channels`` set from the inputs), as
         scikit-learn's meta-estimators do; search its settings as
-        ``network__hidden_size`` and so on.
+        ``network__hidden_size`` and so on. With the network's
+        ``warm_start=True`` a fitted forecaster fine-tunes instead: ``fit``
+        on new data trains the fitted network on (``max_epochs`` more), and
+        the series it has seen keep their scaling. Its ``checkpoint`` file
+        makes a long fit resumable (see :class:`~forecastrnn.RNNRegressor`).
     window_size : int, default 48
         Past steps the network reads for each forecast.
     horizon : int, default 24
@@ -288,10 +292,14 @@ class RNNForecaster(BaseEstimator):
         """
         self._check_params()
         data = as_panel(y, name="y")
+        # fine-tuning (the network's warm_start): the fitted network trains
+        # on, and the series it knows keep the scaling it learnt them with
+        warm = _network(self).warm_start and hasattr(self, "regressor_")
+        previous = {state.key: state for state in self.series_} if warm else {}
         self.calendar_ = self._resolve_calendar(_first(data).index)
         covariates = _panel_exog(exog, data)
         self.static_columns_, self.static_scale_, static_rows = self._fit_static(
-            static, data
+            static, data, self.static_scale_ if warm else None
         )
         needed = self.window_size + self._block()
         for key, series in data.series.items():
@@ -318,6 +326,13 @@ class RNNForecaster(BaseEstimator):
             state = self._series_state(key, filled, past, future)._replace(
                 static=None if static_rows is None else static_rows[key]
             )
+            if key in previous:
+                old = previous[key]
+                state = state._replace(
+                    scale=old.scale,
+                    past_scale=old.past_scale,
+                    future_scale=old.future_scale,
+                )
             X, Y = self._windows(state, filled, past, future)
             inputs.append(X)
             targets.append(_mask_missing(Y, series, self.window_size))
@@ -334,6 +349,8 @@ class RNNForecaster(BaseEstimator):
             )
         X, Y = np.concatenate(inputs), np.concatenate(targets)
         network = clone(_network(self)).set_params(n_channels=X.shape[2])
+        if warm:
+            network = self.regressor_.set_params(**network.get_params(deep=False))
         if network.augment is not None and (
             self._has_future(covariates) or static_rows is not None
         ):
@@ -403,12 +420,14 @@ class RNNForecaster(BaseEstimator):
             static=None,
         )
 
-    def _fit_static(self, static, data: Panel):
-        """Columns, scaling and scaled rows ``{id: array}`` of ``static``."""
+    def _fit_static(self, static, data: Panel, scale=None):
+        """Columns, scaling (fitted unless given) and scaled rows ``{id:
+        array}`` of ``static``."""
         if static is None:
             return None, None, None
         frame = self._static_frame(static, list(data.series), "static")
-        scale = scaling.fit_scaler(frame.to_numpy(), "standard")
+        if scale is None:
+            scale = scaling.fit_scaler(frame.to_numpy(), "standard")
         rows = scaling.transform(scale, frame.to_numpy())
         return list(frame.columns), scale, dict(zip(frame.index, rows, strict=True))
 

@@ -284,3 +284,19 @@ def test_panel_training_across_two_processes_with_jax_distributed():
         two = json.loads(stdout.strip().splitlines()[-1])
         for key, values in one.items():
             np.testing.assert_allclose(two[key], values.to_numpy(), rtol=1e-5)
+
+
+def test_fine_tuning_continues_the_fitted_network():
+    data = panel()
+    f = model().fit(data)
+    before = f.predict()
+    scales = {s.key: s.scale for s in f.series_}
+    first = f.regressor_
+    newer = {k: v + 0.5 for k, v in data.items()}  # the level moved
+    f.set_params(network__warm_start=True, network__max_epochs=1)
+    f.fit(newer)
+    assert f.regressor_ is first  # trained on, not refit
+    assert list(f.history_.index) == [1, 2, 3]  # epoch numbers go on
+    assert {s.key: s.scale for s in f.series_} == scales  # scaling kept
+    after = f.predict()
+    assert not np.allclose(after["a"].to_numpy(), before["a"].to_numpy())

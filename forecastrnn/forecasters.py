@@ -812,18 +812,19 @@ class RNNForecaster(BaseEstimator):
             return None
         sources = [] if exog is None else [_as_frame(exog)]
         missing = [c for s in sources for c in self.exog_columns_ if c not in s.columns]
+        of = "" if self.panel_kind_ == "series" else f" of series {state.key!r}"
         if missing:
             raise ValueError(
-                f"`exog` of series {state.key!r} lacks the columns {missing} the "
-                f"model was fit with ({self.exog_columns_}). Pass all of them."
+                f"`exog`{of} lacks the columns {missing} the model was fit with "
+                f"({self.exog_columns_}). Pass all of them."
             )
         if not new_context:
             sources.append(state.exog_tail)
         if not sources:
             raise ValueError(
                 f"The model was fit with covariates {self.exog_columns_}: pass "
-                f"`exog` for series {state.key!r}, covering `last_window`'s last "
-                "steps and the forecast period."
+                f"`exog`{of}, covering `last_window`'s last steps and the "
+                "forecast period."
             )
         frame = pd.concat(sources)
         frame = frame[~frame.index.duplicated(keep="first")][self.exog_columns_]

@@ -1,9 +1,11 @@
-"""``RNNForecaster``: a series in, its future out.
+"""``RNNForecaster``: a series, or a panel of series, in; their future out.
 
-The forecaster composes the data-flow stages: `windows` cuts the series into
-supervised samples, `scaling` standardises them (fitted on the training series
-only), `RNNRegressor` learns the mapping, and the forecast is scaled back and
-indexed by the next timestamps. It re-implements none of them.
+The forecaster composes the data-flow stages: `panel` takes one series or
+many (a single series is a panel of one), `windows` cuts each series into
+supervised samples, `scaling` standardises them (fitted on each training
+series only), one `RNNRegressor` learns the mapping from the windows of every
+series (a global model), and the forecasts are scaled back and indexed by
+each series' next timestamps. It re-implements none of them.
 """
 
 from __future__ import annotations
@@ -103,13 +105,17 @@ def _is_quantile(forecaster) -> bool:
 
 
 class RNNForecaster(BaseEstimator):
-    """Recurrent forecaster for one series (Elman RNN, LSTM or GRU).
+    """Recurrent forecaster for one series or a panel (Elman RNN, LSTM or GRU).
 
     ``fit(y)`` cuts ``y`` into windows of ``window_size`` past steps followed by
     ``horizon`` future steps, scales them with statistics of the training
     series only, and trains an :class:`~forecastrnn.RNNRegressor` on them.
     ``predict()`` forecasts the ``horizon`` steps after the end of the
     series (or of ``last_window``) as a pandas Series on the future timestamps.
+    Given a panel (a wide DataFrame or ``{series_id: Series}``), one network
+    learns from the windows of every series, each scaled on its own, and
+    ``predict()`` forecasts every series in one call, answering in the kind
+    it was given.
 
     Parameters
     ----------

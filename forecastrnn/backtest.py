@@ -424,6 +424,7 @@ def _assemble(y, groups, outputs, horizon, m, window) -> BacktestResult:
 
 # -------------------------------------------------------------------------- panels
 
+
 #: Forecaster classes that fit one model on a whole panel (see `is_global`).
 def is_global(forecaster: Any) -> bool:
     """Whether a backtest fits ``forecaster`` once on all series of a panel.

@@ -640,7 +640,11 @@ class RNNForecaster(BaseEstimator):
 
     @available_if(_is_quantile)
     def predict_interval(
-        self, steps=None, coverage: float = 0.8, exog=None, last_window=None,
+        self,
+        steps=None,
+        coverage: float = 0.8,
+        exog=None,
+        last_window=None,
         static=None,
     ) -> pd.DataFrame:
         """Central prediction interval from the fitted quantiles.
@@ -1014,9 +1018,7 @@ def _with_static(X: np.ndarray, static: np.ndarray | None) -> np.ndarray:
     """``X`` with the static covariates as constant channels at every step."""
     if static is None:
         return X
-    values = np.broadcast_to(
-        np.asarray(static, X.dtype), (*X.shape[:2], len(static))
-    )
+    values = np.broadcast_to(np.asarray(static, X.dtype), (*X.shape[:2], len(static)))
     return np.concatenate([X, values], axis=2)
 
 

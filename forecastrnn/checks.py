@@ -29,6 +29,8 @@ __all__ = [
     "check_quantiles",
     "check_real",
     "check_series",
+    "describe_value",
+    "is_real_dtype",
 ]
 
 
@@ -203,8 +205,15 @@ def _interval(low, high, low_open, high_open) -> str:
 # --------------------------------------------------------------------------
 
 
-def _describe(obj) -> str:
-    """Short description of an object for error messages."""
+def describe_value(obj) -> str:
+    """Short description of an object for error messages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> describe_value(np.zeros(3))
+    'a numpy array of shape (3,)'
+    """
     if isinstance(obj, pd.DataFrame):
         return f"a DataFrame with {obj.shape[1]} columns"
     if isinstance(obj, np.ndarray):
@@ -219,7 +228,7 @@ def _as_series(y, name: str) -> pd.Series:
     if not isinstance(y, pd.Series):
         raise TypeError(
             f"`{name}` must be a pandas Series (or a one-column DataFrame); got "
-            f"{_describe(y)}. Wrap the values: `pd.Series(values, index=...)`, "
+            f"{describe_value(y)}. Wrap the values: `pd.Series(values, index=...)`, "
             "or select one column: `df['column']`."
         )
     return y
@@ -410,6 +419,22 @@ def _as_frame(exog, name: str) -> pd.DataFrame:
             f"{type(exog).__name__}. Wrap it: `pd.DataFrame(values, index=y.index)`."
         )
     return exog
+
+
+def is_real_dtype(dtype) -> bool:
+    """Whether a dtype holds real numbers (not bool, not complex).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_real_dtype(np.dtype("int64")), is_real_dtype(np.dtype(bool))
+    (True, False)
+    """
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
+    )
 
 
 def _is_number(dtype) -> bool:

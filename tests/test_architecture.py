@@ -28,6 +28,7 @@ LAYERS = {
     # 0. data and utilities
     "checks": 0,
     "panel": 0,
+    "longform": 0,
     "progress": 0,
     "version": 0,
     "calendar": 0,
@@ -48,21 +49,26 @@ LAYERS = {
     # 3. estimators
     "estimators": 3,
     "forecasters": 3,
+    "checkpoints": 3,
+    "series_inputs": 3,
     # 4. evaluation
     "metrics": 4,
     "baselines": 4,
     "naive": 4,
     "statistical": 4,
     "backtest": 4,
+    "scoring": 4,
     "diagnostics": 4,
     "plotting": 4,
     # 5. persistence and reports
     "persistence": 5,
     "report": 5,
     "render": 5,
+    "panel_report": 5,
     # 6. the command line
     "arguments": 6,
     "cli": 6,
+    "csvfiles": 6,
     "__main__": 6,
 }
 TOP = max(LAYERS.values()) + 1  # the package's __init__

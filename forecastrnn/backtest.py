@@ -19,17 +19,21 @@ same distance from that series' last observation. A *global* forecaster (see
 :func:`is_global`) is fit once per refit on every series' training part and
 forecasts every series in one call; any other forecaster is cloned and fit
 on each series alone, each (series, refit group) one parallel task.
+
+This module validates the inputs and runs the fits and forecasts;
+:mod:`forecastrnn.folds` places the folds, and :mod:`forecastrnn.scoring`
+scores the raw outputs into a :class:`BacktestResult` (and several of them
+into a :class:`Comparison`) and turns a backtest into a conformal interval.
+``Fold``, ``make_folds``, ``BacktestResult``, ``Comparison`` and
+``conformal_interval`` are re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import sys
 import time
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import joblib
@@ -37,16 +41,23 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from forecastrnn import metrics
 from forecastrnn.checks import (
     check_covariates,
     check_int,
     check_probability,
     check_series,
 )
+from forecastrnn.folds import Fold, fold_layout, make_folds, refit_every, refit_groups
 from forecastrnn.naive import Naive2
-from forecastrnn.panel import SERIES_ID, as_panel
+from forecastrnn.panel import as_panel
 from forecastrnn.progress import progress_bar
+from forecastrnn.scoring import (
+    BacktestResult,
+    Comparison,
+    assemble,
+    assemble_panel,
+    conformal_interval,
+)
 
 __all__ = [
     "BacktestResult",
@@ -58,145 +69,6 @@ __all__ = [
     "is_global",
     "make_folds",
 ]
-
-_WINDOWS = ("expanding", "sliding")
-
-
-class Fold(NamedTuple):
-    """Positions of one fold: train on ``y[train_start:train_stop]``, test after."""
-
-    train_start: int
-    train_stop: int
-
-
-# --------------------------------------------------------------------------- folds
-
-
-def _too_few(n_obs: int, needed: int, detail: str, what: str = "`y`") -> ValueError:
-    """The error for a series too short for the folds asked."""
-    fix = "Pass a longer series"
-    if what != "`y`":
-        fix = "Leave that series out of the panel, pass a longer one"
-    return ValueError(
-        f"{what} has {n_obs} observations; {detail} need at least {needed}. "
-        f"{fix} or lower `n_folds`, `initial`, `step` or `horizon`."
-    )
-
-
-def make_folds(
-    n_obs: int,
-    horizon: int,
-    *,
-    n_folds: int | None = None,
-    initial: int | None = None,
-    step: int | None = None,
-    window: str = "expanding",
-) -> list[Fold]:
-    """Place rolling-origin folds on a series of ``n_obs`` points.
-
-    Every fold has a full ``horizon`` of test points; consecutive origins are
-    ``step`` points apart.
-
-    Parameters
-    ----------
-    n_obs : int
-        Length of the series.
-    horizon : int
-        Number of points each fold forecasts.
-    n_folds : int, optional
-        Number of folds. Without ``initial`` (default 5 folds) the folds are placed
-        at the end: the last fold's horizon ends at the last observation and the
-        first fold trains on everything before its origin. With ``initial``, the
-        first ``n_folds`` folds after ``initial`` are taken; when omitted, as many
-        folds as fit.
-    initial : int, optional
-        Training size of the first fold; its origin is at position ``initial``.
-    step : int, optional
-        Points between consecutive origins; defaults to ``horizon`` (test parts
-        that tile the end of the series).
-    window : {"expanding", "sliding"}
-        ``"expanding"`` trains each fold on everything before its origin;
-        ``"sliding"`` keeps the training part at the first fold's size
-        (``initial`` when given).
-
-    Returns
-    -------
-    list of Fold
-        ``Fold(train_start, train_stop)`` per fold, in time order: the fold trains
-        on ``y[train_start:train_stop]`` and tests on
-        ``y[train_stop:train_stop + horizon]``.
-
-    Raises
-    ------
-    ValueError
-        If a size is not positive, ``window`` is unknown, or ``n_obs`` is too
-        small for the folds asked (the message says how many points are needed).
-
-    Examples
-    --------
-    >>> make_folds(10, 2, n_folds=3)
-    [Fold(train_start=0, train_stop=4), Fold(train_start=0, train_stop=6), \
-Fold(train_start=0, train_stop=8)]
-    >>> make_folds(10, 3, initial=4, step=2, window="sliding")
-    [Fold(train_start=0, train_stop=4), Fold(train_start=2, train_stop=6)]
-    """
-    return _layout(n_obs, horizon, n_folds, initial, step, window, "`y`")
-
-
-def _layout(n_obs, horizon, n_folds, initial, step, window, what) -> list[Fold]:
-    """`make_folds`, its errors naming the series ``what``."""
-    horizon = check_int(horizon, "horizon")
-    n_folds = check_int(n_folds, "n_folds", allow_none=True)
-    initial = check_int(initial, "initial", allow_none=True)
-    step = check_int(step, "step", allow_none=True)
-    if window not in _WINDOWS:
-        raise ValueError(f"`window` must be one of {_WINDOWS}; got {window!r}.")
-    step = horizon if step is None else int(step)
-    if initial is None:
-        n_folds = 5 if n_folds is None else int(n_folds)
-        first = n_obs - horizon - (n_folds - 1) * step
-        if first < 1:
-            detail = (
-                f"{n_folds} folds of `horizon`={horizon} every `step`={step} "
-                "after at least 1 training point"
-            )
-            raise _too_few(n_obs, n_obs - first + 1, detail, what)
-    else:
-        first = int(initial)
-        if n_folds is None:  # as many folds as fit, at least one
-            n_folds = max((n_obs - first - horizon) // step + 1, 1)
-        needed = first + (n_folds - 1) * step + horizon
-        if needed > n_obs:
-            detail = (
-                f"{n_folds} fold(s) of `horizon`={horizon} every `step`={step} "
-                f"after `initial`={first} training points"
-            )
-            raise _too_few(n_obs, needed, detail, what)
-    stops = [first + i * step for i in range(n_folds)]
-    if window == "sliding":
-        return [Fold(stop - first, stop) for stop in stops]
-    return [Fold(0, stop) for stop in stops]
-
-
-def _refit_every(refit: bool | int, n_folds: int) -> int:
-    """Turn the ``refit`` argument into a refit period in folds."""
-    if refit is True:
-        return 1
-    if refit is False:
-        return max(n_folds, 1)
-    if not isinstance(refit, int | np.integer) or refit < 1:
-        raise ValueError(
-            f"`refit` must be True, False or a positive integer k (refit every k "
-            f"folds); got {refit!r}."
-        )
-    return int(refit)
-
-
-def _groups(folds: list[Fold], every: int) -> list[list[tuple[int, Fold]]]:
-    """Split numbered folds into refit groups of ``every`` consecutive folds."""
-    numbered = list(enumerate(folds))
-    return [numbered[i : i + every] for i in range(0, len(numbered), every)]
-
 
 # ---------------------------------------------------------------------- validation
 
@@ -342,86 +214,6 @@ def _run(tasks, n_jobs, verbose):
     return results
 
 
-# ------------------------------------------------------------------------- scoring
-
-
-def _mase_scale(y_train: np.ndarray, m: int) -> float:
-    """In-sample MAE of the seasonal naive forecast with period ``m``."""
-    return float(metrics.mae(y_train[m:], y_train[:-m]))
-
-
-def _pooled_mase(y_true, y_pred, scale) -> float:
-    """Mean of ``|error| / scale``, each error scaled by its own fold's scale."""
-    error = np.abs(y_true - y_pred)
-    # the rule of `metrics.mase` for a zero scale: 0 / 0 = 0, x / 0 = inf
-    scaled = np.where(error > 0, np.inf, 0.0)
-    np.divide(error, scale, out=scaled, where=scale > 0)
-    return float(np.mean(scaled))
-
-
-def _score(frame: pd.DataFrame) -> dict[str, float]:
-    """Point (and interval) metrics of forecast rows with a ``mase_scale`` column."""
-    y_true = frame["y_true"].to_numpy()
-    y_pred = frame["y_pred"].to_numpy()
-    scores = {name: metric(y_true, y_pred) for name, metric in metrics.METRICS.items()}
-    scores["mase"] = _pooled_mase(y_true, y_pred, frame["mase_scale"].to_numpy())
-    if "lower" in frame:
-        lower, upper = frame["lower"].to_numpy(), frame["upper"].to_numpy()
-        scores["coverage"] = metrics.coverage(y_true, lower, upper)
-        scores["width"] = metrics.interval_width(lower, upper)
-    return scores
-
-
-def _fold_rows(y, number, fold, out, horizon, m):
-    """The forecast rows and the summary row (with metrics) of one fold."""
-    index, values, stop = y.index, y.to_numpy(), fold.train_stop
-    forecast = {
-        "fold": number,
-        "origin": index[stop - 1],
-        "timestamp": index[stop : stop + horizon],
-        "step": np.arange(1, horizon + 1),
-        "y_true": values[stop : stop + horizon],
-        "y_pred": out["y_pred"],
-    }
-    if out["interval"] is not None:
-        forecast["lower"], forecast["upper"] = out["interval"].T
-    trained = out["model_fold"]
-    row = {
-        "fold": number,
-        "origin": index[stop - 1],
-        "train_start": index[trained.train_start],
-        "train_end": index[trained.train_stop - 1],
-        "n_train": trained.train_stop - trained.train_start,
-        "refit": out["refit"],
-        "fit_seconds": out["fit_seconds"],
-        "predict_seconds": out["predict_seconds"],
-    }
-    frame = pd.DataFrame(forecast)
-    scale = _mase_scale(values[fold.train_start : stop], m)
-    scores = _score(frame.assign(mase_scale=scale))
-    return frame, row | scores | {"mase_scale": scale}
-
-
-def _assemble(y, groups, outputs, horizon, m, window) -> BacktestResult:
-    """Turn the groups' raw outputs into a :class:`BacktestResult`."""
-    frames, rows, histories = [], [], {}
-    for group, group_outputs in zip(groups, outputs, strict=True):
-        for (number, fold), out in zip(group, group_outputs, strict=True):
-            frame, row = _fold_rows(y, number, fold, out, horizon, m)
-            frames.append(frame)
-            rows.append(row)
-            if out["history"] is not None:
-                histories[number] = out["history"]
-    forecasts = pd.concat(frames, ignore_index=True)
-    folds = pd.DataFrame(rows)
-    scale = folds.set_index("fold")["mase_scale"]
-    scaled = forecasts.assign(mase_scale=forecasts["fold"].map(scale))
-    by_step = pd.DataFrame(
-        [{"step": s, "n": len(f), **_score(f)} for s, f in scaled.groupby("step")]
-    )
-    return BacktestResult(forecasts, folds, by_step, histories, window)
-
-
 # -------------------------------------------------------------------------- panels
 
 
@@ -515,7 +307,9 @@ def _plan_panel(y, exog, horizon, n_folds, initial, step, window, m) -> _Panel:
     what = f"Series {shortest!r} of `y`" + (
         ", the shortest of the panel," if len(series) > 1 else ""
     )
-    layout = _layout(lengths[shortest], horizon, n_folds, initial, step, window, what)
+    layout = fold_layout(
+        lengths[shortest], horizon, n_folds, initial, step, window, what
+    )
     folds = {}
     for key, n_obs in lengths.items():
         shift = n_obs - lengths[shortest]
@@ -624,7 +418,7 @@ def _run_panel_group(forecaster, series, exog, groups, horizon, coverage):
 
 def _panel_tasks(forecaster, data: _Panel, every: int, horizon, coverage):
     """The refit groups of every series and the parallel tasks that run them."""
-    groups = {key: _groups(folds, every) for key, folds in data.folds.items()}
+    groups = {key: refit_groups(folds, every) for key, folds in data.folds.items()}
     if is_global(forecaster):
         n_groups = len(next(iter(groups.values())))
         tasks = [
@@ -669,251 +463,6 @@ def _panel_outputs(shared: bool, groups: dict, results: list) -> dict:
         outputs[key] = results[done : done + len(series_groups)]
         done += len(series_groups)
     return outputs
-
-
-def _assemble_panel(data, groups, outputs, horizon, m, window, shared):
-    """Turn a panel's raw outputs into a :class:`BacktestResult`."""
-    frames, rows, histories = [], [], {}
-    for key, values in data.series.items():
-        for group, group_outputs in zip(groups[key], outputs[key], strict=True):
-            for (number, fold), out in zip(group, group_outputs, strict=True):
-                frame, row = _fold_rows(values, number, fold, out, horizon, m)
-                frame.insert(0, "series", [key] * len(frame))
-                frames.append(frame)
-                rows.append({"series": key} | row)
-                if out["history"] is not None:
-                    histories[number if shared else (key, number)] = out["history"]
-    forecasts = pd.concat(frames, ignore_index=True)
-    folds = pd.DataFrame(rows)
-    scaled = _with_scale(forecasts, folds)
-    by_step = pd.DataFrame(
-        [{"step": s, "n": len(f), **_score(f)} for s, f in scaled.groupby("step")]
-    )
-    return BacktestResult(forecasts, folds, by_step, histories, window)
-
-
-def _with_scale(forecasts: pd.DataFrame, folds: pd.DataFrame) -> pd.DataFrame:
-    """The forecast rows with the ``mase_scale`` of their (series and) fold."""
-    if "series" not in forecasts:
-        scale = folds.set_index("fold")["mase_scale"]
-        return forecasts.assign(mase_scale=forecasts["fold"].map(scale))
-    scale = {
-        (key, fold): value
-        for key, fold, value in zip(
-            folds["series"], folds["fold"], folds["mase_scale"], strict=True
-        )
-    }
-    pairs = zip(forecasts["series"], forecasts["fold"], strict=True)
-    return forecasts.assign(mase_scale=[scale[pair] for pair in pairs])
-
-
-# ------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class BacktestResult:
-    """Forecasts and metrics of one backtest.
-
-    Attributes
-    ----------
-    forecasts : pandas.DataFrame
-        One row per fold and horizon step: ``fold``, ``origin`` (the last
-        training timestamp), ``timestamp``, ``step`` (1 .. horizon), ``y_true``,
-        ``y_pred``, plus ``lower`` and ``upper`` when intervals were computed.
-        A panel's rows start with a ``series`` column (the id), ordered by
-        series, then fold and step; a single Series has no such column.
-    folds : pandas.DataFrame
-        One row per fold (per series and fold for a panel, with ``series``
-        first): ``fold``, ``origin``, ``train_start``, ``train_end`` and
-        ``n_train`` (the training data of the model that forecast the fold, fit at
-        the latest refit fold), ``refit``, ``fit_seconds``, ``predict_seconds``,
-        the metrics ``mae``, ``rmse``, ``mape``, ``smape``, ``mase`` (plus
-        ``coverage`` and ``width`` with intervals) and ``mase_scale``, the
-        in-sample seasonal-naive MAE of the data before the fold's origin. The
-        time of a global forecaster's call, which serves every series, is
-        split evenly among the series' rows.
-    by_step : pandas.DataFrame
-        Metrics per horizon step pooled over folds (and series): ``step``,
-        ``n`` and the metrics above, each error of the MASE scaled by its own
-        series' and fold's ``mase_scale``.
-    histories : dict
-        Training history (the fitted model's ``history_``) per refit fold, for
-        forecasters that record one. Keys are fold numbers, or ``(series_id,
-        fold)`` for a per-series forecaster on a panel.
-    window : {"expanding", "sliding"}
-        How the training part moved from fold to fold.
-    """
-
-    forecasts: pd.DataFrame
-    folds: pd.DataFrame
-    by_step: pd.DataFrame
-    histories: dict[Any, pd.DataFrame] = field(default_factory=dict)
-    window: str = "expanding"
-
-    @property
-    def is_panel(self) -> bool:
-        """Whether the backtest ran on a panel (``forecasts`` has ``series``)."""
-        return "series" in self.forecasts
-
-    def per_series(self) -> pd.DataFrame:
-        """sMAPE and MASE of each series over all its folds.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by series id (index name ``series``) in the panel's order,
-            columns ``smape``, ``mase`` (each error scaled by the in-sample
-            naive MAE of its own series before its fold's origin, as in
-            ``folds``) and ``n``, the number of forecasts. A single Series
-            gives one row, ``"series"``.
-        """
-        rows = _with_scale(self.forecasts, self.folds)
-        if not self.is_panel:
-            rows = rows.assign(series=SERIES_ID)
-        table = {}
-        for key, part in rows.groupby("series", sort=False):
-            y_true, y_pred = part["y_true"].to_numpy(), part["y_pred"].to_numpy()
-            table[key] = {
-                "smape": metrics.smape(y_true, y_pred),
-                "mase": _pooled_mase(y_true, y_pred, part["mase_scale"].to_numpy()),
-                "n": len(part),
-            }
-        frame = pd.DataFrame.from_dict(table, orient="index")
-        frame.index = pd.Index(list(table), name="series", tupleize_cols=False)
-        return frame.astype({"smape": float, "mase": float, "n": int})
-
-    def summary(self) -> pd.Series:
-        """Overall metrics, with counts and runtime.
-
-        Returns
-        -------
-        pandas.Series
-            The metrics of :attr:`by_step` pooled over all rows, ``n_folds``,
-            ``n_refits``, ``fit_seconds`` and ``predict_seconds`` (sums over
-            folds) and ``total_seconds``, their sum: the compute time, which
-            under parallel execution exceeds the wall-clock time. For a panel,
-            ``smape`` and ``mase`` are the means over series of
-            :meth:`per_series` (the M4 competition's scores), the other metrics
-            pooled over every forecast, and ``n_series`` follows the metrics.
-        """
-        rows = _with_scale(self.forecasts, self.folds)
-        scores = _score(rows)
-        if self.is_panel:
-            per_series = self.per_series()
-            scores["smape"] = float(per_series["smape"].mean())
-            scores["mase"] = float(per_series["mase"].mean())
-            scores["n_series"] = len(per_series)
-        fit = float(self.folds["fit_seconds"].sum())
-        predict = float(self.folds["predict_seconds"].sum())
-        refits = self.folds.loc[self.folds["refit"].astype(bool), "fold"]
-        return pd.Series(
-            {
-                **scores,
-                "n_folds": self.folds["fold"].nunique(),
-                "n_refits": refits.nunique(),
-                "fit_seconds": fit,
-                "predict_seconds": predict,
-                "total_seconds": fit + predict,
-            },
-            dtype=float,
-        )
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Backtests of several forecasters on the same folds.
-
-    Attributes
-    ----------
-    results : dict of str to BacktestResult
-        The full backtest of each forecaster, by name, in the order given.
-    reference : str, optional
-        The name of the M4 competition's reference, a
-        :class:`~forecastrnn.baselines.Naive2` (set by :func:`compare` when
-        one is among the forecasters); the leaderboard then has ``owa``.
-    """
-
-    results: dict[str, BacktestResult]
-    reference: str | None = None
-
-    @property
-    def leaderboard(self) -> pd.DataFrame:
-        """One row per model (index ``model``): its summary, sorted by MASE.
-
-        For a panel ``smape`` and ``mase`` are means over series. With a
-        :attr:`reference`, ``owa`` follows ``mase``: the M4 competition's
-        Overall Weighted Average, ``(smape / smape_ref + mase / mase_ref) / 2``
-        (see :func:`forecastrnn.metrics.owa`); 1 is the reference's accuracy,
-        below 1 better. It is NaN, with a warning, when a reference score is
-        0 or not finite.
-        """
-        board = pd.DataFrame({name: r.summary() for name, r in self.results.items()})
-        board = board.T.rename_axis("model")
-        counts = [c for c in ("n_series", "n_folds", "n_refits") if c in board]
-        board = board.astype(dict.fromkeys(counts, int))
-        if self.reference is not None:
-            board.insert(board.columns.get_loc("mase") + 1, "owa", self._owa(board))
-        return board.sort_values("mase", kind="stable", na_position="last")
-
-    def _owa(self, board: pd.DataFrame) -> np.ndarray:
-        """OWA of every row of ``board`` against the reference's row."""
-        if self.reference not in board.index:
-            raise ValueError(
-                f"`reference`={self.reference!r} is not a model of the comparison "
-                f"({list(board.index)}). Name one of them, or None."
-            )
-        smape_ref, mase_ref = board.loc[self.reference, ["smape", "mase"]]
-        finite = np.isfinite([smape_ref, mase_ref]).all()
-        if not (finite and smape_ref > 0 and mase_ref > 0):
-            warnings.warn(
-                f"OWA is undefined: the reference {self.reference!r} has sMAPE "
-                f"{smape_ref} and MASE {mase_ref}; both must be positive and "
-                "finite. The `owa` column is NaN.",
-                stacklevel=3,
-            )
-            return np.full(len(board), np.nan)
-        ratios = board["smape"] / smape_ref + board["mase"] / mase_ref
-        return (ratios / 2.0).to_numpy(dtype=float)
-
-    def per_series(self, metric: str | None = None) -> pd.DataFrame:
-        """Every model's scores on every series.
-
-        Parameters
-        ----------
-        metric : {"smape", "mase", "n"}, optional
-            None gives the long table; a name gives that metric as a wide
-            table, one row per model and one column per series.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Without ``metric``: indexed by ``(model, series)``, the columns
-            of :meth:`BacktestResult.per_series`. With it: index ``model``,
-            columns the series ids.
-        """
-        long = pd.concat(
-            {name: r.per_series() for name, r in self.results.items()},
-            names=["model", "series"],
-        )
-        if metric is None:
-            return long
-        if metric not in long:
-            raise ValueError(
-                f"`metric` must be one of {list(long.columns)} or None; got {metric!r}."
-            )
-        wide = pd.DataFrame(
-            {name: r.per_series()[metric] for name, r in self.results.items()}
-        ).T
-        return wide.rename_axis(index="model", columns="series")
-
-    @property
-    def forecasts(self) -> pd.DataFrame:
-        """Every model's forecasts in one long frame with a leading ``model``."""
-        frames = [
-            r.forecasts.assign(model=name).set_index("model").reset_index()
-            for name, r in self.results.items()
-        ]
-        return pd.concat(frames, ignore_index=True)
 
 
 # ---------------------------------------------------------------------- public API
@@ -1033,19 +582,19 @@ def backtest(
     check_probability(coverage, "coverage", allow_none=True)
     if not isinstance(y, pd.Series):
         data = _plan_panel(y, exog, horizon, n_folds, initial, step, window, m)
-        every = _refit_every(refit, len(next(iter(data.folds.values()))))
+        every = refit_every(refit, len(next(iter(data.folds.values()))))
         groups, tasks = _panel_tasks(forecaster, data, every, horizon, coverage)
         shared = is_global(forecaster)
         outputs = _panel_outputs(shared, groups, _run(tasks, n_jobs, verbose))
-        return _assemble_panel(data, groups, outputs, horizon, m, window, shared)
+        return assemble_panel(data.series, groups, outputs, horizon, m, window, shared)
     y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
-    groups = _groups(folds, _refit_every(refit, len(folds)))
+    groups = refit_groups(folds, refit_every(refit, len(folds)))
     tasks = [
         (_run_group, (forecaster, y, exog, group, horizon, coverage))
         for group in groups
     ]
     outputs = _run(tasks, n_jobs, verbose)
-    return _assemble(y, groups, outputs, horizon, m, window)
+    return assemble(y, groups, outputs, horizon, m, window)
 
 
 def compare(
@@ -1134,7 +683,7 @@ def compare(
             name: _panel_tasks(
                 forecaster,
                 data,
-                _refit_every(policies.get(name, True), n_total),
+                refit_every(policies.get(name, True), n_total),
                 horizon,
                 coverage,
             )
@@ -1148,13 +697,13 @@ def compare(
             shared = is_global(forecasters[name])
             outputs = _panel_outputs(shared, groups, results[done : done + len(tasks)])
             done += len(tasks)
-            assembled[name] = _assemble_panel(
-                data, groups, outputs, horizon, m, window, shared
+            assembled[name] = assemble_panel(
+                data.series, groups, outputs, horizon, m, window, shared
             )
         return Comparison(assembled, reference)
     y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
     groups = {
-        name: _groups(folds, _refit_every(policies.get(name, True), len(folds)))
+        name: refit_groups(folds, refit_every(policies.get(name, True), len(folds)))
         for name in forecasters
     }
     tasks = [
@@ -1165,7 +714,7 @@ def compare(
     outputs = iter(_run(tasks, n_jobs, verbose))
     return Comparison(
         {
-            name: _assemble(
+            name: assemble(
                 y,
                 groups[name],
                 [next(outputs) for _ in groups[name]],
@@ -1177,92 +726,3 @@ def compare(
         },
         reference,
     )
-
-
-def conformal_interval(
-    result: BacktestResult, forecast: pd.Series, coverage: float = 0.9
-) -> pd.DataFrame:
-    """Split-conformal prediction interval around a forecast, from backtest errors.
-
-    Works for any forecaster: the backtest's absolute errors at horizon step
-    ``h`` calibrate the interval of the forecast's ``h``-th point.
-
-    Parameters
-    ----------
-    result : BacktestResult
-        Backtest of the forecaster that made ``forecast``.
-    forecast : pandas.Series
-        Point forecast of at most the backtest's horizon; its ``h``-th value
-        is treated as horizon step ``h``.
-    coverage : float, default=0.9
-        Nominal coverage ``1 - alpha``, in (0, 1).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``lower`` and ``upper`` on ``forecast``'s index.
-
-    Raises
-    ------
-    ValueError
-        If ``forecast`` is longer than the backtest's horizon, or there are too
-        few backtest errors per step for ``coverage`` (the message says how many
-        folds are needed).
-
-    Notes
-    -----
-    With the ``n`` absolute errors :math:`r_{(1)} \\le \\dots \\le r_{(n)}` of step
-    ``h``, the half-width is :math:`q_h = r_{(k)}`, :math:`k = \\lceil (n+1)(1 -
-    \\alpha) \\rceil`: the empirical quantile at level :math:`k / n`. If the
-    errors are exchangeable with the new one, the interval
-    :math:`\\hat y_h \\pm q_h` covers the truth with probability at least
-    :math:`1 - \\alpha`. It needs :math:`k \\le n`, i.e.
-    :math:`n \\ge (1 - \\alpha) / \\alpha`.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from forecastrnn.baselines import Naive
-    >>> y = pd.Series(np.sin(np.arange(60.0)), pd.date_range("2024", periods=60))
-    >>> result = backtest(Naive(), y, horizon=2, n_folds=10)
-    >>> forecast = Naive().fit(y).predict(steps=2)
-    >>> conformal_interval(result, forecast, coverage=0.8).columns.tolist()
-    ['lower', 'upper']
-    """
-    coverage = check_probability(coverage, "coverage")
-    if not isinstance(forecast, pd.Series):
-        raise TypeError(f"`forecast` must be a pandas Series; got {type(forecast)}.")
-    errors = result.forecasts.assign(
-        error=(result.forecasts["y_true"] - result.forecasts["y_pred"]).abs()
-    )
-    by_step = errors.groupby("step", sort=True)["error"]
-    if len(forecast) > by_step.ngroups:
-        raise ValueError(
-            f"`forecast` has {len(forecast)} steps; the backtest covers "
-            f"{by_step.ngroups}. Backtest with `horizon`>={len(forecast)} or pass a "
-            "shorter forecast."
-        )
-    half = [
-        _conformal_quantile(by_step.get_group(h).to_numpy(), coverage)
-        for h in range(1, len(forecast) + 1)
-    ]
-    values = forecast.to_numpy(dtype=float)
-    return pd.DataFrame(
-        {"lower": values - half, "upper": values + half}, index=forecast.index
-    )
-
-
-def _conformal_quantile(errors: np.ndarray, coverage: float) -> float:
-    """The ``ceil((n + 1) * coverage)``-th smallest of ``n`` absolute errors."""
-    errors = np.sort(errors[~np.isnan(errors)])
-    n = len(errors)
-    # a tolerance so that e.g. (9 + 1) * 0.9 counts as 9, not 9.000000000000002
-    k = math.ceil((n + 1) * coverage - 1e-9)
-    if k > n:
-        needed = math.ceil(coverage / (1 - coverage) - 1e-9)
-        raise ValueError(
-            f"`coverage`={coverage} needs at least {needed} backtest errors per "
-            f"horizon step; the backtest has {n}. Backtest with `n_folds`>={needed} "
-            "or lower `coverage`."
-        )
-    return float(errors[k - 1])

@@ -1,21 +1,46 @@
 """Render a report's content as a self-contained HTML page or as Markdown.
 
-:mod:`forecastrnn.report` builds the content (a header and a list of
-:class:`Section` holding paragraphs, :class:`Table` and :class:`Image`);
-:func:`to_html` and :func:`to_markdown` turn it into text. The HTML page inlines
-its CSS and embeds every image as a ``data:image/png;base64`` URI; the Markdown
-links its images as PNG files in a folder next to it.
+:mod:`forecastrnn.report` and :mod:`forecastrnn.panel_report` build the content
+(a header and a list of :class:`Section` holding paragraphs, :class:`Table` and
+:class:`Image`); :func:`to_html` and :func:`to_markdown` turn it into text. The
+HTML page inlines its CSS and embeds every image as a ``data:image/png;base64``
+URI; the Markdown links its images as PNG files in a folder next to it.
+
+The formatting helpers both report builders share live here too: numbers
+(:func:`format_numbers`), timestamps (:func:`format_when`), frequencies
+(:func:`describe_freq`), metric names (:func:`column_label`), plots as PNG bytes
+(:func:`to_png`) and the tables built from frames (:func:`leaderboard_table`,
+:func:`wide_table`, with :func:`best_cells` marking their best values).
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import io
 import re
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-__all__ = ["Image", "Section", "Table", "to_html", "to_markdown"]
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = [
+    "Image",
+    "Section",
+    "Table",
+    "best_cells",
+    "column_label",
+    "describe_freq",
+    "format_numbers",
+    "format_when",
+    "leaderboard_table",
+    "to_html",
+    "to_markdown",
+    "to_png",
+    "wide_table",
+]
 
 
 # --------------------------------------------------------- document structure
@@ -367,3 +392,189 @@ def to_markdown(header: dict, sections: list[Section], folder: str) -> str:
                     "",
                 ]
     return "\n".join(out).rstrip() + "\n"
+
+
+# ------------------------------------------------------------------ formatting
+
+# Leaderboard column -> (header label, number format); unknown columns keep
+# their name and the "value" format.
+_COLUMNS = {
+    "mae": ("MAE", "value"),
+    "rmse": ("RMSE", "value"),
+    "mape": ("MAPE", "percent"),
+    "smape": ("sMAPE", "percent"),
+    "mase": ("MASE", "ratio"),
+    "owa": ("OWA", "ratio"),
+    "n_series": ("Series", "int"),
+    "coverage": ("Coverage", "percent"),
+    "width": ("Width", "value"),
+    "n_folds": ("Folds", "int"),
+    "n_refits": ("Refits", "int"),
+    "fit_seconds": ("Fit (s)", "seconds"),
+    "predict_seconds": ("Predict (s)", "seconds"),
+    "total_seconds": ("Total (s)", "seconds"),
+}
+_LOWER_IS_BETTER = ("mae", "rmse", "mape", "smape", "mase", "owa")
+_DPI = 120
+_FREQUENCIES = {
+    "h": "hourly",
+    "D": "daily",
+    "B": "business-daily",
+    "W": "weekly",
+    "min": "minutely",
+    "s": "secondly",
+    "MS": "monthly",
+    "ME": "monthly",
+    "QS": "quarterly",
+    "QE": "quarterly",
+    "YS": "yearly",
+    "YE": "yearly",
+}
+
+
+def column_label(column: str) -> str:
+    """The display label of a metric column (``"mase"`` -> ``"MASE"``).
+
+    Examples
+    --------
+    >>> column_label("smape"), column_label("custom")
+    ('sMAPE', 'custom')
+    """
+    return _COLUMNS.get(column, (column, ""))[0]
+
+
+def describe_freq(freq: Any) -> str:
+    """A pandas frequency string in words (``"MS"`` -> ``"monthly"``).
+
+    Examples
+    --------
+    >>> describe_freq("W-SUN"), describe_freq(None)
+    ('weekly', 'irregular')
+    """
+    return _FREQUENCIES.get(str(freq).split("-")[0], freq or "irregular")
+
+
+def _decimals(values: np.ndarray, most: int = 4) -> int:
+    """Decimals giving the largest value of a column about four significant digits."""
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size == 0 or finite.max() == 0:
+        return min(2, most)
+    digits = int(np.floor(np.log10(finite.max()))) + 1
+    return int(np.clip(4 - digits, 0, most))
+
+
+def format_numbers(values: Any, kind: str) -> list[str]:
+    """Format a column of numbers: thousands separators, shared decimals.
+
+    Parameters
+    ----------
+    values : array-like of float
+    kind : {"int", "percent", "ratio", "seconds", "value"}
+        ``percent`` multiplies by 100, ``ratio`` shows three decimals, the
+        others as many as give the largest value about four significant digits.
+
+    Returns
+    -------
+    list of str
+        NaN as ``"–"``, infinities as ``"∞"`` / ``"−∞"``.
+
+    Examples
+    --------
+    >>> format_numbers([1500.0, 2.0, float("nan")], "value")
+    ['1,500', '2', '–']
+    >>> format_numbers([0.125], "percent")
+    ['12.5%']
+    """
+    values = np.asarray(values, dtype=float)
+    if kind == "int":
+        return [f"{v:,.0f}" if np.isfinite(v) else "–" for v in values]
+    if kind == "percent":
+        decimals = 2 if np.nanmax(np.abs(values), initial=0) < 0.01 else 1
+        values, suffix = 100 * values, "%"
+    else:
+        decimals = {"ratio": 3}.get(kind) or _decimals(
+            values, 2 if kind == "seconds" else 4
+        )
+        suffix = ""
+    out = []
+    for v in values:
+        if np.isnan(v):
+            out.append("–")
+        elif np.isinf(v):
+            out.append("∞" if v > 0 else "−∞")
+        else:
+            out.append(f"{v:,.{decimals}f}{suffix}".replace("-", "−"))
+    return out
+
+
+def format_when(stamp: Any) -> str:
+    """A timestamp without a midnight time of day.
+
+    Examples
+    --------
+    >>> format_when("2024-01-02"), format_when("2024-01-02 06:30")
+    ('2024-01-02', '2024-01-02 06:30')
+    """
+    stamp = pd.Timestamp(stamp)
+    return stamp.strftime(
+        "%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M"
+    )
+
+
+def to_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (no timestamp or software metadata)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def best_cells(values: np.ndarray, axis: int) -> set[tuple[int, int]]:
+    """Cells ``(row, column)`` holding the (finite) minimum along ``axis`` of a
+    2-D array."""
+    best = set()
+    lines = values.T if axis == 0 else values
+    for i, line in enumerate(lines):
+        if np.isfinite(line).any():
+            for j in np.flatnonzero(line == np.nanmin(line)):
+                best.add((int(j), i) if axis == 0 else (i, int(j)))
+    return best
+
+
+def leaderboard_table(board: pd.DataFrame) -> Table:
+    """A leaderboard (a row per model, best first) as a ranked table, the best
+    value of each error metric in bold."""
+    headers = [("#", "rank by MASE"), ("Model", "model")]
+    columns = [
+        format_numbers(board[c], _COLUMNS.get(c, (c, "value"))[1]) for c in board
+    ]
+    headers += [(column_label(c), str(c)) for c in board]
+    rows = [
+        [str(r + 1), str(name), *(col[r] for col in columns)]
+        for r, name in enumerate(board.index)
+    ]
+    best = set()
+    for j, column in enumerate(board.columns):
+        if column in _LOWER_IS_BETTER and len(board) > 1:
+            cells = best_cells(board[[column]].to_numpy(float), axis=0)
+            best |= {(i, j + 2) for i, _ in cells}
+    return Table(headers, rows, [True, False] + [True] * len(board.columns), best)
+
+
+def wide_table(
+    frame: pd.DataFrame, first: tuple[str, str], kind: str, scroll: bool = False
+) -> Table:
+    """Rows of ``frame`` (index shown first), one numeric column per model.
+
+    ``first`` is the ``(label, tooltip)`` of the index column, ``kind`` the
+    number format (as for :func:`format_numbers`); the lowest value of each
+    row is shown in bold.
+    """
+    values = frame.to_numpy(float)
+    cells = format_numbers(values.ravel(), kind)
+    n = values.shape[1]
+    rows = [
+        [str(label), *cells[i * n : (i + 1) * n]] for i, label in enumerate(frame.index)
+    ]
+    best = {(i, j + 1) for i, j in best_cells(values, axis=1)} if n > 1 else set()
+    headers = [first, *((str(c), str(c)) for c in frame.columns)]
+    return Table(headers, rows, [False] + [True] * n, best, scroll)

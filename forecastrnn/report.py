@@ -1,4 +1,4 @@
-"""Backtest plots and the self-contained HTML / Markdown report.
+"""Backtest plots and the self-contained HTML / Markdown report of one series.
 
 :func:`write_report` turns a :class:`~forecastrnn.Comparison` (or one
 :class:`~forecastrnn.BacktestResult`) into two files with the same content:
@@ -9,21 +9,25 @@
 - ``<name>.md``: the Markdown twin, whose plots are PNG files in the folder
   ``<name>_files/`` next to it, referenced by relative links.
 
-For a panel of series (a backtest with a ``series`` column) the report ranks
-the models by their mean sMAPE and MASE over series (and OWA against Naive2
-when the comparison has that reference), shows the spread of the per-series
-MASE of each model and the forecasts of the worst series (by the best model's
-MASE) against their actual values.
+This module builds the report of a single series: its header, leaderboard,
+error by horizon step, forecasts against actuals of the latest folds, error by
+fold and training curves. For a panel of series (a backtest with a ``series``
+column) :func:`write_report` dispatches to :mod:`forecastrnn.panel_report`,
+which ranks the models by their mean sMAPE and MASE over series (and OWA
+against Naive2 when the comparison has that reference), shows the spread of the
+per-series MASE of each model and the forecasts of the worst series (by the
+best model's MASE) against their actual values. The training section is built
+here for both.
 
 The plots are also public (:func:`plot_error_by_step`, :func:`plot_forecasts`,
-:func:`plot_series_errors`, :func:`plot_worst_series`) and, like
+and the panel plots :func:`plot_series_errors` and :func:`plot_worst_series`,
+defined in :mod:`forecastrnn.panel_report` and re-exported here) and, like
 :mod:`forecastrnn.diagnostics`, are drawn on :class:`matplotlib.figure.Figure`
 directly: no pyplot, no backend or global state is touched.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from datetime import UTC, datetime
@@ -42,9 +46,33 @@ from matplotlib.patches import Patch
 from .backtest import BacktestResult, Comparison
 from .checks import check_int
 from .diagnostics import plot_training_history
-from .panel import as_panel
+from .panel_report import (
+    actual_values,
+    as_comparison,
+    check_y,
+    is_panel,
+    one_series,
+    panel_header,
+    panel_sections,
+    plot_fold,
+    plot_series_errors,
+    plot_worst_series,
+)
 from .plotting import new_axes, series_label
-from .render import Image, Section, Table, to_html, to_markdown
+from .render import (
+    Image,
+    Section,
+    Table,
+    column_label,
+    describe_freq,
+    format_numbers,
+    format_when,
+    leaderboard_table,
+    to_html,
+    to_markdown,
+    to_png,
+    wide_table,
+)
 from .version import __version__
 
 __all__ = [
@@ -55,27 +83,7 @@ __all__ = [
     "write_report",
 ]
 
-# Leaderboard column -> (header label, number format); unknown columns keep
-# their name and the "value" format.
-_COLUMNS = {
-    "mae": ("MAE", "value"),
-    "rmse": ("RMSE", "value"),
-    "mape": ("MAPE", "percent"),
-    "smape": ("sMAPE", "percent"),
-    "mase": ("MASE", "ratio"),
-    "owa": ("OWA", "ratio"),
-    "n_series": ("Series", "int"),
-    "coverage": ("Coverage", "percent"),
-    "width": ("Width", "value"),
-    "n_folds": ("Folds", "int"),
-    "n_refits": ("Refits", "int"),
-    "fit_seconds": ("Fit (s)", "seconds"),
-    "predict_seconds": ("Predict (s)", "seconds"),
-    "total_seconds": ("Total (s)", "seconds"),
-}
 _HISTORY_COLUMNS = {"train_loss", "val_loss", "grad_norm"}
-_LOWER_IS_BETTER = ("mae", "rmse", "mape", "smape", "mase", "owa")
-_DPI = 120
 _STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -89,46 +97,6 @@ _STYLE = {
     "grid.color": "#d0d7de",
     "figure.facecolor": "white",
 }
-
-
-# ------------------------------------------------------------------------ input
-
-
-def _as_comparison(result: Any) -> Comparison:
-    """``result`` as a Comparison (a single BacktestResult is named "model")."""
-    if isinstance(result, Comparison):
-        return result
-    if isinstance(result, BacktestResult):
-        return Comparison({"model": result})
-    raise TypeError(
-        "`result` must be a Comparison from `forecastrnn.compare` or a "
-        f"BacktestResult from `forecastrnn.backtest`; got {type(result).__name__}."
-    )
-
-
-def _check_y(y: Any, panel: bool = False) -> pd.Series | dict | None:
-    """Validate the optional ``y``: the backtested series, or for a ``panel``
-    the backtested panel, returned as ``{id: Series}``."""
-    if y is None:
-        return None
-    if panel:
-        series = as_panel(y, name="y").series
-        if not all(isinstance(s.index, pd.DatetimeIndex) for s in series.values()):
-            raise TypeError(
-                "`y` must be the backtested panel, its series indexed by "
-                "DatetimeIndexes, or None; got integer-indexed series."
-            )
-        return series
-    if not (isinstance(y, pd.Series) and isinstance(y.index, pd.DatetimeIndex)):
-        raise TypeError(
-            "`y` must be the backtested pandas Series (with its DatetimeIndex) or "
-            f"None; got {type(y).__name__}."
-        )
-    return y
-
-
-def _is_panel(comparison: Comparison) -> bool:
-    return next(iter(comparison.results.values())).is_panel
 
 
 # ------------------------------------------------------------------------ plots
@@ -152,7 +120,7 @@ def plot_error_by_step(
     -------
     matplotlib.figure.Figure
     """
-    comparison = _as_comparison(result)
+    comparison = as_comparison(result)
     fig, ax = new_axes(ax, (9.0, 3.6))
     for i, (name, res) in enumerate(comparison.results.items()):
         if metric not in res.by_step:
@@ -169,7 +137,7 @@ def plot_error_by_step(
             markersize=3,
             label=series_label(name),
         )
-    label = _COLUMNS.get(metric, (metric, ""))[0]
+    label = column_label(metric)
     ax.set(xlabel="horizon step", ylabel=label, title=f"{label} by horizon step")
     ax.set_xlim(left=0.5)
     ax.grid(True, alpha=0.6)
@@ -207,11 +175,11 @@ def plot_forecasts(
     -------
     matplotlib.figure.Figure
     """
-    comparison = _as_comparison(result)
-    y = _check_y(y, _is_panel(comparison))
+    comparison = as_comparison(result)
+    y = check_y(y, is_panel(comparison))
     n_folds = check_int(n_folds, "n_folds")
-    if _is_panel(comparison):
-        comparison, y = _one_series(comparison, y, series)
+    if is_panel(comparison):
+        comparison, y = one_series(comparison, y, series)
     names = list(comparison.results)
     fig = Figure(figsize=(9.0, 0.6 + 2.1 * len(names)), layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
@@ -219,10 +187,10 @@ def plot_forecasts(
         forecasts = comparison.results[name].forecasts
         latest = np.sort(forecasts["fold"].unique())[-n_folds:]
         shown = forecasts[forecasts["fold"].isin(latest)]
-        actual = _actual(shown, y)
+        actual = actual_values(shown, y)
         ax.plot(actual.index, actual.to_numpy(), color="#24292f", linewidth=1.1)
         for _, fold in shown.groupby("fold", sort=True):
-            _plot_fold(ax, fold, f"C{i % 10}")
+            plot_fold(ax, fold, f"C{i % 10}")
         ax.set_title(series_label(name), loc="left")
         ax.grid(True, alpha=0.6)
     locator = AutoDateLocator()
@@ -253,275 +221,7 @@ def plot_forecasts(
     return fig
 
 
-def _one_series(comparison: Comparison, y: dict | None, key: Any):
-    """The comparison restricted to one series of its panel, and that series."""
-    ids = list(next(iter(comparison.results.values())).per_series().index)
-    key = ids[0] if key is None else key
-    if key not in ids:
-        raise ValueError(
-            f"`series`={key!r} is not a series of the backtest; choose one of "
-            f"{ids[:5]}{'...' if len(ids) > 5 else ''}."
-        )
-    results = {
-        name: BacktestResult(
-            r.forecasts[r.forecasts["series"] == key].drop(columns="series"),
-            r.folds[r.folds["series"] == key].drop(columns="series"),
-            r.by_step,
-            window=r.window,
-        )
-        for name, r in comparison.results.items()
-    }
-    return Comparison(results), None if y is None else y.get(key)
-
-
-def plot_series_errors(
-    result: Comparison | BacktestResult, metric: str = "mase", ax: Axes | None = None
-) -> Figure:
-    """The spread over series of each model's error: a box per model.
-
-    Each box spans the quartiles of the model's per-series ``metric`` (its
-    whiskers 1.5 times the interquartile range), each point is one series.
-
-    Parameters
-    ----------
-    result : Comparison or BacktestResult
-        Of a panel backtest (a single series gives one point per model).
-    metric : {"mase", "smape"}, default "mase"
-        A column of :meth:`~forecastrnn.BacktestResult.per_series`.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure when omitted.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    comparison = _as_comparison(result)
-    table = comparison.per_series(metric)
-    names = list(comparison.leaderboard.index)
-    fig, ax = new_axes(ax, (9.0, 1.0 + 0.5 * len(names)))
-    values = [table.loc[name].to_numpy(float) for name in names]
-    values = [v[np.isfinite(v)] for v in values]
-    positions = np.arange(len(names), 0, -1)
-    ax.boxplot(
-        values,
-        positions=positions,
-        orientation="horizontal",
-        widths=0.5,
-        showfliers=False,
-        medianprops={"color": "#24292f"},
-    )
-    colour = {name: f"C{i % 10}" for i, name in enumerate(comparison.results)}
-    for name, position, v in zip(names, positions, values, strict=True):
-        jitter = np.linspace(-0.15, 0.15, len(v)) if len(v) > 1 else np.zeros(1)
-        ax.scatter(v, position + jitter[: len(v)], s=9, color=colour[name], zorder=3)
-    ax.set_yticks(positions, [series_label(name) for name in names])
-    label = _COLUMNS.get(metric, (metric, ""))[0]
-    ax.set(xlabel=f"{label} of a series", title=f"{label} per series")
-    ax.grid(True, axis="x", alpha=0.6)
-    return fig
-
-
-def plot_worst_series(
-    result: Comparison | BacktestResult,
-    y: Any = None,
-    *,
-    k: int = 3,
-    n_folds: int = 3,
-) -> Figure:
-    """Forecasts against actuals of the series the best model forecasts worst.
-
-    The best model is the leaderboard's first (lowest mean MASE); the ``k``
-    series with its highest MASE get a panel each, showing the actual values
-    in black and every model's forecasts of the latest folds in its colour.
-
-    Parameters
-    ----------
-    result : Comparison or BacktestResult
-        Of a panel backtest.
-    y : pandas.DataFrame or mapping of pandas.Series, optional
-        The backtested panel; given, the panels also show two horizons of
-        history before the first fold shown.
-    k : int, default 3
-        How many series to show (all when the panel has fewer).
-    n_folds : int, default 3
-        How many of the latest folds to show.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Raises
-    ------
-    ValueError
-        If ``result`` is the backtest of a single series (use
-        :func:`plot_forecasts`).
-    """
-    comparison = _as_comparison(result)
-    if not _is_panel(comparison):
-        raise ValueError(
-            "`result` is the backtest of a single series; `plot_worst_series` "
-            "needs a panel backtest. Use `plot_forecasts` for one series."
-        )
-    y = _check_y(y, panel=True)
-    k, n_folds = check_int(k, "k"), check_int(n_folds, "n_folds")
-    best = comparison.leaderboard.index[0]
-    scores = comparison.results[best].per_series()["mase"]
-    worst = scores.sort_values(ascending=False, kind="stable").index[:k]
-    fig = Figure(figsize=(9.0, 0.6 + 2.1 * len(worst)), layout="constrained")
-    axes = fig.subplots(len(worst), 1, squeeze=False)[:, 0]
-    for ax, key in zip(axes, worst, strict=True):
-        one, series = _one_series(comparison, y, key)
-        for i, res in enumerate(one.results.values()):
-            latest = np.sort(res.forecasts["fold"].unique())[-n_folds:]
-            shown = res.forecasts[res.forecasts["fold"].isin(latest)]
-            if i == 0:
-                actual = _actual(shown, series)
-                ax.plot(actual.index, actual.to_numpy(), color="#24292f", lw=1.1)
-            for _, fold in shown.groupby("fold", sort=True):
-                _plot_fold(
-                    ax,
-                    fold.drop(columns=["lower", "upper"], errors="ignore"),
-                    f"C{i % 10}",
-                )
-        mase = _format([scores[key]], "ratio")[0]
-        ax.set_title(
-            f"{series_label(key)} · MASE {mase} ({series_label(best)})", loc="left"
-        )
-        ax.grid(True, alpha=0.6)
-        locator = AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    handles = [Line2D([], [], color="#24292f", linewidth=1.1, label="actual")]
-    handles += [
-        Line2D([], [], color=f"C{i % 10}", linewidth=1.6, label=series_label(name))
-        for i, name in enumerate(comparison.results)
-    ]
-    fig.legend(
-        handles=handles, loc="outside upper right", ncols=min(len(handles), 6),
-        frameon=False,
-    )  # fmt: skip
-    return fig
-
-
-def _actual(shown: pd.DataFrame, y: pd.Series | None) -> pd.Series:
-    """The actual values behind the folds shown, with some history when ``y``."""
-    truth = shown.drop_duplicates("timestamp").set_index("timestamp")["y_true"]
-    if y is None:
-        return truth.sort_index()
-    horizon = int(shown["step"].max())
-    start = y.index.searchsorted(shown["origin"].min())
-    stop = y.index.searchsorted(shown["timestamp"].max(), side="right")
-    return y.iloc[max(start - 2 * horizon, 0) : stop]
-
-
-def _plot_fold(ax: Axes, fold: pd.DataFrame, color: str) -> None:
-    """One fold's forecast (and interval) with its origin marked."""
-    times = fold["timestamp"].to_numpy()
-    if "lower" in fold:
-        ax.fill_between(
-            times,
-            fold["lower"].to_numpy(),
-            fold["upper"].to_numpy(),
-            color=color,
-            alpha=0.18,
-            linewidth=0,
-        )
-    ax.plot(times, fold["y_pred"].to_numpy(), color=color, linewidth=1.6)
-    ax.axvline(fold["origin"].iloc[0], color="#8c959f", linewidth=0.8, linestyle=":")
-
-
-# ------------------------------------------------------------------- formatting
-
-
-def _decimals(values: np.ndarray, most: int = 4) -> int:
-    """Decimals giving the largest value of a column about four significant digits."""
-    finite = np.abs(values[np.isfinite(values)])
-    if finite.size == 0 or finite.max() == 0:
-        return min(2, most)
-    digits = int(np.floor(np.log10(finite.max()))) + 1
-    return int(np.clip(4 - digits, 0, most))
-
-
-def _format(values: Any, kind: str) -> list[str]:
-    """Format a column of numbers: thousands separators, shared decimals."""
-    values = np.asarray(values, dtype=float)
-    if kind == "int":
-        return [f"{v:,.0f}" if np.isfinite(v) else "–" for v in values]
-    if kind == "percent":
-        decimals = 2 if np.nanmax(np.abs(values), initial=0) < 0.01 else 1
-        values, suffix = 100 * values, "%"
-    else:
-        decimals = {"ratio": 3}.get(kind) or _decimals(
-            values, 2 if kind == "seconds" else 4
-        )
-        suffix = ""
-    out = []
-    for v in values:
-        if np.isnan(v):
-            out.append("–")
-        elif np.isinf(v):
-            out.append("∞" if v > 0 else "−∞")
-        else:
-            out.append(f"{v:,.{decimals}f}{suffix}".replace("-", "−"))
-    return out
-
-
-def _when(stamp: Any) -> str:
-    """A timestamp without a midnight time of day."""
-    stamp = pd.Timestamp(stamp)
-    return stamp.strftime(
-        "%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M"
-    )
-
-
-def _png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (no timestamp or software metadata)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def _best_cells(values: np.ndarray, axis: int) -> set[tuple[int, int]]:
-    """Cells holding the (finite) minimum along ``axis`` of a 2-D array."""
-    best = set()
-    lines = values.T if axis == 0 else values
-    for i, line in enumerate(lines):
-        if np.isfinite(line).any():
-            for j in np.flatnonzero(line == np.nanmin(line)):
-                best.add((int(j), i) if axis == 0 else (i, int(j)))
-    return best
-
-
-def _leaderboard_table(comparison: Comparison) -> Table:
-    board = comparison.leaderboard
-    headers = [("#", "rank by MASE"), ("Model", "model")]
-    columns = [_format(board[c], _COLUMNS.get(c, (c, "value"))[1]) for c in board]
-    headers += [(_COLUMNS.get(c, (c, ""))[0], str(c)) for c in board]
-    rows = [
-        [str(r + 1), str(name), *(col[r] for col in columns)]
-        for r, name in enumerate(board.index)
-    ]
-    best = set()
-    for j, column in enumerate(board.columns):
-        if column in _LOWER_IS_BETTER and len(board) > 1:
-            cells = _best_cells(board[[column]].to_numpy(float), axis=0)
-            best |= {(i, j + 2) for i, _ in cells}
-    return Table(headers, rows, [True, False] + [True] * len(board.columns), best)
-
-
-def _wide_table(
-    frame: pd.DataFrame, first: tuple[str, str], kind: str, scroll: bool = False
-) -> Table:
-    """Rows of ``frame`` (index shown first), one numeric column per model."""
-    values = frame.to_numpy(float)
-    cells = _format(values.ravel(), kind)
-    n = values.shape[1]
-    rows = [
-        [str(label), *cells[i * n : (i + 1) * n]] for i, label in enumerate(frame.index)
-    ]
-    best = {(i, j + 1) for i, j in _best_cells(values, axis=1)} if n > 1 else set()
-    headers = [first, *((str(c), str(c)) for c in frame.columns)]
-    return Table(headers, rows, [False] + [True] * n, best, scroll)
+# ------------------------------------------------------------------ tables
 
 
 def _history_table(histories: dict[int, pd.DataFrame]) -> Table:
@@ -533,7 +233,8 @@ def _history_table(histories: dict[int, pd.DataFrame]) -> Table:
         columns["grad"].append(frame["grad_norm"].iloc[-1])
         columns["max"].append(frame.get("grad_norm_max", frame["grad_norm"]).max())
     formatted = {
-        k: _format(v, "int" if k == "epochs" else "value") for k, v in columns.items()
+        k: format_numbers(v, "int" if k == "epochs" else "value")
+        for k, v in columns.items()
     }
     for i, fold in enumerate(histories):
         rows.append([str(fold), *(formatted[k][i] for k in columns)])
@@ -551,82 +252,20 @@ def _history_table(histories: dict[int, pd.DataFrame]) -> Table:
 # ---------------------------------------------------------------------- sections
 
 
-_FREQUENCIES = {
-    "h": "hourly",
-    "D": "daily",
-    "B": "business-daily",
-    "W": "weekly",
-    "min": "minutely",
-    "s": "secondly",
-    "MS": "monthly",
-    "ME": "monthly",
-    "QS": "quarterly",
-    "QE": "quarterly",
-    "YS": "yearly",
-    "YE": "yearly",
-}
-
-
-def _panel_header(comparison: Comparison, y: dict | None, title: str) -> dict:
-    """The header of a panel backtest's report."""
-    first = next(iter(comparison.results.values()))
-    folds, board = first.folds, comparison.leaderboard
-    ids = list(first.per_series().index)
-    shown = ", ".join(map(str, ids[:4])) + (", ..." if len(ids) > 4 else "")
-    facts = [("Series", f"{len(ids):,} · {shown}")]
-    if y is not None:
-        index = next(iter(y.values())).index
-        freq = index.freqstr
-        described = _FREQUENCIES.get(str(freq).split("-")[0], freq or "irregular")
-        total = sum(len(s) for s in y.values())
-        start = min(s.index[0] for s in y.values())
-        end = max(s.index[-1] for s in y.values())
-        facts += [
-            ("Observations", f"{total:,} · {described}"),
-            ("Span", f"{_when(start)} → {_when(end)}"),
-        ]
-    best = f"{board.index[0]} · MASE {_format([board['mase'].iloc[0]], 'ratio')[0]}"
-    if "owa" in board:
-        best += f" · OWA {_format([board['owa'].iloc[0]], 'ratio')[0]}"
-    facts += [
-        ("Horizon", f"{int(first.forecasts['step'].max())} steps"),
-        (
-            "Folds",
-            f"{folds['fold'].nunique()} per series, aligned by their ends · "
-            f"{first.window} window",
-        ),
-        (
-            "Forecast origins",
-            f"{_when(folds['origin'].min())} → {_when(folds['origin'].max())}",
-        ),
-        ("Training size", f"{folds['n_train'].min():,} → {folds['n_train'].max():,}"),
-        ("Best model", best),
-    ]
-    n_models = len(comparison.results)
-    return {
-        "title": title,
-        "subtitle": f"Rolling-origin backtest of {n_models} "
-        f"model{'s' if n_models > 1 else ''} on {len(ids):,} series",
-        "generated": f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} "
-        f"by forecastrnn {__version__}",
-        "facts": facts,
-    }
-
-
 def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
     """Title, subtitle, generation line and the key facts of the report."""
-    if _is_panel(comparison):
-        return _panel_header(comparison, y, title)
+    if is_panel(comparison):
+        return panel_header(comparison, y, title)
     first = next(iter(comparison.results.values()))
     folds, board = first.folds, comparison.leaderboard
     series = "unnamed series" if y is None or y.name is None else str(y.name)
     facts = [("Series", series)]
     if y is not None:
         freq = y.index.freqstr or (pd.infer_freq(y.index) if len(y) > 2 else None)
-        described = _FREQUENCIES.get(str(freq).split("-")[0], freq or "irregular")
+        described = describe_freq(freq)
         facts += [
             ("Observations", f"{len(y):,} · {described}"),
-            ("Span", f"{_when(y.index[0])} → {_when(y.index[-1])}"),
+            ("Span", f"{format_when(y.index[0])} → {format_when(y.index[-1])}"),
         ]
     facts += [
         ("Horizon", f"{int(first.forecasts['step'].max())} steps"),
@@ -637,12 +276,14 @@ def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
         ),
         (
             "Forecast origins",
-            f"{_when(folds['origin'].iloc[0])} → {_when(folds['origin'].iloc[-1])}",
+            f"{format_when(folds['origin'].iloc[0])} → "
+            f"{format_when(folds['origin'].iloc[-1])}",
         ),
         ("Training size", f"{folds['n_train'].min():,} → {folds['n_train'].max():,}"),
         (
             "Best model",
-            f"{board.index[0]} · MASE {_format([board['mase'].iloc[0]], 'ratio')[0]}",
+            f"{board.index[0]} · MASE "
+            f"{format_numbers([board['mase'].iloc[0]], 'ratio')[0]}",
         ),
     ]
     n_models = len(comparison.results)
@@ -656,136 +297,15 @@ def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
     }
 
 
-def _spread_table(table: pd.DataFrame, names: list) -> Table:
-    """Quantiles of each model's per-series scores, a row per model."""
-    levels = {"Min": 0.0, "25%": 0.25, "Median": 0.5, "75%": 0.75, "Max": 1.0}
-    quantiles = np.array(
-        [[table.loc[name].quantile(q) for q in levels.values()] for name in names]
-    )
-    cells = _format(quantiles.ravel(), "ratio")
-    n = len(levels)
-    rows = [[str(name), *cells[i * n : (i + 1) * n]] for i, name in enumerate(names)]
-    headers = [("Model", "model")] + [
-        (label, f"quantile {q:g} of the per-series MASE") for label, q in levels.items()
-    ]
-    best = (
-        {(i, j + 1) for i, j in _best_cells(quantiles, axis=0)}
-        if len(names) > 1
-        else set()
-    )
-    return Table(headers, rows, [False] + [True] * n, best, len(rows) > 12)
-
-
-def _panel_sections(comparison: Comparison, y: dict | None) -> list[Section]:
-    """The body of a panel backtest's report."""
-    results, board = comparison.results, comparison.leaderboard
-    n_series = int(board["n_series"].iloc[0])
-    leaderboard = [
-        f"sMAPE and MASE are means over the {n_series:,} series (the M4 "
-        "competition's scores; each series' MASE is scaled by its own in-sample "
-        "naive error), the other errors pooled over every forecast; best mean "
-        "MASE first, the best value of each error metric highlighted. Times are "
-        "compute seconds summed over folds and series.",
-        _leaderboard_table(comparison),
-    ]
-    if "owa" in board:
-        leaderboard.insert(
-            1,
-            f"OWA is the mean of sMAPE and MASE, each relative to that of "
-            f"{comparison.reference} (the M4 competition's Naive2): below 1 beats it.",
-        )
-    names = list(board.index)
-    mase = comparison.per_series("mase")
-    mase_by_step = pd.DataFrame(
-        {name: r.by_step.set_index("step")["mase"] for name, r in results.items()}
-    )
-    mase_by_fold = pd.DataFrame(
-        {name: r.folds.groupby("fold")["mase"].mean() for name, r in results.items()}
-    )
-    k = min(3, n_series)
-    best = names[0]
-    worst = (
-        results[best].per_series()["mase"].sort_values(ascending=False, kind="stable")
-    )
-    worst_table = mase.T.loc[worst.index[:k]]
-    worst_table.index = [str(key) for key in worst_table.index]
-    sections = [
-        Section("leaderboard", "Leaderboard", leaderboard),
-        Section(
-            "spread",
-            "Errors across series",
-            [
-                "How each model's MASE varies from series to series: a box spans "
-                "the middle half of the series, each point is one series.",
-                Image(
-                    "series_errors",
-                    "MASE per series, a box per model",
-                    _png(plot_series_errors(comparison)),
-                    "MASE of each series, per model (best first).",
-                ),
-                _spread_table(mase, names),
-            ],
-        ),
-        Section(
-            "horizon",
-            "Error by horizon step",
-            [
-                "MASE at each step ahead, pooled over folds and series (each "
-                "error scaled by its own series); errors usually grow with the step.",
-                Image(
-                    "error_by_step",
-                    "MASE by horizon step, a line per model",
-                    _png(plot_error_by_step(comparison, metric="mase")),
-                    "MASE by horizon step.",
-                ),
-                _wide_table(
-                    mase_by_step,
-                    ("Step", "horizon step"),
-                    "ratio",
-                    scroll=len(mase_by_step) > 12,
-                ),
-            ],
-        ),
-        Section(
-            "worst",
-            "Worst series",
-            [
-                f"The {k} series the best model, {best}, forecasts worst (highest "
-                "MASE), and every model's MASE on them.",
-                Image(
-                    "worst_series",
-                    "Forecasts of the worst series against their actual values",
-                    _png(plot_worst_series(comparison, y, k=k)),
-                    "The latest folds of each series: actual values in black, each "
-                    "model's forecasts in its colour.",
-                ),
-                _wide_table(worst_table, ("Series", "series id"), "ratio"),
-            ],
-        ),
-        Section(
-            "folds",
-            "Error by fold",
-            [
-                "Mean MASE over series of each fold (fold k of every series "
-                "forecasts the same stretch before that series' end).",
-                _wide_table(
-                    mase_by_fold,
-                    ("Fold", "fold"),
-                    "ratio",
-                    scroll=len(mase_by_fold) > 12,
-                ),
-            ],
-        ),
-    ]
-    training = _training_blocks(results)
-    if training:
-        sections.append(Section("training", "Training", training))
-    return sections
-
-
 def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
-    if _is_panel(comparison):
-        return _panel_sections(comparison, y)
+    """The body of the report; a panel's from :func:`panel_sections`."""
+    if is_panel(comparison):
+        return panel_sections(
+            comparison,
+            y,
+            error_by_step=plot_error_by_step(comparison, metric="mase"),
+            training=_training_blocks(comparison.results),
+        )
     results = comparison.results
     board = comparison.leaderboard
     leaderboard = [
@@ -793,7 +313,7 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
         "best value of each error metric is highlighted. MASE below 1 beats the "
         "in-sample (seasonal) naive forecast. Times are compute seconds summed "
         "over folds.",
-        _leaderboard_table(comparison),
+        leaderboard_table(board),
     ]
     if "coverage" in board:
         leaderboard.insert(
@@ -808,7 +328,7 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
         {name: r.folds.set_index("fold")["mae"] for name, r in results.items()}
     )
     origins = next(iter(results.values())).folds.set_index("fold")["origin"]
-    mae_by_fold.index = [f"{i} · {_when(origins[i])}" for i in mae_by_fold.index]
+    mae_by_fold.index = [f"{i} · {format_when(origins[i])}" for i in mae_by_fold.index]
     n_shown = min(3, len(origins))
     sections = [
         Section("leaderboard", "Leaderboard", leaderboard),
@@ -821,10 +341,10 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
                 Image(
                     "error_by_step",
                     "MAE by horizon step, a line per model",
-                    _png(plot_error_by_step(comparison)),
+                    to_png(plot_error_by_step(comparison)),
                     "MAE by horizon step.",
                 ),
-                _wide_table(
+                wide_table(
                     mae_by_step,
                     ("Step", "horizon step"),
                     "value",
@@ -840,7 +360,7 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
                     "forecasts",
                     "Forecasts of the latest folds against the actual "
                     "series, a panel per model",
-                    _png(plot_forecasts(comparison, y)),
+                    to_png(plot_forecasts(comparison, y)),
                     f"The latest {n_shown} fold{'s' if n_shown > 1 else ''}: actual "
                     "values in black, forecasts in colour"
                     + (
@@ -857,7 +377,7 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
             "Error by fold",
             [
                 "Mean absolute error of each fold (its number and forecast origin).",
-                _wide_table(
+                wide_table(
                     mae_by_fold,
                     ("Fold · origin", "fold and origin"),
                     "value",
@@ -893,7 +413,7 @@ def _training_blocks(results: dict[str, BacktestResult]) -> list:
             Image(
                 f"training-{slug}",
                 f"Training curves of {name}",
-                _png(fig),
+                to_png(fig),
                 f"{name}: loss per epoch (train solid, validation dashed) and the "
                 "gradient's global norm before clipping (thick: mean over batches, "
                 "thin: largest batch), one colour per refit fold.",
@@ -972,9 +492,9 @@ def write_report(
     >>> html_path.suffix, md_path.suffix
     ('.html', '.md')
     """
-    comparison = _as_comparison(result)
-    y = _check_y(y, _is_panel(comparison))
-    if title is None and _is_panel(comparison):
+    comparison = as_comparison(result)
+    y = check_y(y, is_panel(comparison))
+    if title is None and is_panel(comparison):
         title = "Backtest report"
     elif title is None:
         title = "Backtest report" + (

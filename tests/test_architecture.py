@@ -58,6 +58,7 @@ LAYERS = {
     "statistical": 4,
     "backtest": 4,
     "scoring": 4,
+    "folds": 4,
     "diagnostics": 4,
     "plotting": 4,
     # 5. persistence and reports

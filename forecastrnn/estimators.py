@@ -1,16 +1,17 @@
-"""``RNNRegressor``: the recurrent networks behind a scikit-learn regressor."""
+"""``RNNRegressor``: the recurrent networks behind a scikit-learn regressor.
+
+Here: the estimator (its parameter and input checks, ``fit`` with its
+validation split and ``warm_start``, ``predict`` and friends). The checkpoint
+file a fit keeps and resumes from lives in :mod:`forecastrnn.checkpoints`.
+"""
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import math
 import os
 import warnings
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
-from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -20,7 +21,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import archive, engine, training
+from . import archive, checkpoints, engine, training
 from .checks import check_int, check_quantiles, check_real
 from .losses import check_loss
 from .nn.cells import check_cell
@@ -283,8 +284,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         """
         self._check_params()
         check_int(samples_per_group, "samples_per_group", allow_none=True)
-        path = _checkpoint_path(self.checkpoint)
-        settings = None if path is None else _settings(self)
+        path = checkpoints.checkpoint_path(self.checkpoint)
+        settings = None if path is None else checkpoints.run_settings(self)
         previous = self._previous_fit()
         X2 = self._flatten(X)
         X2 = validate_data(self, X2, dtype=[np.float64, np.float32])
@@ -302,20 +303,21 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         rng = np.random.default_rng(seed)  # initialisation, then the shuffles
         spec = self._train_spec()._replace(missing_targets=bool(np.isnan(Y).any()))
         params = init_network(spec.network, rng)
-        run = _Run(
-            path,
-            settings,
-            None if path is None else _digest(windows, Y, groups, samples_per_group),
-            (windows.shape, Y.shape),
+        data = (windows, Y, groups, samples_per_group)
+        digest = None if path is None else checkpoints.data_digest(*data)
+        run = checkpoints.CheckpointRun(
+            path, settings, digest, (windows.shape, Y.shape)
         )
         start, first = self._start(spec, params, previous, run)
         params, history = self._train(
             spec,
             start,
-            (windows, Y, groups, samples_per_group),
+            data,
             rng,
             first + self.max_epochs,
-            None if path is None else partial(self._write_checkpoint, run, first),
+            None
+            if path is None
+            else partial(checkpoints.write_checkpoint, self, run, first),
         )
         self.params_ = jax.tree.map(np.asarray, params)
         self.history_ = pd.DataFrame(history).set_index("epoch")
@@ -374,7 +376,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             )
         else:
             outputs = n_targets * max(len(quantiles), 1)
-            detail = _shape_mismatch(
+            detail = checkpoints.shape_mismatch(
                 fitted, init_network(self._config(TRAIN_SCAN, outputs), 0)
             )
         if not detail:
@@ -394,97 +396,16 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _start(self, spec, params, previous, run):
         """Where training starts, and the epoch the run started from: the
         checkpoint's run, the fitted model (``warm_start``) or ``params``."""
-        resumed = self._resume(spec, params, run, previous)
+        fitted_history = None if previous is None else previous[1]
+        resumed = checkpoints.resume(spec, params, run, type(self), fitted_history)
         if resumed is not None:
             return resumed
         if previous is None:
             return params, 0
-        start = training.TrainState(previous[0], history=_history_lists(previous[1]))
-        return start, start.epoch
-
-    def _resume(self, spec, params, run, previous):
-        """The state and first epoch of the checkpoint's run, or None (no
-        file, or with ``warm_start`` the file of the fitted model itself)."""
-        if run.path is None or not run.path.exists():
-            return None
-        meta, saved = _read_checkpoint(run.path, type(self))
-        if previous is not None and saved.history_.equals(previous[1]):
-            return None  # the run that fitted this model: go on from the model
-        theirs = {
-            k: v for k, v in meta["model"]["params"].items() if k not in _RUN_SETTINGS
-        }
-        if theirs != run.settings:
-            differ = sorted(
-                k
-                for k in theirs.keys() | run.settings.keys()
-                if theirs.get(k) != run.settings.get(k)
-            )
-            raise ValueError(
-                f"`checkpoint` {str(run.path)!r} was written by a fit with other "
-                f"parameters ({', '.join(differ)} differ), so it cannot be "
-                "resumed. Delete the file to train afresh, or pass another "
-                "`checkpoint` path."
-            )
-        state = saved.training_state_
-        if state["data"] != run.digest:
-            raise ValueError(
-                f"`checkpoint` {str(run.path)!r} was written by a fit on other "
-                f"data (windows and targets of shapes {state['shapes']} then, "
-                f"{list(run.shapes)} now, or other values or groups), so it "
-                "cannot be resumed. Delete the file to train afresh, or pass "
-                "another `checkpoint` path."
-            )
-        best = saved.params_
-        current = best if state["params"] is None else state["params"]
-        if _shape_mismatch(current, params):
-            raise ValueError(
-                f"`checkpoint` {str(run.path)!r} holds parameters that do not "
-                f"match its configuration ({_shape_mismatch(current, params)}); "
-                "delete it to train afresh."
-            )
-        has_best = state["best_loss"] is not None
         start = training.TrainState(
-            params=current,
-            opt_state=training.optimizer_state(spec, current, state["opt_state"]),
-            history=_history_lists(saved.history_),
-            best_params=best if has_best else None,
-            best_loss=state["best_loss"] if has_best else np.inf,
-            best_epoch=state["best_epoch"],
-            waited=state["waited"],
-            rng_state=state["rng_state"],
-            stopped=state["stopped"],
+            previous[0], history=checkpoints.history_lists(previous[1])
         )
-        return start, state["first_epoch"]
-
-    def _write_checkpoint(self, run, first_epoch, state) -> None:
-        """Write the model as ``state`` leaves it, and how to go on, to the
-        checkpoint file (atomically: a temporary file, then ``os.replace``)."""
-        has_best = state.best_params is not None
-        snapshot = copy.copy(self)  # the fitted shapes set by this fit
-        snapshot.params_ = jax.tree.map(
-            np.asarray, state.best_params if has_best else state.params
-        )
-        snapshot.history_ = pd.DataFrame(state.history).set_index("epoch")
-        snapshot.n_epochs_ = len(snapshot.history_)
-        separate = has_best and state.best_epoch != state.epoch
-        snapshot.training_state_ = {
-            "params": jax.tree.map(np.asarray, state.params) if separate else None,
-            "opt_state": [np.asarray(a) for a in jax.tree.leaves(state.opt_state)],
-            "rng_state": state.rng_state,
-            "best_loss": float(state.best_loss) if has_best else None,
-            "best_epoch": int(state.best_epoch),
-            "waited": int(state.waited),
-            "stopped": bool(state.stopped),
-            "first_epoch": int(first_epoch),
-            "data": run.digest,
-            "shapes": [list(shape) for shape in run.shapes],
-        }
-        temporary = run.path.with_name(f".{run.path.name}.{os.getpid()}.tmp.npz")
-        try:
-            archive.write(snapshot, temporary)
-            os.replace(temporary, run.path)
-        finally:
-            temporary.unlink(missing_ok=True)
+        return start, start.epoch
 
     def _check_params(self) -> None:
         check_cell(self.cell)
@@ -743,104 +664,6 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
         return archive.write(self, path)
-
-
-# The parameters a checkpoint's run may change when it is resumed.
-_RUN_SETTINGS = ("checkpoint", "max_epochs", "verbose", "warm_start")
-
-
-class _Run(NamedTuple):
-    """A fit's checkpoint file, its parameters as stored and its data's digest."""
-
-    path: Path | None
-    settings: dict | None
-    digest: str | None
-    shapes: tuple[tuple[int, ...], tuple[int, ...]]
-
-
-def _checkpoint_path(checkpoint) -> Path | None:
-    """The checkpoint file (``.npz`` appended when missing), checked, or None."""
-    if checkpoint is None:
-        return None
-    if not isinstance(checkpoint, str | os.PathLike):
-        raise TypeError(
-            "`checkpoint` must be None or a file path (str or os.PathLike); got "
-            f"{type(checkpoint).__name__} {checkpoint!r}."
-        )
-    path = Path(checkpoint)
-    if path.suffix != ".npz":
-        path = path.with_name(path.name + ".npz")
-    if not path.parent.is_dir():
-        raise ValueError(
-            f"`checkpoint` {str(path)!r}: the folder {str(path.parent)!r} does not "
-            "exist. Create it first, or pass a path in an existing folder."
-        )
-    return path
-
-
-def _settings(model: RNNRegressor) -> dict:
-    """The parameters a checkpoint must share, as the model file stores them."""
-    fresh = type(model)(**model.get_params(deep=False))
-    try:
-        stored = archive.encode(fresh, {}, "model")["params"]
-    except TypeError as exc:
-        raise TypeError(
-            f"`checkpoint` writes the model in the safe model file format: {exc}"
-        ) from None
-    return {k: v for k, v in stored.items() if k not in _RUN_SETTINGS}
-
-
-def _digest(windows, Y, groups, samples_per_group) -> str:
-    """A fingerprint of the training data."""
-    h = hashlib.blake2b(digest_size=16)
-    for a in (windows, Y):
-        h.update(repr(a.shape).encode())
-        h.update(np.ascontiguousarray(a))
-    if groups is not None:
-        h.update(pd.factorize(groups)[0].astype(np.int64))
-    h.update(repr(samples_per_group).encode())
-    return h.hexdigest()
-
-
-def _read_checkpoint(path: Path, cls) -> tuple[dict, RNNRegressor]:
-    """The JSON document and the model of a checkpoint file, checked."""
-    try:
-        meta, arrays = archive.read(path)
-        if meta.get("format_version") != archive.FORMAT_VERSION:
-            raise ValueError(
-                f"model format {meta.get('format_version')}, this forecastrnn "
-                f"writes {archive.FORMAT_VERSION}"
-            )
-        saved = archive.decode(meta["model"], arrays, {cls.__name__: cls})
-        saved.training_state_["opt_state"]  # noqa: B018 (a checkpoint's)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(
-            f"`checkpoint` {str(path)!r} exists but is not a checkpoint this "
-            f"forecastrnn can resume ({type(exc).__name__}: {exc}). Delete it to "
-            "train afresh, or pass another `checkpoint` path."
-        ) from exc
-    return meta, saved
-
-
-def _history_lists(history: pd.DataFrame) -> dict:
-    """A ``history_`` frame as the lists of :func:`forecastrnn.training.fit_network`."""
-    lists = {"epoch": [int(e) for e in history.index]}
-    return lists | {name: history[name].tolist() for name in history.columns}
-
-
-def _shape_mismatch(fitted: dict, params: dict) -> str:
-    """How ``fitted`` differs in shapes from ``params`` ('' when it does not)."""
-    if jax.tree.structure(fitted) != jax.tree.structure(params):
-        return "the parameters have another structure"
-    paths = jax.tree_util.tree_flatten_with_path(params)[0]
-    for (where, new), old in zip(paths, jax.tree.leaves(fitted), strict=True):
-        if np.shape(old) != np.shape(new):
-            name = jax.tree_util.keystr(where)
-            return (
-                f"parameter {name} has shape {np.shape(old)} fitted, "
-                f"{np.shape(new)} now"
-            )
-    return ""
 
 
 @partial(jax.jit, static_argnames="config")

@@ -6,13 +6,17 @@ supervised samples, `scaling` standardises them (fitted on each training
 series only), one `RNNRegressor` learns the mapping from the windows of every
 series (a global model), and the forecasts are scaled back and indexed by
 each series' next timestamps. It re-implements none of them.
+
+This module holds the network's defaults (``default_network``) and the
+estimator, ``RNNForecaster``, with its settings, fit, predict and inspection;
+turning each series and its covariates into network inputs, and forecasts
+back into a series' context, is `series_inputs` (``SeriesState`` is
+re-exported here).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Mapping
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,11 +26,48 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import archive, scaling, windows
 from .augment import past_only
-from .calendar import auto_calendar, calendar_features, future_index
-from .checks import check_covariates, check_int
+from .calendar import future_index
+from .checks import check_int
 from .estimators import RNNRegressor
 from .nn.cells import check_cell
 from .panel import Panel, as_panel, restore
+from .series_inputs import (
+    SeriesState,
+    append_values,
+    as_frame,
+    check_context,
+    check_lengths,
+    covariate_rows,
+    epoch_sample,
+    exog_rows,
+    fill_gaps,
+    first_series,
+    first_value,
+    fit_static,
+    has_future,
+    infer_season_length,
+    mask_missing,
+    network_inputs,
+    new_static_rows,
+    normalise_windows,
+    panel_exog,
+    pop_flat_state,
+    resolve_calendar,
+    scaled,
+    scaled_future,
+    series_state,
+    split_exog,
+    with_static,
+)
+
+__all__ = [
+    "EPOCH_WINDOWS",
+    "FORECASTER_NETWORK",
+    "NETWORK_PARAMS",
+    "RNNForecaster",
+    "SeriesState",
+    "default_network",
+]
 
 # The settings a network takes through the deprecated flat keywords of 0.5.0
 # (``RNNForecaster("gru", hidden_size=8)``): every RNNRegressor parameter but
@@ -302,30 +343,22 @@ class RNNForecaster(BaseEstimator):
         # on, and the series it knows keep the scaling it learnt them with
         warm = _network(self).warm_start and hasattr(self, "regressor_")
         previous = {state.key: state for state in self.series_} if warm else {}
-        self.calendar_ = self._resolve_calendar(_first(data).index)
-        covariates = _panel_exog(exog, data)
-        self.static_columns_, self.static_scale_, static_rows = self._fit_static(
-            static, data, self.static_scale_ if warm else None
+        self.calendar_ = resolve_calendar(
+            self.calendar_features, first_series(data).index
         )
-        needed = self.window_size + self._block()
-        for key, series in data.series.items():
-            if len(series) < needed + 1:
-                what = "`y`" if data.kind == "series" else f"Series {key!r} of `y`"
-                raise ValueError(
-                    f"{what} has {len(series)} observations; "
-                    f"`window_size + horizon` = {needed} and at least two windows "
-                    f"need {needed + 1}. Lower `window_size` or `horizon`, pass "
-                    "more data, or leave that series out (forecast it later "
-                    "with `predict(last_window=...)`)."
-                )
+        covariates = panel_exog(exog, data)
+        self.static_columns_, self.static_scale_, static_rows = fit_static(
+            static, list(data.series), self.static_scale_ if warm else None
+        )
+        check_lengths(data, self.window_size + self._block())
         self.season_length_ = (
-            _season_length(data.series.values(), self.window_size, self.horizon)
+            infer_season_length(data.series.values(), self.window_size, self.horizon)
             if self.season_length is None
             else self.season_length
         )
         states, inputs, targets, groups = [], [], [], []
         for code, (key, series) in enumerate(data.series.items()):
-            filled = _filled(series)
+            filled = fill_gaps(series)
             past, future = self._split_exog(
                 covariates.get(key), series.index, f"`y[{key!r}]`"
             )
@@ -341,12 +374,12 @@ class RNNForecaster(BaseEstimator):
                 )
             X, Y = self._windows(state, filled, past, future)
             inputs.append(X)
-            targets.append(_mask_missing(Y, series, self.window_size))
+            targets.append(mask_missing(Y, series, self.window_size))
             groups.append(np.full(len(X), code))
             exog_tail = None
             if key in covariates:
-                exog_tail = _rows(
-                    _as_frame(covariates[key]), series.index, f"`y[{key!r}]`"
+                exog_tail = covariate_rows(
+                    as_frame(covariates[key]), series.index, f"`y[{key!r}]`"
                 ).iloc[-self.window_size :]
             states.append(
                 state._replace(
@@ -358,7 +391,8 @@ class RNNForecaster(BaseEstimator):
         if warm:
             network = self.regressor_.set_params(**network.get_params(deep=False))
         if network.augment is not None and (
-            self._has_future(covariates) or static_rows is not None
+            has_future(covariates, self.past_covariates, self._calendar())
+            or static_rows is not None
         ):
             # the forecast period, its flag and the future-known covariates
             # are facts, not noisy observations: augment only the past
@@ -377,9 +411,7 @@ class RNNForecaster(BaseEstimator):
         self.series_ = states
         self.panel_kind_, self.panel_name_ = data.kind, data.name
         self.exog_columns_ = (
-            None
-            if not covariates
-            else list(_as_frame(_first_value(covariates)).columns)
+            None if not covariates else list(as_frame(first_value(covariates)).columns)
         )
         return self
 
@@ -387,82 +419,12 @@ class RNNForecaster(BaseEstimator):
         """The per-series sample of an epoch (None: every window)."""
         if self.windows_per_series != "auto":
             return self.windows_per_series
-        if sum(sizes) <= EPOCH_WINDOWS:
-            return None
-        # the largest k with sum(min(size, k)) <= EPOCH_WINDOWS
-        sizes = np.sort(np.asarray(sizes))
-        below = np.concatenate([[0], np.cumsum(sizes)])  # windows of the i smallest
-        for i in range(len(sizes)):
-            k = (EPOCH_WINDOWS - below[i]) // (len(sizes) - i)
-            if k <= sizes[i]:
-                return max(int(k), 1)
-        return None
-
-    def _has_future(self, covariates: dict) -> bool:
-        """Whether the network reads a forecast period (future-known inputs)."""
-        if self._calendar():
-            return True
-        return any(
-            set(_as_frame(c).columns) - set(self.past_covariates)
-            for c in covariates.values()
-        )
+        return epoch_sample(sizes, EPOCH_WINDOWS)
 
     def _series_state(self, key, y: pd.Series, past, future) -> SeriesState:
         """The scaling a series' windows take (fitted on that series)."""
-        user_future = None if future is None else self._user_columns(future)
-        return SeriesState(
-            key=key,
-            scale=self._fit_scale(y.to_numpy()),
-            past_scale=None if past is None else self._fit_scale(past.to_numpy()),
-            future_scale=(
-                None
-                if user_future is None
-                else self._fit_scale(future[user_future].to_numpy())
-            ),
-            constant=bool(np.ptp(y.to_numpy()) == 0),
-            n_obs=len(y),
-            tail=None,
-            exog_tail=None,
-            static=None,
-        )
-
-    def _fit_static(self, static, data: Panel, scale=None):
-        """Columns, scaling (fitted unless given) and scaled rows ``{id:
-        array}`` of ``static``."""
-        if static is None:
-            return None, None, None
-        frame = self._static_frame(static, list(data.series), "static")
-        if scale is None:
-            scale = scaling.fit_scaler(frame.to_numpy(), "standard")
-        rows = scaling.transform(scale, frame.to_numpy())
-        return list(frame.columns), scale, dict(zip(frame.index, rows, strict=True))
-
-    def _static_frame(self, static, keys: list, name: str) -> pd.DataFrame:
-        """``static``'s rows for ``keys``, checked (numeric, finite, complete)."""
-        if isinstance(static, pd.Series) and len(keys) == 1:
-            static = static.to_frame().T.set_axis(keys)
-        if not isinstance(static, pd.DataFrame):
-            raise TypeError(
-                f"`{name}` must be a pandas DataFrame with one row per series "
-                f"(index: the series ids); got {type(static).__name__}."
-            )
-        if static.index.has_duplicates:
-            dup = static.index[static.index.duplicated()].unique().tolist()
-            raise ValueError(f"`{name}` has duplicate rows for series {dup[:5]}.")
-        missing = [k for k in keys if k not in static.index]
-        if missing:
-            raise ValueError(
-                f"`{name}` has no row for series {missing[:5]} (of {len(keys)}). "
-                "Give every series its static covariates."
-            )
-        columns = getattr(self, "static_columns_", None)
-        if name != "static" and list(static.columns) != columns:
-            raise ValueError(
-                f"`{name}` has columns {list(static.columns)}; the model was fit "
-                f"with {columns}. Pass the same columns."
-            )
-        return check_covariates(
-            static.loc[keys], name=name.split()[0], what="the series"
+        return series_state(
+            key, y, past, future, scaler=self.scaler, n_calendar=self._n_calendar()
         )
 
     def _check_params(self) -> None:
@@ -505,93 +467,30 @@ class RNNForecaster(BaseEstimator):
         """The calendar features of the fitted model (``calendar_``)."""
         return self.calendar_
 
-    def _resolve_calendar(self, index: pd.Index) -> tuple[str, ...]:
-        features = self.calendar_features
-        if isinstance(features, str) and features == "auto":
-            return auto_calendar(index)
-        if features is True:
-            return ("hour", "day_of_week", "day_of_year")
-        if features is False or features is None:
-            return ()
-        if isinstance(features, str):
-            raise ValueError(
-                "`calendar_features` must be 'auto', True, False or a tuple of "
-                f"feature names; got the string {features!r}. Write "
-                f"({features!r},) for one feature."
-            )
-        return tuple(features)
+    def _n_calendar(self) -> int:
+        """The calendar columns of the future-known covariates (sin/cos pairs)."""
+        return 2 * len(self._calendar())
 
     def _split_exog(self, exog, index: pd.Index, against: str):
         """Past and future-known covariate frames on ``index`` (calendar added)."""
-        past = future = None
-        if exog is not None:
-            frame = _rows(_as_frame(exog), index, against)
-            missing = [c for c in self.past_covariates if c not in frame.columns]
-            if missing:
-                raise ValueError(
-                    f"`past_covariates` names {missing}, not columns of `exog` "
-                    f"({list(frame.columns)}). Fix the names."
-                )
-            past_cols = list(self.past_covariates)
-            past = frame[past_cols] if past_cols else None
-            rest = frame.drop(columns=past_cols)
-            future = rest if len(rest.columns) else None
-        elif self.past_covariates:
-            raise ValueError(
-                f"`past_covariates={self.past_covariates!r}` but no `exog` was given. "
-                "Pass `exog` with those columns."
-            )
-        calendar = self._calendar()
-        if calendar:
-            if not isinstance(index, pd.DatetimeIndex):
-                raise ValueError(
-                    "`calendar_features` needs a DatetimeIndex; `y` has an integer "
-                    "index. Set `calendar_features=False` or pass dated data."
-                )
-            cal = calendar_features(index, calendar)
-            future = cal if future is None else pd.concat([future, cal], axis=1)
-        return past, future
-
-    def _user_columns(self, future: pd.DataFrame) -> list[str]:
-        n_cal = 2 * len(self._calendar())
-        cols = list(future.columns)
-        return cols[: len(cols) - n_cal] or None
-
-    def _fit_scale(self, values: np.ndarray):
-        return None if self.scaler is None else scaling.fit_scaler(values, self.scaler)
-
-    @staticmethod
-    def _scaled(frame, state):
-        if frame is None or state is None:
-            return frame
-        return scaling.transform(state, frame)
+        return split_exog(
+            exog,
+            index,
+            against,
+            past_covariates=self.past_covariates,
+            calendar=self._calendar(),
+        )
 
     def _normalised(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``X`` with each window's offset taken off its target channel (the
-        forecast period's zero rows stay zero), and the reference the
-        network's output is added to: ``(n, block)`` (see ``window_norm``)."""
-        target = X[:, : self.window_size, 0]
-        block = self._block()
-        if self.window_norm is None:
-            return X, np.zeros((len(X), block))
-        if self.window_norm == "mean":
-            offset = target.mean(axis=1)
-            reference = np.repeat(offset[:, None], block, axis=1)
-        else:
-            offset = target[:, -1].copy()
-            m = self.season_length_ if self.window_norm == "season" else 1
-            reference = target[:, self.window_size - m + np.arange(block) % m]
-        X = X.copy()
-        X[:, : self.window_size, 0] -= offset[:, None]
-        return X, reference
-
-    def _scaled_future(self, future, state: SeriesState):
-        if future is None or state.future_scale is None:
-            return future
-        future = future.copy()
-        cols = self._user_columns(future)
-        future[cols] = scaling.transform(state.future_scale, future[cols])
-        return future
+        """``X`` relative to each window's reference, and the reference (see
+        `normalise_windows`)."""
+        return normalise_windows(
+            X,
+            window_size=self.window_size,
+            block=self._block(),
+            window_norm=self.window_norm,
+            season_length=self.season_length_,
+        )
 
     # -------------------------------------------------------------- predict
     def predict(self, steps=None, exog=None, last_window=None, static=None):
@@ -692,8 +591,8 @@ class RNNForecaster(BaseEstimator):
             )
         data, states = self._contexts(last_window, static)
         new_context = last_window is not None
-        covariates = {} if exog is None else _panel_exog(exog, data, require=False)
-        targets = [self._scaled(state.tail, state.scale) for state in states]
+        covariates = {} if exog is None else panel_exog(exog, data, require=False)
+        targets = [scaled(state.tail, state.scale) for state in states]
         outputs = []
         while sum(o.shape[1] for o in outputs) < steps:
             out = self._predict_block(
@@ -702,7 +601,7 @@ class RNNForecaster(BaseEstimator):
             outputs.append(out)
             # the point fed back is what `predict` gives: the median level
             point = out[..., self._median_level()] if quantiles else out
-            targets = [_append(t, p) for t, p in zip(targets, point, strict=True)]
+            targets = [append_values(t, p) for t, p in zip(targets, point, strict=True)]
         values = np.concatenate(outputs, axis=1)[:, :steps]
         results = {}
         for state, v in zip(states, values, strict=True):
@@ -735,33 +634,14 @@ class RNNForecaster(BaseEstimator):
         new = [k for k in data.series if k not in fitted]
         if data.kind == "series" and len(self.series_) == 1:
             new = []
-        static_rows = {}
-        if self.static_columns_ is not None and new:
-            if static is None:
-                raise ValueError(
-                    f"The model was fit with static covariates "
-                    f"{self.static_columns_}; `last_window` has series it has not "
-                    f"seen ({new[:5]}): pass their rows as `static`."
-                )
-            frame = self._static_frame(static, new, "static (predict)")
-            rows = scaling.transform(self.static_scale_, frame.to_numpy())
-            static_rows = dict(zip(new, rows, strict=True))
+        static_rows = new_static_rows(
+            static, new, self.static_columns_, self.static_scale_
+        )
         freq = getattr(self.series_[0].tail.index, "freq", None)
+        check_context(data, self.window_size, freq)
         states = []
         for key, series in data.series.items():
-            if len(series) < self.window_size:
-                raise ValueError(
-                    f"Series {key!r} of `last_window` has {len(series)} "
-                    f"observations; the model reads `window_size` = "
-                    f"{self.window_size}. Pass a longer tail."
-                )
-            if freq is not None and getattr(series.index, "freq", None) != freq:
-                raise ValueError(
-                    f"Series {key!r} of `last_window` has frequency "
-                    f"{getattr(series.index, 'freqstr', None)!r}; the model was fit "
-                    f"on {freq.freqstr!r} data. Pass series of the same kind."
-                )
-            tail = _filled(series).iloc[-self.window_size :]
+            tail = fill_gaps(series).iloc[-self.window_size :]
             if data.kind == "series" and len(self.series_) == 1:
                 # a new context for a model of one series: that series' scaling
                 state = self.series_[0]
@@ -784,16 +664,25 @@ class RNNForecaster(BaseEstimator):
             labels = target.index.append(future_index(target.index, block))
             past = future = None
             if self.exog_columns_ is not None or self._calendar():
-                frame = self._exog_rows(
-                    covariates.get(state.key), state, labels, new_context
+                frame = exog_rows(
+                    covariates.get(state.key),
+                    state,
+                    labels,
+                    new_context,
+                    columns=self.exog_columns_,
+                    past_covariates=self.past_covariates,
+                    block=block,
+                    of=""
+                    if self.panel_kind_ == "series"
+                    else f" of series {state.key!r}",
                 )
                 past, future = self._split_exog(frame, labels, "the forecast period")
                 past = (
                     None
                     if past is None
-                    else self._scaled(past.iloc[:-block], state.past_scale)
+                    else scaled(past.iloc[:-block], state.past_scale)
                 )
-                future = self._scaled_future(future, state)
+                future = scaled_future(future, state, self._n_calendar())
             lw = windows.last_window(
                 target,
                 self.window_size,
@@ -801,8 +690,8 @@ class RNNForecaster(BaseEstimator):
                 future_exog=future,
                 horizon=block if future is not None else None,
             )
-            X, reference = self._normalised(_network_inputs(lw.X, lw.future))
-            inputs.append(_with_static(X, state.static))
+            X, reference = self._normalised(network_inputs(lw.X, lw.future))
+            inputs.append(with_static(X, state.static))
             references.append(reference[0])
         X, reference = np.concatenate(inputs), np.stack(references)
         if quantiles:
@@ -815,35 +704,6 @@ class RNNForecaster(BaseEstimator):
         constant = np.array([state.constant for state in states])
         out = np.where(constant.reshape(-1, *[1] * (out.ndim - 1)), 0.0, out)
         return reference + out
-
-    def _exog_rows(self, exog, state, labels: pd.Index, new_context: bool):
-        """Covariate rows for the window and forecast ``labels``, or None."""
-        if self.exog_columns_ is None:
-            return None
-        sources = [] if exog is None else [_as_frame(exog)]
-        missing = [c for s in sources for c in self.exog_columns_ if c not in s.columns]
-        of = "" if self.panel_kind_ == "series" else f" of series {state.key!r}"
-        if missing:
-            raise ValueError(
-                f"`exog`{of} lacks the columns {missing} the model was fit with "
-                f"({self.exog_columns_}). Pass all of them."
-            )
-        if not new_context:
-            sources.append(state.exog_tail)
-        if not sources:
-            raise ValueError(
-                f"The model was fit with covariates {self.exog_columns_}: pass "
-                f"`exog`{of}, covering `last_window`'s last steps and the "
-                "forecast period."
-            )
-        frame = pd.concat(sources)
-        frame = frame[~frame.index.duplicated(keep="first")][self.exog_columns_]
-        if set(self.exog_columns_) <= set(self.past_covariates):
-            # past covariates only: the forecast period's rows are never read
-            # (zeros, not NaN, so that the rows pass the covariate check)
-            window = labels[: -self._block()]
-            return _rows(frame, window, "the window").reindex(labels, fill_value=0.0)
-        return _rows(frame, labels, "the window and forecast period")
 
     # ---------------------------------------------------------- inspection
     def input_windows(self, y, exog=None) -> np.ndarray:
@@ -864,11 +724,11 @@ class RNNForecaster(BaseEstimator):
         """
         check_is_fitted(self)
         data = as_panel(y, name="y")
-        covariates = _panel_exog(exog, data)
+        covariates = panel_exog(exog, data)
         fitted = {state.key: state for state in self.series_}
         out = []
         for key, series in data.series.items():
-            filled = _filled(series)
+            filled = fill_gaps(series)
             past, future = self._split_exog(
                 covariates.get(key), series.index, f"`y[{key!r}]`"
             )
@@ -883,31 +743,21 @@ class RNNForecaster(BaseEstimator):
         """Network inputs and targets of every window of ``y``: scaled (by
         ``state``), and relative to each window's reference (``window_norm``)."""
         w = windows.make_windows(
-            self._scaled(y, state.scale),
+            scaled(y, state.scale),
             self.window_size,
             self._block(),
-            exog=self._scaled(past, state.past_scale),
-            future_exog=self._scaled_future(future, state),
+            exog=scaled(past, state.past_scale),
+            future_exog=scaled_future(future, state, self._n_calendar()),
         )
-        X, reference = self._normalised(_network_inputs(w.X, w.future))
-        return _with_static(X, state.static), w.Y - reference
+        X, reference = self._normalised(network_inputs(w.X, w.future))
+        return with_static(X, state.static), w.Y - reference
 
     def __setstate__(self, state: dict) -> None:
         # a forecaster fitted by 0.6 (one series, its state in flat
         # attributes) becomes a panel of one
         if "y_tail_" in state:
-            name = state.pop("y_name_", None)
-            series = SeriesState(
-                key=name,
-                scale=state.pop("y_scale_", None),
-                past_scale=state.pop("past_scale_", None),
-                future_scale=state.pop("future_scale_", None),
-                constant=state.pop("y_constant_", False),
-                n_obs=state.pop("n_obs_", 0),
-                tail=state.pop("y_tail_"),
-                exog_tail=state.pop("exog_tail_", None),
-            )
-            state.update(series_=[series], panel_kind_="series", panel_name_=name)
+            series = pop_flat_state(state)
+            state.update(series_=[series], panel_kind_="series", panel_name_=series.key)
             state.update(static_columns_=None, static_scale_=None)
         super().__setstate__(state)
 
@@ -943,185 +793,3 @@ def _deprecated_network(network, params: dict) -> RNNRegressor:
         stacklevel=3,
     )
     return RNNRegressor(**params)
-
-
-def _season_length(series, window_size: int, horizon: int) -> int:
-    """The daily period of sub-daily series (steps per day, at most
-    ``window_size``) if their seasonal naive forecast beats the naive one in
-    sample over ``horizon`` steps (for a panel: in the median series), else 1."""
-    series = list(series)
-    freq = getattr(series[0].index, "freq", None)
-    try:
-        nanos = None if freq is None else freq.nanos
-    except (AttributeError, ValueError):  # calendar frequencies: months, days off
-        nanos = None
-    day = pd.Timedelta(days=1).value
-    if nanos is None or nanos >= day or day % nanos:
-        return 1
-    m = day // nanos
-    if m > window_size:
-        return 1
-    ratios = [_seasonal_error(_filled(y).to_numpy(float), m, horizon) for y in series]
-    return m if np.median(ratios) < 1 else 1
-
-
-def _seasonal_error(values: np.ndarray, m: int, horizon: int) -> float:
-    """In-sample mean absolute error of the seasonal naive forecast (period
-    ``m``) over ``horizon`` steps from every origin, relative to the naive
-    forecast's (below 1: the cycle is worth following)."""
-    origins = np.arange(m - 1, len(values) - horizon)
-    if len(origins) == 0:
-        return np.inf
-    naive = seasonal = 0.0
-    for k in range(1, horizon + 1):
-        target = values[origins + k]
-        naive += np.abs(target - values[origins]).sum()
-        seasonal += np.abs(target - values[origins + (k - 1) % m + 1 - m]).sum()
-    return seasonal / naive if naive > 0 else np.inf
-
-
-class SeriesState(NamedTuple):
-    """What a fitted ``RNNForecaster`` keeps of each series of its panel.
-
-    Attributes
-    ----------
-    key : hashable
-        The series id.
-    scale, past_scale, future_scale : forecastrnn.scaling.ScaleState or None
-        Scaling of the target, the past and the future-known covariates,
-        fitted on that series.
-    constant : bool
-        The training series was constant: it is forecast as that constant.
-    n_obs : int
-        Observations of the training series.
-    tail : pandas.Series
-        Its last ``window_size`` values (gaps interpolated): the context of
-        ``predict()``.
-    exog_tail : pandas.DataFrame or None
-        The covariates over ``tail``.
-    static : numpy.ndarray or None
-        Its static covariates, standardised over the training series.
-    """
-
-    key: Hashable
-    scale: scaling.ScaleState | None
-    past_scale: scaling.ScaleState | None
-    future_scale: scaling.ScaleState | None
-    constant: bool
-    n_obs: int
-    tail: pd.Series | None
-    exog_tail: pd.DataFrame | None
-    static: np.ndarray | None = None
-
-
-def _with_static(X: np.ndarray, static: np.ndarray | None) -> np.ndarray:
-    """``X`` with the static covariates as constant channels at every step."""
-    if static is None:
-        return X
-    values = np.broadcast_to(np.asarray(static, X.dtype), (*X.shape[:2], len(static)))
-    return np.concatenate([X, values], axis=2)
-
-
-def _first(data: Panel) -> pd.Series:
-    return next(iter(data.series.values()))
-
-
-def _first_value(mapping: dict):
-    return next(iter(mapping.values()))
-
-
-def _panel_exog(exog, data: Panel, *, require: bool = True) -> dict:
-    """``exog`` as ``{series_id: frame}`` for the series of ``data``.
-
-    A single series takes a frame; a panel a mapping with an entry for every
-    series (``require``) and the same columns in each.
-    """
-    if exog is None:
-        return {}
-    if data.kind == "series" and not isinstance(exog, Mapping):
-        return {_first(data).name: exog}
-    if not isinstance(exog, Mapping):
-        raise TypeError(
-            "For a panel, `exog` must be a mapping {series_id: DataFrame} with "
-            f"the covariates of each series; got {type(exog).__name__}. Build it "
-            "with e.g. `forecastrnn.panel.covariates_from_long`."
-        )
-    keys = list(data.series)
-    if data.kind == "series" and len(exog) == 1:
-        exog = {keys[0]: _first_value(exog)}
-    unknown = [k for k in exog if k not in data.series]
-    if unknown:
-        raise ValueError(
-            f"`exog` has covariates for series {unknown[:5]} that are not in the "
-            f"panel ({keys[:5]}{'...' if len(keys) > 5 else ''}). Fix the ids."
-        )
-    missing = [k for k in keys if k not in exog]
-    if missing and (require or len(missing) < len(keys)):
-        raise ValueError(
-            f"`exog` has no covariates for series {missing[:5]} (of {len(keys)}). "
-            "Every series needs the same covariates: pass a frame for each."
-        )
-    columns = None
-    for key, frame in exog.items():
-        cols = list(_as_frame(frame).columns)
-        if columns is not None and cols != columns:
-            raise ValueError(
-                f"`exog` of series {key!r} has columns {cols}; the first series "
-                f"has {columns}. Give every series the same covariates."
-            )
-        columns = cols
-    return dict(exog)
-
-
-def _filled(y: pd.Series) -> pd.Series:
-    """``y`` with gaps (NaN) linearly interpolated, as the network reads it."""
-    if not y.isna().any():
-        return y
-    return y.interpolate(method="linear", limit_direction="both")
-
-
-def _mask_missing(Y: np.ndarray, y: pd.Series, window_size: int) -> np.ndarray:
-    """Targets ``Y`` of the windows of ``y`` with the missing ones set to NaN
-    (masked out of the loss)."""
-    missing = y.isna().to_numpy()
-    if not missing.any():
-        return Y
-    block = Y.shape[1]
-    rows = np.lib.stride_tricks.sliding_window_view(missing[window_size:], block)
-    Y = Y.copy()
-    Y[rows[: len(Y)]] = np.nan
-    return Y
-
-
-def _network_inputs(X: np.ndarray, future: np.ndarray | None) -> np.ndarray:
-    """Windows as the network reads them (see the Notes of `RNNForecaster`)."""
-    if future is None:
-        return X
-    n, window, channels = X.shape
-    block = future.shape[1] - window
-    padded = np.concatenate([X, np.zeros((n, block, channels))], axis=1)
-    flag = np.broadcast_to(
-        np.concatenate([np.zeros(window), np.ones(block)])[None, :, None],
-        (n, window + block, 1),
-    )
-    return np.concatenate([padded, flag, future], axis=2)
-
-
-def _as_frame(exog) -> pd.DataFrame:
-    """``exog`` as float64 columns, every row kept (see `check_covariates`)."""
-    return check_covariates(exog, allow_nan=True)
-
-
-def _rows(frame: pd.DataFrame, labels: pd.Index, against: str) -> pd.DataFrame:
-    """The rows of ``frame`` at ``labels``, finite (see `check_covariates`)."""
-    return check_covariates(frame, labels, what=against)
-
-
-def _append(target: pd.Series, values: np.ndarray) -> pd.Series:
-    """``target`` moved forward by ``values`` on its next labels, same length."""
-    labels = future_index(target.index, len(values))
-    index = target.index.append(labels)[-len(target) :]
-    if isinstance(index, pd.DatetimeIndex):
-        index = pd.DatetimeIndex(index, freq=labels.freq)
-    data = np.concatenate([target.to_numpy(), values])[-len(target) :]
-    return pd.Series(data, index=index, name=target.name)

@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from . import archive, training
+from .indexed_windows import IndexedWindows
 
 __all__ = [
     "RUN_SETTINGS",
@@ -137,8 +138,9 @@ def data_digest(windows, Y, groups, samples_per_group) -> str:
 
     Parameters
     ----------
-    windows : numpy.ndarray of shape (n_windows, window_size, n_channels)
-    Y : numpy.ndarray of shape (n_windows, horizon)
+    windows : numpy.ndarray of shape (n_windows, window_size, n_channels) \
+or IndexedWindows
+    Y : numpy.ndarray of shape (n_windows, horizon), or None with IndexedWindows
     groups : array-like of shape (n_windows,) or None
     samples_per_group : int or None
 
@@ -148,7 +150,11 @@ def data_digest(windows, Y, groups, samples_per_group) -> str:
         A hexadecimal digest; equal data give equal digests.
     """
     h = hashlib.blake2b(digest_size=16)
-    for a in (windows, Y):
+    arrays = (windows, Y)
+    if isinstance(windows, IndexedWindows):
+        h.update(repr(windows.layout).encode())
+        arrays = (windows.values, windows.targets, windows.starts)
+    for a in arrays:
         h.update(repr(a.shape).encode())
         h.update(np.ascontiguousarray(a))
     if groups is not None:

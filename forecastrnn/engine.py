@@ -60,7 +60,7 @@ __all__ = [
     "predict_batch",
     "predict_network",
     "shard_batch",
-    "split_rows",
+    "split_positions",
     "state_elements",
     "step_work",
     "threads_epoch",
@@ -260,8 +260,13 @@ def shard_batch(mesh: Mesh | None, a: Array) -> Array:
 
 
 # ------------------------------------------------------ the threads engine
-def worker_pool() -> ThreadPoolExecutor | None:
+def worker_pool(name: str = "forecastrnn-train") -> ThreadPoolExecutor | None:
     """A worker thread for the second half of each batch, if a second core exists.
+
+    Parameters
+    ----------
+    name : str, default "forecastrnn-train"
+        The thread's name prefix.
 
     Returns
     -------
@@ -275,7 +280,7 @@ def worker_pool() -> ThreadPoolExecutor | None:
         cores = os.cpu_count() or 1
     if cores < 2:
         return None
-    return ThreadPoolExecutor(1, thread_name_prefix="forecastrnn")
+    return ThreadPoolExecutor(1, thread_name_prefix=name)
 
 
 def in_parallel(pool: ThreadPoolExecutor | None, fn: Callable, calls: list) -> list:
@@ -294,31 +299,33 @@ def in_parallel(pool: ThreadPoolExecutor | None, fn: Callable, calls: list) -> l
     return [first, *(f.result() for f in futures)]
 
 
-def split_rows(
-    X: np.ndarray, Y: np.ndarray, idx: np.ndarray, rows: int
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Rows ``idx`` of ``X`` and ``Y`` in two parts of ``rows`` rows.
+def split_positions(idx: np.ndarray, rows: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Positions ``idx`` in two parts of ``rows`` positions, with weights.
 
-    Each part is zero-padded to ``rows`` rows and comes with its weights (1
-    for a real row, 0 for padding), so one compiled program serves every
-    part; an empty second part is left out.
+    Each part is padded to ``rows`` positions (repeating its last one) and
+    comes with its weights (1 for a real position, 0 for padding), so one
+    compiled program serves every part; an empty second part is left out.
     """
     out = []
     for part in (idx[:rows], idx[rows:]):
         if len(part):
             w = np.zeros(rows, np.float32)
             w[: len(part)] = 1.0
-            out.append((pad_rows(X[part], rows), pad_rows(Y[part], rows), w))
+            padded = np.full(rows, part[-1], np.int32)
+            padded[: len(part)] = part
+            out.append((padded, w))
     return out
 
 
 class ThreadsSteps(NamedTuple):
     """The compiled steps :func:`threads_epoch` runs (training's, specialised).
 
-    ``part_gradient(params, X, Y, w, seed, batch, part) -> (loss_sum, grads)``
-    for one part of a mini-batch; ``apply_gradients(params, opt_state, grads,
-    loss_sums, weight) -> (params, opt_state, [loss_sum, grad_norm])`` with the
-    parts' results as tuples; ``validation_sum(params, X, Y, w) -> loss_sum``.
+    ``part_gradient(params, positions, w, seed, batch, part) -> (loss_sum,
+    grads)`` for one part of a mini-batch (the training rows at
+    ``positions``, weighed by ``w``); ``apply_gradients(params, opt_state,
+    grads, loss_sums, weight) -> (params, opt_state, [loss_sum, grad_norm])``
+    with the parts' results as tuples; ``validation_sum(params, positions, w)
+    -> loss_sum`` (the validation rows at ``positions``).
     See :func:`forecastrnn.training.part_gradient` and
     :func:`~forecastrnn.training.apply_gradients`.
     """
@@ -332,8 +339,7 @@ def threads_epoch(
     steps: ThreadsSteps,
     params: dict,
     opt_state,
-    data: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray, int],
+    n_val: int,
     order: np.ndarray,
     seed: np.ndarray,
     batch_size: int,
@@ -346,12 +352,11 @@ def threads_epoch(
     steps : ThreadsSteps
     params, opt_state
         Network parameters and optimizer state.
-    data : (X, Y)
-        Training windows and targets on the host.
-    validation : (X_val, Y_val, n_val)
-        ``n_val = 0``: no validation.
+    n_val : int
+        Validation rows (0: no validation).
     order : numpy.ndarray
-        The shuffle: the rows of ``X`` the epoch trains on, in order.
+        The shuffle: the positions of the training rows the epoch trains on,
+        in order.
     seed : numpy.ndarray
         The ``uint32[2]`` data of the epoch's PRNG key.
     batch_size : int
@@ -367,14 +372,13 @@ def threads_epoch(
     val_sum : float
         Sum of the validation losses (NaN without validation).
     """
-    X, Y = data
     rows = -(-batch_size // 2)
     stats = []
     for b, start in enumerate(range(0, len(order), batch_size)):
         idx = order[start : start + batch_size]
         calls = [
-            (params, Xp, Yp, w, seed, b, i)
-            for i, (Xp, Yp, w) in enumerate(split_rows(X, Y, idx, rows))
+            (params, positions, w, seed, b, i)
+            for i, (positions, w) in enumerate(split_positions(idx, rows))
         ]
         results = in_parallel(pool, steps.part_gradient, calls)
         params, opt_state, stat = steps.apply_gradients(
@@ -383,10 +387,9 @@ def threads_epoch(
         )
         stats.append(stat)
     stats = np.asarray(jax.device_get(stats), np.float64).reshape(-1, 2)
-    X_val, Y_val, n_val = validation
     if not n_val:
         return params, opt_state, stats, np.nan
-    parts = split_rows(X_val, Y_val, np.arange(n_val), bucket(n_val, 2) // 2)
+    parts = split_positions(np.arange(n_val), bucket(n_val, 2) // 2)
     calls = [(params, *part) for part in parts]
     val_sum = sum(float(v) for v in in_parallel(pool, steps.validation_sum, calls))
     return params, opt_state, stats, val_sum
@@ -472,5 +475,5 @@ _PREDICT_POOL: list[ThreadPoolExecutor | None] = []
 def _predict_pool() -> ThreadPoolExecutor | None:
     """The worker thread of :func:`predict_network`, started on first use."""
     if not _PREDICT_POOL:
-        _PREDICT_POOL.append(worker_pool())
+        _PREDICT_POOL.append(worker_pool("forecastrnn-predict"))
     return _PREDICT_POOL[0]

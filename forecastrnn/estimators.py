@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import archive, checkpoints, engine, training
 from .checks import check_int, check_quantiles, check_real
+from .indexed_windows import IndexedWindows
 from .losses import check_loss
 from .nn.cells import check_cell
 from .nn.network import NetworkConfig, apply_network, init_network
@@ -247,15 +248,22 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, window_size * n_channels) or \
-(n_samples, window_size, n_channels)
+(n_samples, window_size, n_channels), or IndexedWindows
             Windows, oldest step first, rows in time order (within each group).
+            Or windows as start rows into the flat values of a panel
+            (:class:`~forecastrnn.indexed_windows.IndexedWindows`, as
+            :class:`~forecastrnn.RNNForecaster` passes them), cut inside the
+            compiled training step: memory then grows with the length of the
+            series, not with the number of windows.
         y : array-like of shape (n_samples,) or (n_samples, horizon)
             Targets. NaN marks a missing target (a gap in a meter's record):
             it is left out of the loss. At least one target must be finite.
+            None with IndexedWindows ``X``, which hold their targets.
         groups : array-like of shape (n_samples,), optional
             The series each window was cut from (a panel). Early stopping then
             holds out the most recent windows of every group, and
-            ``samples_per_group`` balances the epochs. None: one series.
+            ``samples_per_group`` balances the epochs. None: one series (with
+            IndexedWindows ``X``: their ``groups``).
         samples_per_group : int, optional
             Each epoch trains on a fresh random sample of at most this many
             windows of every group (without replacement), so that long series
@@ -287,26 +295,30 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         path = checkpoints.checkpoint_path(self.checkpoint)
         settings = None if path is None else checkpoints.run_settings(self)
         previous = self._previous_fit()
-        X2 = self._flatten(X)
-        X2 = validate_data(self, X2, dtype=[np.float64, np.float32])
-        y = _check_targets(y, len(X2))
-        groups = _check_groups(groups, len(X2))
-        windows = self._windows(X2)
-        Y = np.asarray(y, np.float32).reshape(len(y), -1)
+        if isinstance(X, IndexedWindows):
+            windows, Y, groups, n_outputs = self._indexed(X, y)
+            missing = bool(np.isnan(X.targets).any())
+        else:
+            X2 = validate_data(self, self._flatten(X), dtype=[np.float64, np.float32])
+            y = _check_targets(y, len(X2))
+            groups = _check_groups(groups, len(X2))
+            windows = self._windows(X2)
+            Y = np.asarray(y, np.float32).reshape(len(y), -1)
+            self.y_ndim_, n_outputs = np.ndim(y), Y.shape[1]
+            missing = bool(np.isnan(Y).any())
         quantiles = self._sorted_quantiles()
         if previous is not None:
-            self._check_warm_start(previous, Y.shape[1], quantiles)
-        self.y_ndim_ = np.ndim(y)
-        self.window_size_, self.n_outputs_ = windows.shape[1], Y.shape[1]
+            self._check_warm_start(previous, n_outputs, quantiles)
+        self.window_size_, self.n_outputs_ = windows.shape[1], n_outputs
         self.quantiles_ = quantiles
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)  # initialisation, then the shuffles
-        spec = self._train_spec()._replace(missing_targets=bool(np.isnan(Y).any()))
+        spec = self._train_spec()._replace(missing_targets=missing)
         params = init_network(spec.network, rng)
         data = (windows, Y, groups, samples_per_group)
         digest = None if path is None else checkpoints.data_digest(*data)
         run = checkpoints.CheckpointRun(
-            path, settings, digest, (windows.shape, Y.shape)
+            path, settings, digest, (windows.shape, (len(windows), n_outputs))
         )
         start, first = self._start(spec, params, previous, run)
         params, history = self._train(
@@ -328,9 +340,15 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _train(self, spec, start, data, rng, max_epochs, on_checkpoint):
         """Run the training loop, with a progress bar when ``verbose``."""
         windows, Y, groups, samples_per_group = data
-        rows, val_rows = self._split(Y.shape, groups, samples_per_group)
-        train = (windows[rows], Y[rows])
-        validation = None if val_rows is None else (windows[val_rows], Y[val_rows])
+        rows, val_rows = self._split(
+            (len(windows), self.n_outputs_), groups, samples_per_group
+        )
+        if Y is None:  # IndexedWindows: the same values, other starts
+            train = (windows.take(rows), None)
+            validation = None if val_rows is None else windows.take(val_rows)
+        else:
+            train = (windows[rows], Y[rows])
+            validation = None if val_rows is None else (windows[val_rows], Y[val_rows])
         done = start.epoch if isinstance(start, training.TrainState) else 0
         bar = (
             progress_bar(max(max_epochs - done, 0), f"{self.cell} epochs")
@@ -477,6 +495,27 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 )
             return np.reshape(X, (X.shape[0], -1))
         return X
+
+    def _indexed(self, X: IndexedWindows, y):
+        """Windows, targets (None: in ``X``), groups and targets per window of
+        IndexedWindows ``X``; the input record ``validate_data`` would keep."""
+        if y is not None:
+            raise ValueError(
+                "`y` must be None when `X` is IndexedWindows: their targets are "
+                f"`X.targets`; got {type(y).__name__}. Drop `y`."
+            )
+        layout = X.layout
+        if layout.n_channels != self.n_channels:
+            raise ValueError(
+                f"`X` has {layout.n_channels} channels but `n_channels="
+                f"{self.n_channels}`. Set `n_channels={layout.n_channels}`."
+            )
+        if not len(X):
+            raise ValueError("`X` holds no window; pass at least one.")
+        self.n_features_in_ = layout.steps * layout.n_channels
+        self.__dict__.pop("feature_names_in_", None)
+        self.y_ndim_ = 2
+        return X, None, X.groups, layout.block
 
     def _windows(self, X2: np.ndarray) -> np.ndarray:
         n_features = X2.shape[1]

@@ -24,11 +24,12 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import archive, scaling, windows
+from . import archive, scaling
 from .augment import past_only
 from .calendar import future_index
 from .checks import check_int
 from .estimators import RNNRegressor
+from .indexed_windows import IndexedWindows, WindowLayout, cut_windows
 from .nn.cells import check_cell
 from .panel import Panel, as_panel, restore
 from .series_inputs import (
@@ -46,18 +47,15 @@ from .series_inputs import (
     fit_static,
     has_future,
     infer_season_length,
-    mask_missing,
-    network_inputs,
     new_static_rows,
-    normalise_windows,
     panel_exog,
     pop_flat_state,
     resolve_calendar,
     scaled,
     scaled_future,
     series_state,
+    series_values,
     split_exog,
-    with_static,
 )
 
 __all__ = [
@@ -356,8 +354,8 @@ class RNNForecaster(BaseEstimator):
             if self.season_length is None
             else self.season_length
         )
-        states, inputs, targets, groups = [], [], [], []
-        for code, (key, series) in enumerate(data.series.items()):
+        states, values, targets, sizes = [], [], [], []
+        for key, series in data.series.items():
             filled = fill_gaps(series)
             past, future = self._split_exog(
                 covariates.get(key), series.index, f"`y[{key!r}]`"
@@ -372,10 +370,10 @@ class RNNForecaster(BaseEstimator):
                     past_scale=old.past_scale,
                     future_scale=old.future_scale,
                 )
-            X, Y = self._windows(state, filled, past, future)
-            inputs.append(X)
-            targets.append(mask_missing(Y, series, self.window_size))
-            groups.append(np.full(len(X), code))
+            values.append(self._series_values(state, filled, past, future))
+            # NaN stays in the targets: a missing value is left out of the loss
+            targets.append(np.asarray(scaled(series, state.scale), np.float32))
+            sizes.append(len(series) - self.window_size - self._block() + 1)
             exog_tail = None
             if key in covariates:
                 exog_tail = covariate_rows(
@@ -386,8 +384,10 @@ class RNNForecaster(BaseEstimator):
                     tail=filled.iloc[-self.window_size :], exog_tail=exog_tail
                 )
             )
-        X, Y = np.concatenate(inputs), np.concatenate(targets)
-        network = clone(_network(self)).set_params(n_channels=X.shape[2])
+        X = self._indexed_windows(
+            values, targets, sizes, past, future, states[0].static
+        )
+        network = clone(_network(self)).set_params(n_channels=X.layout.n_channels)
         if warm:
             network = self.regressor_.set_params(**network.get_params(deep=False))
         if network.augment is not None and (
@@ -400,12 +400,9 @@ class RNNForecaster(BaseEstimator):
             network.set_params(
                 augment=past_only(network.augment, self.window_size, n_past)
             )
-        self.windows_per_series_ = self._windows_per_series([len(x) for x in inputs])
+        self.windows_per_series_ = self._windows_per_series(sizes)
         self.regressor_ = network.fit(
-            X,
-            Y,
-            groups=np.concatenate(groups),
-            samples_per_group=self.windows_per_series_,
+            X, None, samples_per_group=self.windows_per_series_
         )
         self.history_ = self.regressor_.history_
         self.series_ = states
@@ -481,15 +478,39 @@ class RNNForecaster(BaseEstimator):
             calendar=self._calendar(),
         )
 
-    def _normalised(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``X`` relative to each window's reference, and the reference (see
-        `normalise_windows`)."""
-        return normalise_windows(
-            X,
+    def _layout(self, past, future, static) -> WindowLayout:
+        """How the network's windows are read from a series' values (see
+        `series_values`), given its covariate frames and static row."""
+        return WindowLayout(
             window_size=self.window_size,
             block=self._block(),
+            n_past=1 + (0 if past is None else past.shape[1]),
+            n_future=0 if future is None else future.shape[1],
+            n_static=0 if static is None else len(static),
             window_norm=self.window_norm,
             season_length=self.season_length_,
+        )
+
+    def _series_values(self, state, y, past, future) -> np.ndarray:
+        """A series' per-step columns, scaled by ``state`` (`series_values`)."""
+        return series_values(
+            scaled(y, state.scale),
+            scaled(past, state.past_scale),
+            scaled_future(future, state, self._n_calendar()),
+            state.static,
+        )
+
+    def _indexed_windows(self, values, targets, sizes, past, future, static):
+        """Every window of the series (``sizes`` windows each) as start rows
+        into their concatenated ``values``; ``past``, ``future`` and
+        ``static`` (of any series: all have the same columns) set the
+        layout."""
+        return IndexedWindows(
+            layout=self._layout(past, future, static),
+            values=np.concatenate(values).astype(np.float32),
+            targets=np.concatenate(targets).astype(np.float32),
+            starts=_starts(values, sizes),
+            groups=np.repeat(np.arange(len(sizes)), sizes),
         )
 
     # -------------------------------------------------------------- predict
@@ -658,8 +679,8 @@ class RNNForecaster(BaseEstimator):
     def _predict_block(self, targets, states, covariates, new_context, quantiles):
         """Scaled network outputs for the block after each ``target``:
         ``(n_series, block)`` or ``(n_series, block, n_quantiles)``."""
-        block = self._block()
-        inputs, references = [], []
+        block, n = self._block(), self.window_size
+        values = []
         for target, state in zip(targets, states, strict=True):
             labels = target.index.append(future_index(target.index, block))
             past = future = None
@@ -680,20 +701,17 @@ class RNNForecaster(BaseEstimator):
                 past = (
                     None
                     if past is None
-                    else scaled(past.iloc[:-block], state.past_scale)
+                    else scaled(past.iloc[:-block], state.past_scale).iloc[-n:]
                 )
                 future = scaled_future(future, state, self._n_calendar())
-            lw = windows.last_window(
-                target,
-                self.window_size,
-                exog=past,
-                future_exog=future,
-                horizon=block if future is not None else None,
+                if future is not None:
+                    future = future.iloc[-(n + block) :]
+            values.append(
+                series_values(target.to_numpy()[-n:], past, future, state.static)
             )
-            X, reference = self._normalised(network_inputs(lw.X, lw.future))
-            inputs.append(with_static(X, state.static))
-            references.append(reference[0])
-        X, reference = np.concatenate(inputs), np.stack(references)
+        layout = self._layout(past, future, states[-1].static)
+        starts = np.arange(len(values)) * len(values[0])
+        X, _, reference = cut_windows(layout, np.concatenate(values), starts)
         if quantiles:
             out = self.regressor_.predict_quantiles(X)
             reference = reference[..., None]
@@ -726,7 +744,7 @@ class RNNForecaster(BaseEstimator):
         data = as_panel(y, name="y")
         covariates = panel_exog(exog, data)
         fitted = {state.key: state for state in self.series_}
-        out = []
+        values, sizes = [], []
         for key, series in data.series.items():
             filled = fill_gaps(series)
             past, future = self._split_exog(
@@ -736,21 +754,10 @@ class RNNForecaster(BaseEstimator):
                 state = self.series_[0]
             else:
                 state = fitted.get(key) or self._series_state(key, filled, past, future)
-            out.append(self._windows(state, filled, past, future)[0])
-        return np.concatenate(out)
-
-    def _windows(self, state, y, past, future) -> tuple[np.ndarray, np.ndarray]:
-        """Network inputs and targets of every window of ``y``: scaled (by
-        ``state``), and relative to each window's reference (``window_norm``)."""
-        w = windows.make_windows(
-            scaled(y, state.scale),
-            self.window_size,
-            self._block(),
-            exog=scaled(past, state.past_scale),
-            future_exog=scaled_future(future, state, self._n_calendar()),
-        )
-        X, reference = self._normalised(network_inputs(w.X, w.future))
-        return with_static(X, state.static), w.Y - reference
+            values.append(self._series_values(state, filled, past, future))
+            sizes.append(len(series) - self.window_size - self._block() + 1)
+        layout = self._layout(past, future, state.static)
+        return cut_windows(layout, np.concatenate(values), _starts(values, sizes))[0]
 
     def __setstate__(self, state: dict) -> None:
         # a forecaster fitted by 0.6 (one series, its state in flat
@@ -767,6 +774,15 @@ class RNNForecaster(BaseEstimator):
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
         return archive.write(self, path)
+
+
+def _starts(values: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """The first ``sizes[i]`` rows of each of ``values``, as rows of their
+    concatenation: the windows' starts."""
+    offsets = np.cumsum([0, *(len(v) for v in values[:-1])])
+    return np.concatenate(
+        [o + np.arange(n) for o, n in zip(offsets, sizes, strict=True)]
+    )
 
 
 def _deprecated_network(network, params: dict) -> RNNRegressor:

@@ -93,8 +93,9 @@ def fit_scaler(x, method: str = "standard") -> ScaleState:
     Returns
     -------
     ScaleState
-        float64 `center` and `scale`. A channel with zero spread (constant)
-        gets scale 1.0, so it is only shifted, never divided by zero.
+        float64 `center` and `scale`. A channel with zero spread (constant),
+        or a spread too small to divide by without overflow, gets scale 1.0,
+        so it is only shifted.
 
     Raises
     ------
@@ -127,7 +128,10 @@ def fit_scaler(x, method: str = "standard") -> ScaleState:
             "Drop them or fill them before fitting."
         )
     center, scale = _statistics(flat.astype(np.float64), method)
-    scale = np.where(scale > 0.0, scale, 1.0)
+    # a spread so small that dividing by it overflows (a denormal IQR of
+    # near-identical values) is no spread: such a channel is only shifted
+    reach = np.nanmax(np.abs(flat - center), axis=0)
+    scale = np.where(scale > np.maximum(reach, 1.0) * 1e-200, scale, 1.0)
     if arr.ndim == 1:
         return ScaleState(method, center.reshape(()), scale.reshape(()))
     return ScaleState(method, center, scale)

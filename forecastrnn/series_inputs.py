@@ -38,19 +38,16 @@ __all__ = [
     "fit_static",
     "has_future",
     "infer_season_length",
-    "mask_missing",
-    "network_inputs",
     "new_static_rows",
-    "normalise_windows",
     "panel_exog",
     "pop_flat_state",
     "resolve_calendar",
     "scaled",
     "scaled_future",
     "series_state",
+    "series_values",
     "split_exog",
     "static_frame",
-    "with_static",
 ]
 
 
@@ -168,33 +165,6 @@ def fill_gaps(y: pd.Series) -> pd.Series:
     if not y.isna().any():
         return y
     return y.interpolate(method="linear", limit_direction="both")
-
-
-def mask_missing(Y: np.ndarray, y: pd.Series, window_size: int) -> np.ndarray:
-    """Targets ``Y`` of the windows of ``y`` with the missing ones set to NaN
-    (masked out of the loss).
-
-    Parameters
-    ----------
-    Y : numpy.ndarray of shape (n_windows, block)
-        The targets of the windows of ``y`` (cut from its filled values).
-    y : pandas.Series
-        The series, NaN where an observation is missing.
-    window_size : int
-
-    Returns
-    -------
-    numpy.ndarray of shape (n_windows, block)
-        ``Y`` itself when ``y`` has no gap, else a copy.
-    """
-    missing = y.isna().to_numpy()
-    if not missing.any():
-        return Y
-    block = Y.shape[1]
-    rows = np.lib.stride_tricks.sliding_window_view(missing[window_size:], block)
-    Y = Y.copy()
-    Y[rows[: len(Y)]] = np.nan
-    return Y
 
 
 def infer_season_length(series, window_size: int, horizon: int) -> int:
@@ -679,83 +649,34 @@ def epoch_sample(sizes: list[int], limit: int) -> int | None:
     return None
 
 
-def network_inputs(X: np.ndarray, future: np.ndarray | None) -> np.ndarray:
-    """Windows as the network reads them (see the Notes of `RNNForecaster`).
+def series_values(target, past=None, future=None, static=None) -> np.ndarray:
+    """A series' per-step columns as indexed windows read them (see
+    :mod:`forecastrnn.indexed_windows`): the scaled target, the past
+    covariates, the future-known covariates, the static covariates.
 
     Parameters
     ----------
-    X : numpy.ndarray of shape (n_windows, window_size, n_channels)
-        The target and past covariates.
-    future : numpy.ndarray of shape (n_windows, window_size + block, n_future)
-        The future-known covariates over the window and forecast period, or
-        None.
+    target : array-like of shape (n,)
+        The scaled target (gaps filled).
+    past : array-like of shape (n, n_past_covariates), optional
+    future : array-like of shape (n_rows, n_future), optional
+        Over the target's steps and, at prediction, the forecast period
+        after them (``n_rows >= n``): the target and past covariates read
+        zero there.
+    static : array-like of shape (n_static,), optional
+        Repeated at every step.
 
     Returns
     -------
-    numpy.ndarray
-        ``X`` when ``future`` is None; else of shape ``(n_windows,
-        window_size + block, n_channels + 1 + n_future)``: ``X`` padded with
-        zeros over the forecast period, a 0/1 flag marking it, ``future``.
+    numpy.ndarray of shape (n_rows, n_columns), float64
     """
-    if future is None:
-        return X
-    n, window, channels = X.shape
-    block = future.shape[1] - window
-    padded = np.concatenate([X, np.zeros((n, block, channels))], axis=1)
-    flag = np.broadcast_to(
-        np.concatenate([np.zeros(window), np.ones(block)])[None, :, None],
-        (n, window + block, 1),
-    )
-    return np.concatenate([padded, flag, future], axis=2)
-
-
-def with_static(X: np.ndarray, static: np.ndarray | None) -> np.ndarray:
-    """``X`` with the static covariates as constant channels at every step
-    (``X`` itself when ``static`` is None)."""
-    if static is None:
-        return X
-    values = np.broadcast_to(np.asarray(static, X.dtype), (*X.shape[:2], len(static)))
-    return np.concatenate([X, values], axis=2)
-
-
-def normalise_windows(
-    X: np.ndarray,
-    *,
-    window_size: int,
-    block: int,
-    window_norm: str | None,
-    season_length: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` with each window's offset taken off its target channel (the
-    forecast period's zero rows stay zero), and the reference the
-    network's output is added to: ``(n, block)`` (see ``window_norm``).
-
-    Parameters
-    ----------
-    X : numpy.ndarray of shape (n_windows, n_steps, n_channels)
-        Network inputs, the scaled target in channel 0.
-    window_size, block : int
-        Past steps, and steps the network forecasts.
-    window_norm : {"season", "last", "mean"} or None
-    season_length : int
-        The period of ``"season"``.
-
-    Returns
-    -------
-    X : numpy.ndarray
-        A copy of ``X`` (``X`` itself when ``window_norm`` is None).
-    reference : numpy.ndarray of shape (n_windows, block)
-    """
-    target = X[:, :window_size, 0]
-    if window_norm is None:
-        return X, np.zeros((len(X), block))
-    if window_norm == "mean":
-        offset = target.mean(axis=1)
-        reference = np.repeat(offset[:, None], block, axis=1)
-    else:
-        offset = target[:, -1].copy()
-        m = season_length if window_norm == "season" else 1
-        reference = target[:, window_size - m + np.arange(block) % m]
-    X = X.copy()
-    X[:, :window_size, 0] -= offset[:, None]
-    return X, reference
+    target = np.asarray(target, np.float64).reshape(-1, 1)
+    n_rows = len(target) if future is None else len(future)
+    known = target if past is None else np.hstack([target, np.asarray(past, float)])
+    columns = [np.vstack([known, np.zeros((n_rows - len(known), known.shape[1]))])]
+    if future is not None:
+        columns.append(np.asarray(future, np.float64))
+    if static is not None:
+        row = np.asarray(static, np.float64)
+        columns.append(np.broadcast_to(row, (n_rows, len(row))))
+    return np.hstack(columns)

@@ -55,6 +55,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from . import engine as _engine  # `engine` is fit_network's argument
 from . import losses
 from .checks import check_int
+from .indexed_windows import IndexedWindows, WindowLayout, cut_windows
 from .nn.cells import host_rng
 from .nn.network import NetworkConfig, apply_network
 
@@ -63,6 +64,7 @@ __all__ = [
     "TrainSpec",
     "TrainState",
     "apply_gradients",
+    "batch_rows",
     "fit_network",
     "make_optimizer",
     "optimizer_state",
@@ -213,16 +215,48 @@ def _weighted_loss(spec, params, X, Y, w, key):
     return _loss_sum(spec, params, X, Y, w, key) / jnp.maximum(jnp.sum(w), 1.0)
 
 
-@partial(jax.jit, static_argnames=("spec", "mesh"))
+def batch_rows(
+    layout: WindowLayout | None, data: tuple, positions: Array
+) -> tuple[Array, Array]:
+    """The windows and targets at ``positions`` of ``data``, in compiled code.
+
+    Parameters
+    ----------
+    layout : WindowLayout or None
+        None: ``data``'s arrays are materialised windows ``(X, Y)``; else
+        the flat ``(values, targets)`` windows are cut from
+        (:func:`~forecastrnn.indexed_windows.cut_windows`).
+    data : ((array, array), array)
+        The arrays and the index of the rows trained on: rows of ``X`` and
+        ``Y``, or window starts in ``values``.
+    positions : array of int
+        Positions in the index; one past its end reads its last row (padding,
+        given zero weight by the caller).
+
+    Returns
+    -------
+    X, Y : array
+        Network inputs and targets.
+    """
+    arrays, index = data
+    rows = jnp.take(index, positions, mode="clip")
+    if layout is None:
+        X, Y = arrays
+        return jnp.take(X, rows, axis=0), jnp.take(Y, rows, axis=0)
+    values, targets = arrays
+    X, Y, _ = cut_windows(layout, values, rows, targets)
+    return X, Y
+
+
+@partial(jax.jit, static_argnames=("spec", "layout", "mesh"))
 def train_epoch(
     spec: TrainSpec,
+    layout: WindowLayout | None,
     params: dict,
     opt_state: optax.OptState,
-    X: Array,
-    Y: Array,
+    data: tuple,
     n_train: Array,
-    X_val: Array,
-    Y_val: Array,
+    val_data: tuple,
     n_val: Array,
     order: Array,
     seed: Array,
@@ -230,16 +264,17 @@ def train_epoch(
 ) -> tuple[dict, optax.OptState, EpochStats]:
     """One epoch: mini-batch updates in the given order, then the validation loss.
 
-    ``X`` (``(n_bucket, window_size, n_inputs)``, ``n_bucket`` a multiple of the
-    batch size) holds ``n_train`` real windows followed by padding; ``X_val``
-    holds ``n_val`` real windows followed by padding (``n_val = 0``: no
-    validation, ``val_loss`` is NaN). ``order`` is the
-    shuffle, a multiple of the batch size long: the epoch's real rows (all of
-    them, or a sample) followed by padding rows. The
-    dropout masks and the augmentation (``spec.augment``) come from ``seed``
-    (the ``uint32[2]`` data of a PRNG key), so a run is reproducible bit for
-    bit. With a ``mesh`` (from :func:`forecastrnn.engine.data_mesh`) each
-    mini-batch is sharded over its devices.
+    ``data`` (see :func:`batch_rows`) holds ``n_train`` real rows in its index,
+    followed by padding; ``val_data`` holds ``n_val`` (``n_val = 0``: no
+    validation, ``val_loss`` is NaN). Each mini-batch's windows are gathered
+    (and, with a ``layout``, cut and normalised) inside this program.
+    ``order`` is the shuffle, a multiple of the batch size long: the epoch's
+    real positions (all of them, or a sample) followed by padding positions
+    (``>= n_train``). The dropout masks and the augmentation
+    (``spec.augment``) come from ``seed`` (the ``uint32[2]`` data of a PRNG
+    key), so a run is reproducible bit for bit. With a ``mesh`` (from
+    :func:`forecastrnn.engine.data_mesh`) each mini-batch is sharded over its
+    devices.
     """
     optimizer = make_optimizer(spec)
     batch_size = spec.batch_size
@@ -250,12 +285,12 @@ def train_epoch(
     def update(carry, idx, k):
         params, opt_state = carry
         w = (idx < n_train).astype(jnp.float32)
-        xb = jnp.take(X, idx, axis=0, mode="fill", fill_value=0)
-        yb = jnp.take(Y, idx, axis=0, mode="fill", fill_value=0)
+        xb, yb = batch_rows(layout, data, idx)
         if spec.augment is not None:
             k_aug, k = jax.random.split(k)
+            dtypes = xb.dtype, yb.dtype
             xb, yb = spec.augment(k_aug, xb, yb)
-            xb, yb = xb.astype(X.dtype), yb.astype(Y.dtype)
+            xb, yb = xb.astype(dtypes[0]), yb.astype(dtypes[1])
         xb, yb, w = (_engine.shard_batch(mesh, a) for a in (xb, yb, w))
         loss, grads = grad_fn(params, xb, yb, w, k)
         norm = optax.tree.norm(grads)
@@ -273,7 +308,9 @@ def train_epoch(
     keys = jax.random.split(k_drop, order.shape[0])
     (params, opt_state), stats = jax.lax.scan(batch, (params, opt_state), (order, keys))
     n_batches = jnp.maximum(jnp.sum(stats[:, 2] > 0), 1)
-    w_val = (jnp.arange(X_val.shape[0]) < n_val).astype(jnp.float32)
+    n_val_rows = val_data[1].shape[0]
+    X_val, Y_val = batch_rows(layout, val_data, jnp.arange(n_val_rows))
+    w_val = (jnp.arange(n_val_rows) < n_val).astype(jnp.float32)
     val_loss = _weighted_loss(spec, params, X_val, Y_val, w_val, None)
     return params, opt_state, EpochStats(
         train_loss=jnp.sum(stats[:, 0]) / jnp.maximum(jnp.sum(stats[:, 2]), 1),
@@ -299,7 +336,9 @@ def part_gradient(
 ) -> tuple[Array, dict]:
     """Weighted loss sum of one part of a mini-batch, and its gradient.
 
-    The ``"threads"`` engine's training step. The dropout masks and the
+    The ``"threads"`` engine's training step (its windows gathered by
+    :func:`batch_rows` in a program of their own, so that this one is
+    compiled once for any training set). The dropout masks and the
     augmentation come from the epoch's ``seed`` (the ``uint32[2]`` data of a
     PRNG key) folded with the batch and part numbers, so every part draws its
     own and a run is reproducible bit for bit.
@@ -339,15 +378,18 @@ def _validation_sum(spec, params, X, Y, w):
     return _loss_sum(spec, params, X, Y, w, None)
 
 
+_gather = jax.jit(batch_rows, static_argnames="layout")
+
+
 def fit_network(
     spec: TrainSpec,
     params: dict | TrainState,
-    X: np.ndarray,
-    Y: np.ndarray,
+    X: np.ndarray | IndexedWindows,
+    Y: np.ndarray | None = None,
     *,
     key: Array,
     max_epochs: int,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    validation: tuple | IndexedWindows | None = None,
     patience: int | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
     engine: str = "auto",
@@ -355,7 +397,8 @@ def fit_network(
     samples_per_group: int | None = None,
     on_checkpoint: Callable[[TrainState], None] | None = None,
 ) -> tuple[dict, dict]:
-    """Train ``params`` on windows ``X`` (``(n, window_size, n_inputs)``) and ``Y``.
+    """Train ``params`` on windows ``X`` (``(n, window_size, n_inputs)``) and ``Y``,
+    or on :class:`~forecastrnn.indexed_windows.IndexedWindows`.
 
     Parameters
     ----------
@@ -366,16 +409,21 @@ def fit_network(
         history is continued, and its generator state, when it has one,
         replaces ``key``.
     X, Y : numpy.ndarray
-        Training windows and targets, float32.
+        Training windows and targets, float32; or ``X`` an
+        :class:`~forecastrnn.indexed_windows.IndexedWindows` and ``Y`` None:
+        each mini-batch's windows are then cut from its flat values inside
+        the compiled step, so memory grows with the length of the series,
+        not with the number of windows.
     key : jax.Array, numpy.random.Generator or int
         Drives the shuffles, the dropout masks and the augmentation (drawn on
         the host, see :func:`~forecastrnn.nn.cells.host_rng`).
     max_epochs : int
         The number of the last epoch: a run continued from a state of ``k``
         epochs runs ``max_epochs - k`` more (none if ``k >= max_epochs``).
-    validation : (X_val, Y_val), optional
-        Held-out windows; with ``patience`` they drive early stopping and the
-        parameters of the best validation epoch are returned.
+    validation : (X_val, Y_val) or IndexedWindows, optional
+        Held-out windows (of the same kind as ``X``); with ``patience``
+        they drive early stopping and the parameters of the best validation
+        epoch are returned.
     patience : int, optional
         Epochs without improvement of the validation loss before stopping.
     on_epoch : callable, optional
@@ -417,7 +465,8 @@ def fit_network(
         parameters so far and the history of the epochs done are returned.
     """
     if engine == "auto":
-        engine = _engine.default_engine(spec.network, spec.batch_size, X.shape[1])
+        steps = X.layout.steps if isinstance(X, IndexedWindows) else X.shape[1]
+        engine = _engine.default_engine(spec.network, spec.batch_size, steps)
     if engine not in _engine.ENGINES:
         raise ValueError(
             f"`engine` must be 'auto', 'threads' or 'scan'; got {engine!r}."
@@ -426,17 +475,17 @@ def fit_network(
     if state.opt_state is None:
         state = state._replace(opt_state=_init_optimizer(spec, state.params))
     rng = host_rng(key) if state.rng_state is None else _generator(state.rng_state)
+    layout, data, val_data = _device_data(spec, X, Y, validation)
     if validation is None:
-        X_val, Y_val, n_val = X[:1], Y[:1], 0
+        n_val = 0
     else:
-        X_val, Y_val = validation
-        n_val = len(X_val)
+        n_val = len(validation if layout is not None else validation[0])
     draw = _epoch_sampler(len(X), groups, samples_per_group)
     pool = _engine.worker_pool() if engine == "threads" else None
     if engine == "threads":
-        run_epoch = _threads_epochs(spec, X, Y, (X_val, Y_val, n_val), pool)
+        run_epoch = _threads_epochs(spec, layout, data, (val_data, n_val), pool)
     else:
-        run_epoch = _scan_epochs(spec, X, Y, X_val, Y_val, n_val)
+        run_epoch = _scan_epochs(spec, layout, data, len(X), val_data, n_val)
     try:
         return _epochs(
             spec, run_epoch, state, rng, draw, max_epochs,
@@ -538,24 +587,71 @@ def _init_optimizer(spec: TrainSpec, params: dict) -> optax.OptState:
     return make_optimizer(spec).init(params)
 
 
-def _threads_epochs(spec, X, Y, validation, pool):
+def _device_data(spec, X, Y, validation):
+    """The layout (None: materialised windows) and the training and validation
+    data as :func:`batch_rows` reads them, on the device(s) once.
+
+    The arrays and indexes are padded to power-of-two buckets (see
+    :func:`forecastrnn.engine.bucket`), so that a training set that grows
+    (a backtest's folds) reuses the compiled steps; the validation data of
+    windows cut from the flat values shares them.
+    """
+    mesh = _engine.data_mesh(spec.batch_size)
+    place = (
+        jnp.asarray
+        if mesh is None
+        else partial(jax.device_put, device=NamedSharding(mesh, PartitionSpec()))
+    )
+
+    def padded(a, multiple=1):
+        return place(_engine.pad_rows(np.asarray(a), _engine.bucket(len(a), multiple)))
+
+    if isinstance(X, IndexedWindows):
+        if Y is not None:
+            raise ValueError(
+                "`Y` must be None with IndexedWindows `X`: the targets are in "
+                f"`X.targets`; got {type(Y).__name__}."
+            )
+        arrays = (padded(X.values), padded(X.targets))
+        val_starts = X.starts[:1] if validation is None else validation.starts
+        return (
+            X.layout,
+            (arrays, padded(X.starts.astype(np.int32), spec.batch_size)),
+            (arrays, padded(val_starts.astype(np.int32))),
+        )
+    X_val, Y_val = (X[:1], Y[:1]) if validation is None else validation
+    train = (padded(X, spec.batch_size), padded(Y, spec.batch_size))
+    val = (padded(X_val), padded(Y_val))
+    return (
+        None,
+        (train, jnp.arange(len(train[0]))),
+        (val, jnp.arange(len(val[0]))),
+    )
+
+
+def _threads_epochs(spec, layout, data, validation, pool):
     """The ``"threads"`` engine: :func:`forecastrnn.engine.threads_epoch` running
     this spec's steps, with :func:`train_epoch`'s figures."""
-    steps = _engine.ThreadsSteps(
-        partial(part_gradient, spec),
-        partial(apply_gradients, spec),
-        partial(_validation_sum, spec),
-    )
+    val_data, n_val = validation
+
+    def part(params, positions, w, seed, batch, part):
+        X, Y = _gather(layout, data, positions)
+        return part_gradient(spec, params, X, Y, w, seed, batch, part)
+
+    def validation_sum(params, positions, w):
+        X, Y = _gather(layout, val_data, positions)
+        return _validation_sum(spec, params, X, Y, w)
+
+    steps = _engine.ThreadsSteps(part, partial(apply_gradients, spec), validation_sum)
 
     def run_epoch(params, opt_state, order, seed):
         params, opt_state, stats, val_sum = _engine.threads_epoch(
-            steps, params, opt_state, (X, Y), validation, order, seed,
-            spec.batch_size, pool,
+            steps, params, opt_state, n_val, order, seed, spec.batch_size, pool,
         )
         leaves = jax.device_get(jax.tree.leaves(params))
         return params, opt_state, EpochStats(
             train_loss=stats[:, 0].sum() / max(len(order), 1),
-            val_loss=val_sum / max(validation[2], 1),
+            val_loss=val_sum / max(n_val, 1),
             grad_norm=stats[:, 1].mean(),
             grad_norm_max=stats[:, 1].max(),
             finite=all(np.isfinite(a).all() for a in leaves),
@@ -564,32 +660,23 @@ def _threads_epochs(spec, X, Y, validation, pool):
     return run_epoch
 
 
-def _scan_epochs(spec, X, Y, X_val, Y_val, n_val):
-    """The ``"scan"`` engine: data padded and placed on the device(s) once."""
-    n_train, n_bucket = len(X), _engine.bucket(len(X), spec.batch_size)
-    X_dev = jnp.asarray(_engine.pad_rows(X, n_bucket))
-    Y_dev = jnp.asarray(_engine.pad_rows(Y, n_bucket))
-    v_bucket = _engine.bucket(max(len(X_val), 1))
-    X_val = jnp.asarray(_engine.pad_rows(X_val, v_bucket))
-    Y_val = jnp.asarray(_engine.pad_rows(Y_val, v_bucket))
+def _scan_epochs(spec, layout, data, n_train, val_data, n_val):
+    """The ``"scan"`` engine: one compiled call an epoch."""
     mesh = _engine.data_mesh(spec.batch_size)
     replicated = None if mesh is None else NamedSharding(mesh, PartitionSpec())
-    if mesh is not None:  # replicate the data; train_epoch shards each batch
-        X_dev, Y_dev, X_val, Y_val = jax.device_put(
-            (X_dev, Y_dev, X_val, Y_val), replicated
-        )
+    n_bucket = data[1].shape[0]
 
     def run_epoch(params, opt_state, order, seed):
         if replicated is not None:
             params, opt_state = jax.device_put((params, opt_state), replicated)
-        # padding rows fill the order up to a whole number of batches: an
-        # index past the rows, read as zeros, with zero weight
+        # padding positions fill the order up to a whole number of batches:
+        # past the real rows, with zero weight
         padding = np.full(
             _engine.bucket(len(order), spec.batch_size) - len(order), n_bucket
         )
         order = np.concatenate([order, padding]).astype(np.int32)
         params, opt_state, stats = train_epoch(
-            spec, params, opt_state, X_dev, Y_dev, n_train, X_val, Y_val, n_val,
+            spec, layout, params, opt_state, data, n_train, val_data, n_val,
             order, seed, mesh=mesh,
         )
         return params, opt_state, jax.device_get(stats)

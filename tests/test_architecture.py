@@ -43,6 +43,7 @@ LAYERS = {
     "nn.layers": 1,
     "nn.network": 1,
     "losses": 1,
+    "indexed_windows": 1,
     # 2. training
     "training": 2,
     "engine": 2,

@@ -18,13 +18,12 @@ def test_bucket_rounds_to_powers_of_two_multiples():
     assert padded.shape == (8, 2) and padded[3:].sum() == 0
 
 
-def test_split_rows_pads_two_parts_with_weights():
-    X = np.arange(10, dtype=np.float32)[:, None]
-    parts = engine.split_rows(X, X, np.array([4, 1, 7]), rows=2)
-    (X0, _, w0), (X1, _, w1) = parts
-    assert X0[:, 0].tolist() == [4, 1] and w0.tolist() == [1, 1]
-    assert X1[:, 0].tolist() == [7, 0] and w1.tolist() == [1, 0]
-    assert len(engine.split_rows(X, X, np.array([3]), rows=2)) == 1
+def test_split_positions_pads_two_parts_with_weights():
+    parts = engine.split_positions(np.array([4, 1, 7]), rows=2)
+    (p0, w0), (p1, w1) = parts
+    assert p0.tolist() == [4, 1] and w0.tolist() == [1, 1]
+    assert p1.tolist() == [7, 7] and w1.tolist() == [1, 0]  # padding: weight 0
+    assert len(engine.split_positions(np.array([3]), rows=2)) == 1
 
 
 def test_engine_choice_follows_the_work_per_half_batch(monkeypatch):
@@ -116,7 +115,7 @@ def test_threads_epoch_runs_the_steps_it_is_given():
     """The engine runs any steps: here, a counter instead of a network."""
     calls = []
 
-    def part_gradient(params, X, Y, w, seed, batch, part):
+    def part_gradient(params, positions, w, seed, batch, part):
         calls.append((batch, part, int(w.sum())))
         return float(w.sum()), {"g": np.float32(w.sum())}
 
@@ -125,10 +124,8 @@ def test_threads_epoch_runs_the_steps_it_is_given():
         return params + 1, opt_state, np.array([sum(loss_sums), total / weight])
 
     steps = engine.ThreadsSteps(part_gradient, apply_gradients, lambda *a: 2.0)
-    X = np.zeros((7, 2, 1), np.float32)
     params, state, stats, val_sum = engine.threads_epoch(
-        steps, 0, None, (X, X[:, 0]), (X, X[:, 0], 0), np.arange(7),
-        np.zeros(2, np.uint32), 4, None,
+        steps, 0, None, 0, np.arange(7), np.zeros(2, np.uint32), 4, None
     )
     assert params == 2 and state is None and np.isnan(val_sum)
     assert sorted(calls) == [(0, 0, 2), (0, 1, 2), (1, 0, 2), (1, 1, 1)]

@@ -51,8 +51,9 @@ def test_one_epoch_equals_manual_minibatch_loop_with_padding(key):
     Xp, Yp = engine.pad_rows(X, 32), engine.pad_rows(Y, 32)
     order = np.random.default_rng(3).permutation(20)
     padded_order = np.concatenate([order, np.arange(20, 32)])
+    data = ((Xp, Yp), np.arange(32))
     new, _, stats = training.train_epoch(
-        spec, params, opt.init(params), Xp, Yp, 20, Xp, Yp, 0, padded_order, SEED
+        spec, None, params, opt.init(params), data, 20, data, 0, padded_order, SEED
     )
     # replay the same order by hand
     ref, state, total = params, opt.init(params), 0.0
@@ -85,8 +86,10 @@ def test_clipping_bounds_the_update_norm(key):
         )
         params = init_network(spec.network, key)
         opt = training.make_optimizer(spec)
+        data = ((X, Y), np.arange(40))
         new, _, stats = training.train_epoch(
-            spec, params, opt.init(params), X, Y, 40, X, Y, 0, np.arange(40), SEED
+            spec, None, params, opt.init(params), data, 40, data, 0, np.arange(40),
+            SEED,
         )
         diff = jax.tree.map(lambda a, b: a - b, new, params)
         step = float(optax.tree.norm(diff))
@@ -243,7 +246,7 @@ def test_threads_engine_runs_the_halves_at_once(monkeypatch):
     )
     assert len(seen) == 4  # two batches of 8 rows, two halves each
     assert {name for name, part in seen if part == 0} == {"MainThread"}
-    assert {name for name, part in seen if part == 1} == {"forecastrnn_0"}
+    assert {name for name, part in seen if part == 1} == {"forecastrnn-train_0"}
 
 
 _TWO_DEVICES = """
@@ -269,9 +272,10 @@ assert len(leaf.sharding.device_set) == 2  # replicated over both devices
 # an all-reduce of the gradients
 replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
 opt = training.make_optimizer(spec)
-args = jax.device_put((params, opt.init(params), X, Y, 40, X, Y, 0, np.arange(40),
+data = ((X, Y), np.arange(40))
+args = jax.device_put((params, opt.init(params), data, 40, data, 0, np.arange(40),
                        np.array([0, 2], np.uint32)), replicated)
-hlo = training.train_epoch.lower(spec, *args, mesh=mesh).compile().as_text()
+hlo = training.train_epoch.lower(spec, None, *args, mesh=mesh).compile().as_text()
 assert "all-reduce(" in hlo and "f32[4,6,1]" in hlo
 np.savez(sys.argv[1], *[np.asarray(a) for a in jax.tree.leaves(params)])
 print(json.dumps(history["train_loss"]))
@@ -424,7 +428,11 @@ def test_ctrl_c_keeps_the_best_weights_and_shuts_the_worker_down(which):
     assert history["epoch"] == [1, 2, 3]
     assert states[-1].epoch == 3
     _same(params, states[-1].best_params)
-    assert not [t for t in threading.enumerate() if t.name.startswith("forecastrnn")]
+    # the training worker is gone (prediction's persistent one may be there)
+    training_workers = [
+        t for t in threading.enumerate() if t.name.startswith("forecastrnn-train")
+    ]
+    assert not training_workers
     whole, whole_history = fit(start, 6)
     resumed, resumed_history = fit(states[-1], 6)
     assert resumed_history == whole_history

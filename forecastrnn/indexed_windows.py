@@ -1,0 +1,184 @@
+"""Windows cut inside compiled code from one flat array of every series.
+
+A panel of 10,000 series of 1,000 steps holds about ten million windows;
+materialised with a 52-step window they would take some 16 GB. Instead the
+series' per-step values sit one after the other in one ``values`` array
+(``(n_steps, n_columns)``: memory grows with the total length of the series),
+and a window is its start row there. :func:`cut_windows` turns a batch of
+starts into the network's inputs and targets, normalised per window, in JAX:
+the training step calls it on each mini-batch inside its compiled program,
+and prediction calls it on the last window of each series, so the network
+reads the same inputs in both.
+
+The columns of ``values``, per step, in this order (see :class:`WindowLayout`):
+the scaled target (missing values filled), the past covariates, the
+future-known covariates and the static covariates. ``targets`` holds the
+scaled target with NaN where an observation is missing (left out of the loss).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+__all__ = ["IndexedWindows", "WindowLayout", "cut_windows"]
+
+
+class WindowLayout(NamedTuple):
+    """How a window is read from the flat ``values`` (hashable: it keys
+    compiled code).
+
+    Attributes
+    ----------
+    window_size : int
+        Past steps a window holds.
+    block : int
+        Target steps after the window (the steps the network forecasts).
+    n_past : int
+        Columns known up to the forecast origin: the target, then the past
+        covariates.
+    n_future : int
+        Future-known covariate columns (calendar features, holidays). With
+        any, a window also covers the ``block`` steps after the origin: the
+        past columns read zero there, a 0/1 flag marks them, and the
+        future-known columns are read over all ``window_size + block`` steps.
+    n_static : int
+        Static covariate columns, constant along a series.
+    window_norm : {"season", "last", "mean"} or None
+        The offset taken off the target channel of each window, and the
+        reference the targets are taken relative to: ``"last"``, the last
+        value; ``"season"``, the last value off the inputs and the last
+        ``season_length`` values repeated as the reference; ``"mean"``, the
+        window mean; None, nothing.
+    season_length : int
+        The period of ``"season"``.
+    """
+
+    window_size: int
+    block: int
+    n_past: int = 1
+    n_future: int = 0
+    n_static: int = 0
+    window_norm: str | None = None
+    season_length: int = 1
+
+    @property
+    def steps(self) -> int:
+        """Steps of a network input: the window, plus the block with
+        future-known covariates."""
+        return self.window_size + (self.block if self.n_future else 0)
+
+    @property
+    def n_channels(self) -> int:
+        """Channels of a network input."""
+        flag = 1 if self.n_future else 0
+        return self.n_past + flag + self.n_future + self.n_static
+
+    @property
+    def n_columns(self) -> int:
+        """Columns of ``values``."""
+        return self.n_past + self.n_future + self.n_static
+
+
+@dataclass(frozen=True, eq=False)
+class IndexedWindows:
+    """Training windows as start rows into the series' flat values.
+
+    Attributes
+    ----------
+    layout : WindowLayout
+    values : numpy.ndarray of shape (n_steps, layout.n_columns), float32
+        Every series' per-step columns, one series after another.
+    targets : numpy.ndarray of shape (n_steps,), float32
+        The scaled target, NaN where an observation is missing.
+    starts : numpy.ndarray of shape (n_windows,), int32
+        The row of ``values`` each window starts at; its targets are the
+        ``block`` rows after its ``window_size`` rows, inside its series.
+    groups : numpy.ndarray of shape (n_windows,)
+        The series code of each window; a series' windows in time order.
+    """
+
+    layout: WindowLayout
+    values: np.ndarray
+    targets: np.ndarray
+    starts: np.ndarray
+    groups: np.ndarray
+
+    def __len__(self) -> int:  # the number of windows, as for an array
+        return len(self.starts)
+
+    def take(self, rows: np.ndarray) -> IndexedWindows:
+        """The windows ``rows`` (the same values, no copy of them)."""
+        return replace(self, starts=self.starts[rows], groups=self.groups[rows])
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """The shape the windows would have, materialised."""
+        return (len(self.starts), self.layout.steps, self.layout.n_channels)
+
+
+def cut_windows(
+    layout: WindowLayout, values: Array, starts: Array, targets: Array | None = None
+) -> tuple[Array, Array | None, Array]:
+    """The network inputs and targets of the windows at ``starts``.
+
+    Traceable: the training step calls it on JAX arrays inside its compiled
+    program. On NumPy arrays it computes with NumPy, in their precision
+    (prediction passes float64 values, so that the reference the forecast
+    is added to keeps every digit of the data).
+
+    Parameters
+    ----------
+    layout : WindowLayout
+    values : array of shape (n_steps, layout.n_columns)
+    starts : array of int of shape (n,)
+        Start rows; a window reads ``layout.steps`` rows from its start.
+    targets : array of shape (n_steps,), optional
+        The scaled target; None: no targets (prediction).
+
+    Returns
+    -------
+    X : array of shape (n, layout.steps, layout.n_channels)
+        The target channel relative to the window's offset (zero over the
+        forecast period), the past covariates, the forecast-period flag and
+        the future-known covariates (with any), the static covariates.
+    Y : array of shape (n, layout.block) or None
+        The targets relative to the reference (NaN where missing).
+    reference : array of shape (n, layout.block)
+        What the network's output is added to (see ``window_norm``).
+    """
+    xp = np if isinstance(values, np.ndarray) else jnp
+    w, block, n_past, n = layout.window_size, layout.block, layout.n_past, len(starts)
+    starts = xp.asarray(starts)[:, None]
+    rows = values[starts + np.arange(layout.steps)[None, :]]
+    target = rows[:, :w, 0]
+    if layout.window_norm is None:
+        offset = xp.zeros((n, 1), values.dtype)
+        reference = xp.zeros((n, block), values.dtype)
+    elif layout.window_norm == "mean":
+        offset = target.mean(axis=1, keepdims=True)
+        reference = xp.repeat(offset, block, axis=1)
+    else:
+        offset = target[:, -1:]
+        m = layout.season_length if layout.window_norm == "season" else 1
+        reference = target[:, w - m + np.arange(block) % m]
+    past = xp.concatenate([(target - offset)[:, :, None], rows[:, :w, 1:n_past]], 2)
+    parts = [past]
+    if layout.n_future:
+        flag = (np.arange(layout.steps) >= w).astype(values.dtype)
+        parts = [
+            xp.concatenate([past, xp.zeros((n, block, n_past), past.dtype)], 1),
+            xp.broadcast_to(flag[None, :, None], (n, layout.steps, 1)),
+            rows[:, :, n_past : n_past + layout.n_future],
+        ]
+    if layout.n_static:
+        parts.append(rows[:, :, n_past + layout.n_future :])
+    X = xp.concatenate(parts, axis=2)
+    Y = None
+    if targets is not None:
+        Y = targets[starts + w + np.arange(block)[None, :]] - reference
+    return X, Y, reference

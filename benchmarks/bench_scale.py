@@ -9,13 +9,14 @@ built) and after it, and the fit's wall time.
 Windows are cut inside the compiled training step from one flat array of the
 series (:mod:`forecastrnn.indexed_windows`), so memory grows with the total
 length of the series, not with windows x window length: 10,000 series of
-1,000 points hold 9.6 million 24-step windows, 0.9 GB as float32 and 1.8 GB
-as the float64 the 0.7.0 fit cut them in, twice over.
+1,000 points hold 9.3 million windows of 72 steps (window 48, horizon 24)
+and 3 channels (the target and two calendar columns), 16 GB as the float64
+the 0.7.0 fit cut them in; their values take 120 MB as float32.
 
 Usage (from the repository root)::
 
     python benchmarks/bench_scale.py                      # 1,000 and 10,000
-    python benchmarks/bench_scale.py --series 1000 --source /tmp/v070
+    python benchmarks/bench_scale.py --source 0.7.0:/tmp/v070=1000  # and 0.7.0
     python benchmarks/bench_scale.py --write              # update panel.md
 """
 
@@ -123,15 +124,21 @@ def main() -> None:
     parser.add_argument(
         "--source",
         action="append",
-        help="a checkout of another version to measure too (e.g. a worktree "
-        "of 0.7.0); repeatable",
+        help="LABEL:PATH=N,N: a checkout of another version to measure too, at "
+        "those panel sizes (e.g. 0.7.0:/tmp/v070=1000 for a worktree of "
+        "0.7.0); repeatable",
     )
     parser.add_argument("--write", action="store_true", help="update panel.md")
     args = parser.parse_args()
     rows = []
-    for source in [None, *(args.source or [])]:
-        for n in (int(s) for s in args.series.split(",")):
+    runs = [(None, None, args.series)]
+    for text in args.source or []:
+        label, rest = text.split(":", 1)
+        runs.append((label, *rest.split("=")))
+    for label, source, series in runs:
+        for n in (int(s) for s in series.split(",")):
             row = run(source, n, args.length, args.epochs)
+            row["version"] = label or row["version"]
             rows.append(row)
             print(json.dumps(row), flush=True)
     load = os.getloadavg()
@@ -139,7 +146,9 @@ def main() -> None:
         f"\n\n{platform.processor() or platform.machine()}, {os.cpu_count()} "
         f"cores, load average {load[0]:.2f} after the run; "
         f"`python benchmarks/bench_scale.py --series {args.series} "
-        f"--length {args.length} --epochs {args.epochs}`."
+        f"--length {args.length} --epochs {args.epochs}"
+        + "".join(f" --source {s}" for s in args.source or [])
+        + "`."
     )
     print(text)
     if args.write:

@@ -55,6 +55,7 @@ __all__ = [
     "bucket",
     "data_mesh",
     "default_engine",
+    "fine_bucket",
     "in_parallel",
     "pad_rows",
     "predict_batch",
@@ -217,6 +218,20 @@ def bucket(n: int, multiple: int = 1) -> int:
     """
     blocks = max(1, math.ceil(n / multiple))
     return multiple * (1 << (blocks - 1).bit_length())
+
+
+def fine_bucket(n: int) -> int:
+    """The smallest multiple of ``2**(bit_length(n) - 4)`` that is at least
+    ``n``: shape bucketing that pads by less than 1/8 (eight buckets per
+    doubling; sizes up to 16 exact).
+
+    Examples
+    --------
+    >>> fine_bucket(1000), fine_bucket(1025)
+    (1024, 1152)
+    """
+    step = 1 << max(n.bit_length() - 4, 0)
+    return max(1, -(-n // step) * step)
 
 
 def pad_rows(a: np.ndarray, n_rows: int) -> np.ndarray:

@@ -354,8 +354,10 @@ class RNNForecaster(BaseEstimator):
             if self.season_length is None
             else self.season_length
         )
-        states, values, targets, sizes = [], [], [], []
-        for key, series in data.series.items():
+        lengths = [len(series) for series in data.series.values()]
+        offsets = np.cumsum([0, *lengths[:-1]])
+        states, values, targets = [], None, np.empty(sum(lengths), np.float32)
+        for code, (key, series) in enumerate(data.series.items()):
             filled = fill_gaps(series)
             past, future = self._split_exog(
                 covariates.get(key), series.index, f"`y[{key!r}]`"
@@ -370,10 +372,15 @@ class RNNForecaster(BaseEstimator):
                     past_scale=old.past_scale,
                     future_scale=old.future_scale,
                 )
-            values.append(self._series_values(state, filled, past, future))
+            # every series' columns in one float32 array, as training reads
+            # them (one copy: windows are start rows into it)
+            rows = self._series_values(state, filled, past, future)
+            if values is None:
+                values = np.empty((sum(lengths), rows.shape[1]), np.float32)
+            here = slice(offsets[code], offsets[code] + len(series))
+            values[here] = rows
             # NaN stays in the targets: a missing value is left out of the loss
-            targets.append(np.asarray(scaled(series, state.scale), np.float32))
-            sizes.append(len(series) - self.window_size - self._block() + 1)
+            targets[here] = scaled(series, state.scale).to_numpy()
             exog_tail = None
             if key in covariates:
                 exog_tail = covariate_rows(
@@ -384,9 +391,15 @@ class RNNForecaster(BaseEstimator):
                     tail=filled.iloc[-self.window_size :], exog_tail=exog_tail
                 )
             )
-        X = self._indexed_windows(
-            values, targets, sizes, past, future, states[0].static
+        sizes = [n - self.window_size - self._block() + 1 for n in lengths]
+        X = IndexedWindows(
+            layout=self._layout(past, future, states[0].static),
+            values=values,
+            targets=targets,
+            starts=_starts(offsets, sizes),
+            groups=np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
         )
+        del values, targets  # the only copy is X's
         network = clone(_network(self)).set_params(n_channels=X.layout.n_channels)
         if warm:
             network = self.regressor_.set_params(**network.get_params(deep=False))
@@ -498,19 +511,6 @@ class RNNForecaster(BaseEstimator):
             scaled(past, state.past_scale),
             scaled_future(future, state, self._n_calendar()),
             state.static,
-        )
-
-    def _indexed_windows(self, values, targets, sizes, past, future, static):
-        """Every window of the series (``sizes`` windows each) as start rows
-        into their concatenated ``values``; ``past``, ``future`` and
-        ``static`` (of any series: all have the same columns) set the
-        layout."""
-        return IndexedWindows(
-            layout=self._layout(past, future, static),
-            values=np.concatenate(values).astype(np.float32),
-            targets=np.concatenate(targets).astype(np.float32),
-            starts=_starts(values, sizes),
-            groups=np.repeat(np.arange(len(sizes)), sizes),
         )
 
     # -------------------------------------------------------------- predict
@@ -757,7 +757,8 @@ class RNNForecaster(BaseEstimator):
             values.append(self._series_values(state, filled, past, future))
             sizes.append(len(series) - self.window_size - self._block() + 1)
         layout = self._layout(past, future, state.static)
-        return cut_windows(layout, np.concatenate(values), _starts(values, sizes))[0]
+        offsets = np.cumsum([0, *(len(v) for v in values[:-1])])
+        return cut_windows(layout, np.concatenate(values), _starts(offsets, sizes))[0]
 
     def __setstate__(self, state: dict) -> None:
         # a forecaster fitted by 0.6 (one series, its state in flat
@@ -776,13 +777,12 @@ class RNNForecaster(BaseEstimator):
         return archive.write(self, path)
 
 
-def _starts(values: list[np.ndarray], sizes: list[int]) -> np.ndarray:
-    """The first ``sizes[i]`` rows of each of ``values``, as rows of their
-    concatenation: the windows' starts."""
-    offsets = np.cumsum([0, *(len(v) for v in values[:-1])])
-    return np.concatenate(
-        [o + np.arange(n) for o, n in zip(offsets, sizes, strict=True)]
-    )
+def _starts(offsets, sizes: list[int]) -> np.ndarray:
+    """The first ``sizes[i]`` rows from each of ``offsets``: the windows'
+    start rows (int32, as the compiled step indexes)."""
+    sizes = np.asarray(sizes)
+    first = np.repeat(np.asarray(offsets) - np.cumsum([0, *sizes[:-1]]), sizes)
+    return (first + np.arange(sizes.sum())).astype(np.int32)
 
 
 def _deprecated_network(network, params: dict) -> RNNRegressor:

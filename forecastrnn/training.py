@@ -510,7 +510,12 @@ def _generator(rng_state: dict) -> np.random.Generator:
 
 
 def _epoch_sampler(n: int, groups, samples_per_group):
-    """``draw(rng)``: the rows of an epoch, shuffled (see `fit_network`)."""
+    """``draw(rng)``: the rows of an epoch, shuffled (see `fit_network`).
+
+    Memory is the groups' rows once (none when each group's rows are
+    consecutive, as a panel's windows are); an epoch draws its sample group
+    by group, each without replacement.
+    """
     if groups is None or samples_per_group is None:
         return lambda rng: rng.permutation(n)
     groups = np.asarray(groups)
@@ -521,19 +526,23 @@ def _epoch_sampler(n: int, groups, samples_per_group):
         )
     k = check_int(samples_per_group, "samples_per_group")
     codes = pd.factorize(groups)[0]
-    rows = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     if sizes.max() <= k:
         return lambda rng: rng.permutation(n)
-
-    rank = np.arange(n) - np.repeat(starts, sizes)  # position within the group
+    consecutive = bool(np.all(codes[1:] >= codes[:-1]))
+    rows = None if consecutive else np.argsort(codes, kind="stable").astype(np.int64)
+    firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    del codes
 
     def draw(rng):
-        # a uniform sample without replacement of min(k, size) windows per
-        # group: the k with the smallest fresh random keys in each group
-        by_key = np.lexsort((rng.random(n)[rows], codes[rows]))
-        return rng.permutation(rows[by_key][rank < k])
+        picked = []
+        for first, size in zip(firsts, sizes, strict=True):
+            offsets = (
+                rng.choice(size, k, replace=False) if size > k else np.arange(size)
+            )
+            picked.append(first + offsets)
+        sample = np.concatenate(picked)
+        return rng.permutation(sample if rows is None else rows[sample])
 
     return draw
 
@@ -603,8 +612,9 @@ def _device_data(spec, X, Y, validation):
         else partial(jax.device_put, device=NamedSharding(mesh, PartitionSpec()))
     )
 
-    def padded(a, multiple=1):
-        return place(_engine.pad_rows(np.asarray(a), _engine.bucket(len(a), multiple)))
+    def padded(a, multiple=1, size=None):
+        size = _engine.bucket(len(a), multiple) if size is None else size
+        return place(_engine.pad_rows(np.asarray(a), size))
 
     if isinstance(X, IndexedWindows):
         if Y is not None:
@@ -612,7 +622,9 @@ def _device_data(spec, X, Y, validation):
                 "`Y` must be None with IndexedWindows `X`: the targets are in "
                 f"`X.targets`; got {type(Y).__name__}."
             )
-        arrays = (padded(X.values), padded(X.targets))
+        # the series' values (the bulk of the memory) padded by at most 1/8
+        size = _engine.fine_bucket(len(X.values))
+        arrays = (padded(X.values, size=size), padded(X.targets, size=size))
         val_starts = X.starts[:1] if validation is None else validation.starts
         return (
             X.layout,

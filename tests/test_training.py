@@ -5,6 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pandas as pd
 import pytest
 
 from forecastrnn import engine, losses, training
@@ -496,3 +497,34 @@ def test_optimizer_state_from_leaves_and_mismatched_leaves():
             spec, training.TrainState(params, rng_state={"bit_generator": "os"}),
             X, Y, key=0, max_epochs=1,
         )
+
+
+@pytest.mark.parametrize("consecutive", [True, False])
+def test_each_epoch_samples_at_most_k_distinct_windows_of_every_group(
+    consecutive, monkeypatch
+):
+    """The epoch sample: min(size, k) distinct rows of every group, fresh each
+    epoch, whether or not a group's rows are consecutive."""
+    sizes = {"a": 50, "b": 3, "c": 20}
+    groups = np.repeat(list(sizes), list(sizes.values()))
+    if not consecutive:
+        groups = np.random.default_rng(0).permutation(groups)
+    X, Y = _data(n=len(groups))
+    orders = []
+    real = engine.threads_epoch
+
+    def spy(steps, params, opt_state, n_val, order, *args):
+        orders.append(np.array(order))
+        return real(steps, params, opt_state, n_val, order, *args)
+
+    monkeypatch.setattr(engine, "threads_epoch", spy)
+    spec = _spec(batch_size=8)
+    training.fit_network(
+        spec, init_network(spec.network, 0), X, Y, key=1, max_epochs=2,
+        engine="threads", groups=groups, samples_per_group=10,
+    )
+    for order in orders:
+        assert len(set(order.tolist())) == len(order)  # without replacement
+        counts = pd.Series(groups[order]).value_counts().to_dict()
+        assert counts == {"a": 10, "b": 3, "c": 10}
+    assert set(orders[0]) != set(orders[1])  # a fresh sample each epoch

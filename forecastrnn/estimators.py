@@ -144,6 +144,15 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         parameters the model file stores (an optimizer's name, the
         augmentations of :mod:`forecastrnn.augment`). One path per fit: not
         for ``GridSearchCV`` or cross-validation.
+    embedding_size : int, default 0
+        Learn a vector of this size for every series (a learned series
+        embedding, as in DeepAR); 0: none. The last channel of every window
+        then holds its series code, an integer from 0 (constant along the
+        window; ``fit`` learns ``n_series_`` = the largest code + 1 vectors),
+        and the recurrent layers read the other channels followed by the
+        series' vector. At ``predict``, code -1 marks a series not seen in
+        training: it reads the mean of the learned vectors.
+        :class:`~forecastrnn.RNNForecaster` writes the codes itself.
 
     Attributes
     ----------
@@ -161,6 +170,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         The quantile levels, sorted (empty unless ``loss="quantile"``): the
         last axis of :meth:`predict_quantiles`.
     n_features_in_ : int
+    n_series_ : int
+        Series with a learned vector (0 without ``embedding_size``).
 
     Notes
     -----
@@ -209,6 +220,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         verbose: int = 0,
         warm_start: bool = False,
         checkpoint: str | os.PathLike | None = None,
+        embedding_size: int = 0,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -234,6 +246,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.checkpoint = checkpoint
+        self.embedding_size = embedding_size
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -307,6 +320,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self.y_ndim_, n_outputs = np.ndim(y), Y.shape[1]
             missing = bool(np.isnan(Y).any())
         quantiles = self._sorted_quantiles()
+        self.n_series_ = self._count_series(windows)
         if previous is not None:
             self._check_warm_start(previous, n_outputs, quantiles)
         self.window_size_, self.n_outputs_ = windows.shape[1], n_outputs
@@ -437,6 +451,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             "patience",
         ):
             check_int(getattr(self, name), name)
+        check_int(self.embedding_size, "embedding_size", minimum=0)
         for name in ("dropout", "recurrent_dropout"):
             check_real(getattr(self, name), name, low=0, high=1, high_open=True)
         check_real(
@@ -495,6 +510,26 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 )
             return np.reshape(X, (X.shape[0], -1))
         return X
+
+    def _count_series(self, windows) -> int:
+        """The series with a learned vector: the largest code in the last
+        channel + 1 (0 without an embedding); ValueError for codes that are
+        not whole numbers from 0."""
+        if not self.embedding_size:
+            return 0
+        if isinstance(windows, IndexedWindows):
+            codes = windows.values[windows.starts, -1]
+        else:
+            codes = windows[:, 0, -1]
+        if not (np.all(codes >= 0) and np.all(codes == np.round(codes))):
+            bad = codes[(codes < 0) | (codes != np.round(codes))][:3]
+            raise ValueError(
+                f"With `embedding_size={self.embedding_size}` the last channel of "
+                "`X` holds each window's series code, a whole number from 0; got "
+                f"{bad.tolist()}. Append the codes as the last channel, or set "
+                "`embedding_size=0`."
+            )
+        return int(codes.max()) + 1
 
     def _indexed(self, X: IndexedWindows, y):
         """Windows, targets (None: in ``X``), groups and targets per window of
@@ -568,6 +603,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             attention=bool(self.attention),
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
+            n_series=getattr(self, "n_series_", 0) if self.embedding_size else 0,
+            embedding_size=int(self.embedding_size),
             **scan,
         )
 
@@ -637,7 +674,23 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self, self._flatten(X), reset=False, dtype=[np.float64, np.float32]
         )
         windows = self._windows(X2)
+        self._check_codes(windows)
         return engine.predict_network(self._config(PREDICT_SCAN), self.params_, windows)
+
+    def _check_codes(self, windows: np.ndarray) -> None:
+        """With an embedding, every window's series code is a learned one or
+        -1 (unseen), or ValueError."""
+        if not self.embedding_size:
+            return
+        codes = windows[:, 0, -1]
+        bad = (codes < -1) | (codes >= self.n_series_) | (codes != np.round(codes))
+        if bad.any():
+            raise ValueError(
+                f"The last channel of `X` holds series codes: 0 to "
+                f"{self.n_series_ - 1} for the series learnt in training, -1 for "
+                f"an unseen one (it reads the mean vector); got "
+                f"{codes[bad][:3].tolist()}."
+            )
 
     def predict(self, X) -> np.ndarray:
         """Predict all horizon steps for each window.
@@ -692,10 +745,15 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         X2 = validate_data(
             self, self._flatten(X), reset=False, dtype=[np.float64, np.float32]
         )
-        weights = _attention(
-            self._config(PREDICT_SCAN), self.params_, self._windows(X2)
-        )
+        windows = self._windows(X2)
+        self._check_codes(windows)
+        weights = _attention(self._config(PREDICT_SCAN), self.params_, windows)
         return np.asarray(weights, np.float64)
+
+    def __setstate__(self, state: dict) -> None:
+        # a model pickled by 0.7 or earlier has no embedding
+        state.setdefault("embedding_size", 0)
+        super().__setstate__(state)
 
     def save(self, path):
         """Save the fitted model to ``path`` (``.npz``: JSON config + arrays).

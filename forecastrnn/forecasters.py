@@ -349,6 +349,8 @@ class RNNForecaster(BaseEstimator):
             static, list(data.series), self.static_scale_ if warm else None
         )
         check_lengths(data, self.window_size + self._block())
+        if warm and _network(self).embedding_size:
+            _check_same_series(list(previous), list(data.series))
         self.season_length_ = (
             infer_season_length(data.series.values(), self.window_size, self.horizon)
             if self.season_length is None
@@ -374,7 +376,7 @@ class RNNForecaster(BaseEstimator):
                 )
             # every series' columns in one float32 array, as training reads
             # them (one copy: windows are start rows into it)
-            rows = self._series_values(state, filled, past, future)
+            rows = self._series_values(state, filled, past, future, code)
             if values is None:
                 values = np.empty((sum(lengths), rows.shape[1]), np.float32)
             here = slice(offsets[code], offsets[code] + len(series))
@@ -393,7 +395,7 @@ class RNNForecaster(BaseEstimator):
             )
         sizes = [n - self.window_size - self._block() + 1 for n in lengths]
         X = IndexedWindows(
-            layout=self._layout(past, future, states[0].static),
+            layout=self._layout(past, future, self._static_inputs(states[0], 0)),
             values=values,
             targets=targets,
             starts=_starts(offsets, sizes),
@@ -406,9 +408,11 @@ class RNNForecaster(BaseEstimator):
         if network.augment is not None and (
             has_future(covariates, self.past_covariates, self._calendar())
             or static_rows is not None
+            or network.embedding_size
         ):
-            # the forecast period, its flag and the future-known covariates
-            # are facts, not noisy observations: augment only the past
+            # the forecast period, its flag, the future-known covariates and
+            # the series' attributes and code are facts, not noisy
+            # observations: augment only the past
             n_past = 1 + len(self.past_covariates)
             network.set_params(
                 augment=past_only(network.augment, self.window_size, n_past)
@@ -504,14 +508,29 @@ class RNNForecaster(BaseEstimator):
             season_length=self.season_length_,
         )
 
-    def _series_values(self, state, y, past, future) -> np.ndarray:
-        """A series' per-step columns, scaled by ``state`` (`series_values`)."""
+    def _series_values(self, state, y, past, future, code: int) -> np.ndarray:
+        """A series' per-step columns, scaled by ``state`` (`series_values`);
+        ``code`` is its row of the learned embedding (-1: none learnt)."""
         return series_values(
             scaled(y, state.scale),
             scaled(past, state.past_scale),
             scaled_future(future, state, self._n_calendar()),
-            state.static,
+            self._static_inputs(state, code),
         )
+
+    def _static_inputs(self, state: SeriesState, code: int) -> np.ndarray | None:
+        """The constant channels of a series' windows: its static covariates,
+        then, with a series embedding, its code (see `RNNRegressor`'s
+        ``embedding_size``)."""
+        if not _network(self).embedding_size:
+            return state.static
+        static = [] if state.static is None else list(state.static)
+        return np.array([*static, code], np.float64)
+
+    def _codes(self) -> dict:
+        """The embedding row of each fitted series (its place among them); a
+        series not seen in training has none (code -1)."""
+        return {state.key: i for i, state in enumerate(self.series_)}
 
     # -------------------------------------------------------------- predict
     def predict(self, steps=None, exog=None, last_window=None, static=None):
@@ -679,7 +698,7 @@ class RNNForecaster(BaseEstimator):
     def _predict_block(self, targets, states, covariates, new_context, quantiles):
         """Scaled network outputs for the block after each ``target``:
         ``(n_series, block)`` or ``(n_series, block, n_quantiles)``."""
-        block, n = self._block(), self.window_size
+        block, n, codes = self._block(), self.window_size, self._codes()
         values = []
         for target, state in zip(targets, states, strict=True):
             labels = target.index.append(future_index(target.index, block))
@@ -706,10 +725,9 @@ class RNNForecaster(BaseEstimator):
                 future = scaled_future(future, state, self._n_calendar())
                 if future is not None:
                     future = future.iloc[-(n + block) :]
-            values.append(
-                series_values(target.to_numpy()[-n:], past, future, state.static)
-            )
-        layout = self._layout(past, future, states[-1].static)
+            static = self._static_inputs(state, codes.get(state.key, -1))
+            values.append(series_values(target.to_numpy()[-n:], past, future, static))
+        layout = self._layout(past, future, static)
         starts = np.arange(len(values)) * len(values[0])
         X, _, reference = cut_windows(layout, np.concatenate(values), starts)
         if quantiles:
@@ -744,7 +762,7 @@ class RNNForecaster(BaseEstimator):
         data = as_panel(y, name="y")
         covariates = panel_exog(exog, data)
         fitted = {state.key: state for state in self.series_}
-        values, sizes = [], []
+        codes, values, sizes = self._codes(), [], []
         for key, series in data.series.items():
             filled = fill_gaps(series)
             past, future = self._split_exog(
@@ -754,9 +772,10 @@ class RNNForecaster(BaseEstimator):
                 state = self.series_[0]
             else:
                 state = fitted.get(key) or self._series_state(key, filled, past, future)
-            values.append(self._series_values(state, filled, past, future))
+            code = 0 if state is self.series_[0] else codes.get(state.key, -1)
+            values.append(self._series_values(state, filled, past, future, code))
             sizes.append(len(series) - self.window_size - self._block() + 1)
-        layout = self._layout(past, future, state.static)
+        layout = self._layout(past, future, self._static_inputs(state, code))
         offsets = np.cumsum([0, *(len(v) for v in values[:-1])])
         return cut_windows(layout, np.concatenate(values), _starts(offsets, sizes))[0]
 
@@ -775,6 +794,18 @@ class RNNForecaster(BaseEstimator):
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
         return archive.write(self, path)
+
+
+def _check_same_series(fitted: list, given: list) -> None:
+    """Fine-tuning a network with a series embedding needs the series it
+    learnt, in the same order (each has its row), or ValueError."""
+    if fitted != given:
+        raise ValueError(
+            "Fine-tuning (`warm_start=True`) a network with a series embedding "
+            "needs the series it was fit on, in the same order: it learnt one "
+            f"vector per series. Fitted on {fitted[:5]}..., got {given[:5]}.... "
+            "Pass those series, or set `warm_start=False` to train afresh."
+        )
 
 
 def _starts(offsets, sizes: list[int]) -> np.ndarray:

@@ -23,7 +23,7 @@ from .layers import (
     init_layers,
     scan_cell,
 )
-from .network import NetworkConfig, apply_network, init_network
+from .network import NetworkConfig, apply_network, embed_series, init_network
 
 __all__ = [
     "CELLS",
@@ -34,6 +34,7 @@ __all__ = [
     "attention_pool",
     "dropout_mask",
     "elman_sequence",
+    "embed_series",
     "encode",
     "get_cell",
     "gru_step",

@@ -21,6 +21,13 @@ class NetworkConfig(NamedTuple):
 
     ``unroll``, ``remat`` and ``fused`` choose the scan form (see
     ``scan_cell``); they do not change the result beyond float rounding.
+
+    With ``embedding_size > 0`` the network learns a vector of that size for
+    each of ``n_series`` series (a learned series embedding): the last of the
+    ``n_inputs`` input channels holds each window's series code (``0`` to
+    ``n_series - 1``, constant along the window; ``-1`` for a series not seen
+    in training, which reads the mean of the learned vectors), and the
+    recurrent layers read the other channels followed by the series' vector.
     """
 
     cell: str
@@ -35,11 +42,21 @@ class NetworkConfig(NamedTuple):
     unroll: int = 1
     remat: bool = False
     fused: bool = False
+    n_series: int = 0
+    embedding_size: int = 0
 
     @property
     def state_size(self) -> int:
         """Width of the encoder output (``2 * hidden_size`` when bidirectional)."""
         return self.hidden_size * (2 if self.bidirectional else 1)
+
+    @property
+    def layer_inputs(self) -> int:
+        """Inputs of the first recurrent layer: the channels, the series code
+        replaced by its embedding."""
+        if not self.embedding_size:
+            return self.n_inputs
+        return self.n_inputs - 1 + self.embedding_size
 
 
 def init_network(config: NetworkConfig, key) -> dict:
@@ -55,7 +72,9 @@ def init_network(config: NetworkConfig, key) -> dict:
     -------
     dict
         ``{"layers": [...], "head": {"W_hy", "b_y"}}`` plus ``"attention"`` when
-        ``config.attention``. The head is Glorot-uniform with a zero bias.
+        ``config.attention`` and ``"embedding"`` (``(n_series,
+        embedding_size)``, normal with standard deviation 0.1) with an
+        embedding. The head is Glorot-uniform with a zero bias.
 
     Examples
     --------
@@ -75,10 +94,13 @@ def init_network(config: NetworkConfig, key) -> dict:
     rng = host_rng(key)
     params = {
         "layers": init_layers(
-            config.cell, rng, config.n_inputs, config.hidden_size,
+            config.cell, rng, config.layer_inputs, config.hidden_size,
             config.num_layers, config.bidirectional,
         )
     }
+    if config.embedding_size:
+        table = rng.normal(0.0, 0.1, (config.n_series, config.embedding_size))
+        params["embedding"] = jnp.asarray(table, jnp.float32)
     head_in = config.state_size
     if config.attention:
         params["attention"] = init_attention(rng, config.state_size)
@@ -88,6 +110,30 @@ def init_network(config: NetworkConfig, key) -> dict:
         "b_y": jnp.zeros((config.n_outputs,), jnp.float32),
     }
     return params
+
+
+def embed_series(table: Array, xs: Array) -> Array:
+    """``xs`` with its last channel, the series code, replaced by the series'
+    row of ``table`` at every step (the mean row for code -1: a series not
+    seen in training).
+
+    Parameters
+    ----------
+    table : jax.Array of shape (n_series, embedding_size)
+    xs : jax.Array of shape (batch, steps, n_inputs)
+
+    Returns
+    -------
+    jax.Array of shape (batch, steps, n_inputs - 1 + embedding_size)
+    """
+    codes = jnp.round(xs[:, 0, -1]).astype(jnp.int32)
+    known = (codes >= 0)[:, None]
+    mean = table.mean(axis=0)[None, :]
+    vectors = jnp.where(known, table[jnp.maximum(codes, 0)], mean)
+    steps = jnp.broadcast_to(
+        vectors[:, None, :].astype(xs.dtype), (*xs.shape[:2], table.shape[1])
+    )
+    return jnp.concatenate([xs[..., :-1], steps], axis=-1)
 
 
 def apply_network(
@@ -128,6 +174,8 @@ def apply_network(
         ``W_hy h + b_y`` where ``h`` is the last state, or
         ``[context, last state]`` with attention.
     """
+    if config.embedding_size:
+        xs = embed_series(params["embedding"], xs)
     hs, last = encode(
         config.cell, params["layers"], xs,
         dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,

@@ -320,10 +320,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self.y_ndim_, n_outputs = np.ndim(y), Y.shape[1]
             missing = bool(np.isnan(Y).any())
         quantiles = self._sorted_quantiles()
-        self.n_series_ = self._count_series(windows)
+        n_series = self._count_series(windows)
         if previous is not None:
-            self._check_warm_start(previous, n_outputs, quantiles)
+            self._check_warm_start(previous, n_outputs, quantiles, n_series)
         self.window_size_, self.n_outputs_ = windows.shape[1], n_outputs
+        self.n_series_ = n_series
         self.quantiles_ = quantiles
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)  # initialisation, then the shuffles
@@ -397,7 +398,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         kept = {k: getattr(self, k) for k in seen if hasattr(self, k)}
         return self.params_, self.history_, self.n_outputs_, kept
 
-    def _check_warm_start(self, previous, n_targets: int, quantiles) -> None:
+    def _check_warm_start(
+        self, previous, n_targets: int, quantiles, n_series: int
+    ) -> None:
         """The fitted network has the shapes this fit builds, or ValueError
         (the model left as it was)."""
         fitted, _, n_outputs, kept = previous
@@ -409,7 +412,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         else:
             outputs = n_targets * max(len(quantiles), 1)
             detail = checkpoints.shape_mismatch(
-                fitted, init_network(self._config(TRAIN_SCAN, outputs), 0)
+                fitted, init_network(self._config(TRAIN_SCAN, outputs, n_series), 0)
             )
         if not detail:
             return
@@ -588,11 +591,15 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         return self._config(TRAIN_SCAN if training else PREDICT_SCAN)
 
-    def _config(self, scan: dict, n_outputs: int | None = None) -> NetworkConfig:
-        """The network of the fitted shapes (or of ``n_outputs`` outputs) with
-        scan form ``scan``."""
+    def _config(
+        self, scan: dict, n_outputs: int | None = None, n_series: int | None = None
+    ) -> NetworkConfig:
+        """The network of the fitted shapes (or of ``n_outputs`` outputs and
+        ``n_series`` learned series vectors) with scan form ``scan``."""
         if n_outputs is None:
             n_outputs = self.n_outputs_ * max(len(self.quantiles_), 1)
+        if n_series is None:
+            n_series = getattr(self, "n_series_", 0)  # 0.7 models have none
         return NetworkConfig(
             cell=self.cell,
             n_inputs=self.n_channels,
@@ -603,7 +610,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             attention=bool(self.attention),
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
-            n_series=getattr(self, "n_series_", 0) if self.embedding_size else 0,
+            n_series=n_series if self.embedding_size else 0,
             embedding_size=int(self.embedding_size),
             **scan,
         )

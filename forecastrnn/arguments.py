@@ -200,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="rolling-origin backtest of several models; writes a report",
         description="Backtest models on the last --folds horizons of a series and "
         "write an HTML/Markdown report, the forecasts and the leaderboard to --out. "
-        "Networks are fit once at the first fold, baselines at every fold.",
+        "Networks are fit at every 7th fold (the first included), baselines at "
+        "every fold.",
     )
     _add_data_options(run, panel=True)
     _add_model_options(run)
@@ -212,7 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         "lstm,gru,naive,drift,theta; a panel adds naive2, the reference of OWA)",
     )
     run.add_argument(
-        "--folds", type=_positive_int, default=5, metavar="K", help="folds (default 5)"
+        "--folds",
+        type=_positive_int,
+        metavar="K",
+        help="folds, one horizon apart (defaults: energy and weather 28, four "
+        "weeks of daily origins; otherwise 5)",
     )
     run.add_argument(
         "--coverage",

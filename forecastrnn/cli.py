@@ -10,9 +10,11 @@
 
 Every model trains on the same trailing ``--train-size`` observations of the
 series (a sliding window of fixed length), so a backtest on years of hourly
-data finishes in minutes. The recurrent networks are fit once, at the first
-fold, and forecast the later folds from their new context (``last_window``);
-the statistical baselines refit at every fold. Progress bars go to stderr,
+data finishes in minutes. The recurrent networks are fit at the first fold
+and every ``NETWORK_REFIT`` (7) folds after it (weekly, with the daily origins
+of the hourly datasets' 28 default folds), and forecast the folds in between
+from their new context (``last_window``); the statistical baselines refit at
+every fold. Progress bars go to stderr,
 results (the leaderboard, the forecast, the paths written) to stdout. Bad input
 ends the command with one line ``forecastrnn: error: ...`` and exit status 2.
 
@@ -92,13 +94,20 @@ class Preset:
     m: int  # seasonal period of the MASE scale
     train_size: int
     models: str
+    folds: int = 5  # backtest origins, one horizon apart
 
+
+# The networks of a backtest are refit every this many origins (weekly with
+# daily origins) and forecast the others from their new context; the
+# baselines, cheap to fit, are refit at every origin.
+NETWORK_REFIT = 7
 
 _HOURLY_MODELS = "lstm,gru,naive,seasonal_naive,ets,theta"
 PRESETS = {
-    # 8 weeks of hourly history: a daily cycle 56 times over
-    "energy": Preset("load_kw", 24, 24, 24, 1344, _HOURLY_MODELS),
-    "weather": Preset("temp_c", 24, 24, 24, 1344, _HOURLY_MODELS),
+    # 8 weeks of hourly history (a daily cycle 56 times over) before each of
+    # four weeks of daily origins
+    "energy": Preset("load_kw", 24, 24, 24, 1344, _HOURLY_MODELS, 28),
+    "weather": Preset("temp_c", 24, 24, 24, 1344, _HOURLY_MODELS, 28),
     # two years of trading days; prices have no cycle worth scaling MASE by
     "stock": Preset("adj_close", 5, 5, 1, 504, "lstm,gru,naive,drift,theta"),
 }
@@ -224,6 +233,7 @@ class Settings:
     season: int
     m: int
     train_size: int
+    folds: int
     epochs: int
     window: int | None
     seed: int
@@ -257,7 +267,8 @@ def settings(args: argparse.Namespace, series: Series, coverage) -> Settings:
     train_size = args.train_size or preset.train_size
     return Settings(
         horizon=horizon, season=season, m=m, train_size=train_size,
-        epochs=args.epochs, window=args.window, seed=args.seed, coverage=coverage,
+        folds=getattr(args, "folds", None) or preset.folds, epochs=args.epochs,
+        window=args.window, seed=args.seed, coverage=coverage,
         progress=not args.quiet,
     )  # fmt: skip
 
@@ -427,8 +438,9 @@ def _run_backtests(models: dict, y, train: int, n_folds: int, s, console):
     """Backtest every model on the same sliding folds, with a progress bar.
 
     Every fold trains on the ``train`` observations before its origin; the
-    networks are fit at the first fold only and forecast the later ones from
-    their new context, the baselines refit at every fold. On a panel the
+    networks are fit at every ``NETWORK_REFIT``-th fold (the first included)
+    and forecast the others from their new context, the baselines refit at
+    every fold. On a panel the
     networks forecast every series in one call, the baselines one by one.
     """
     results = {}
@@ -443,7 +455,8 @@ def _run_backtests(models: dict, y, train: int, n_folds: int, s, console):
                 warnings.simplefilter("always")
                 results[name] = backtest(
                     tracked, y, horizon=s.horizon, n_folds=n_folds, initial=train,
-                    window="sliding", refit=name not in RNN_CELLS, m=s.m,
+                    window="sliding",
+                    refit=NETWORK_REFIT if name in RNN_CELLS else True, m=s.m,
                     coverage=s.coverage,
                 )  # fmt: skip
             _report_warnings(caught, name, console)
@@ -478,23 +491,23 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     if _is_panel(series.y):
         default_models += ",naive2"
     names = parse_models(args.models or default_models)
-    y, train = _fold_data(series.y, s, args.folds)
+    y, train = _fold_data(series.y, s, s.folds)
     models = {name: make_model(name, s) for name in names}
     if _is_panel(y):
         console.note(
             f"backtesting {', '.join(names)} on {series.label}: {len(y)} series, "
-            f"{args.folds} folds of {s.horizon} steps at the end of each, each "
+            f"{s.folds} folds of {s.horizon} steps at the end of each, each "
             f"trained on the {train} observations before its origin"
         )
         title = f"Backtest report: {series.label}"
     else:
         console.note(
             f"backtesting {', '.join(names)} on {series.label} {y.name!r}: "
-            f"{args.folds} folds of {s.horizon} steps from {y.index[train]}, each "
+            f"{s.folds} folds of {s.horizon} steps from {y.index[train]}, each "
             f"trained on the {train} observations before its origin"
         )
         title = f"Backtest report: {series.label} {y.name}"
-    comparison = _run_backtests(models, y, train, args.folds, s, console)
+    comparison = _run_backtests(models, y, train, s.folds, s, console)
     paths = _write_outputs(comparison, y, Path(args.out), title)
     console.result(_leaderboard_text(comparison.leaderboard))
     console.result()

@@ -158,7 +158,9 @@ def test_backtest_csv_notes_filled_gaps(capsys, hourly_csv, tmp_path):
 
 
 @pytest.mark.slow
-def test_backtest_networks_fit_once_with_progress_and_intervals(capsys, tmp_path):
+def test_backtest_networks_fit_once_in_a_week_with_progress_and_intervals(
+    capsys, tmp_path
+):
     argv = ["backtest", "--dataset", "energy", "--models", "gru,seasonal_naive"]
     argv += ["--horizon", "6", "--folds", "2", "--train-size", "200", "--window", "24"]
     argv += ["--epochs", "2", "--coverage", "0.8", "--out", str(tmp_path)]
@@ -174,6 +176,25 @@ def test_backtest_networks_fit_once_with_progress_and_intervals(capsys, tmp_path
     # per bar (a note, the folds, the epochs), never one per epoch
     assert "\r" not in err and "\x1b" not in err
     assert len(err.splitlines()) <= 8, err
+
+
+@pytest.mark.slow
+def test_hourly_datasets_backtest_four_weeks_and_refit_networks_weekly(
+    capsys, tmp_path
+):
+    """The main job's default: 28 daily origins (--folds unset); the networks
+    refit at every seventh origin, the baselines at every one."""
+    argv = ["backtest", "--dataset", "energy", "--models", "gru,naive"]
+    argv += ["--train-size", "200", "--window", "24", "--epochs", "1", "--quiet"]
+    status, _, _ = run(capsys, *argv, "--out", str(tmp_path))
+    assert status == 0
+    board = pd.read_csv(tmp_path / "leaderboard.csv", index_col="model")
+    assert (board["n_folds"] == 28).all()
+    assert board.loc["gru", "n_refits"] == 4 and board.loc["naive", "n_refits"] == 28
+    forecasts = pd.read_csv(tmp_path / "forecasts.csv", parse_dates=["origin"])
+    origins = forecasts["origin"].drop_duplicates()
+    assert origins.diff().dropna().eq(pd.Timedelta(hours=24)).all()  # daily
+    assert origins.max() == pd.Timestamp("2014-12-30 23:00")  # the year's last day
 
 
 def test_forecast_writes_future_with_interval(capsys, hourly_csv, tmp_path):

@@ -639,15 +639,20 @@ class RNNForecaster(BaseEstimator):
                 targets, states, covariates, new_context, quantiles
             )
             outputs.append(out)
+            if sum(o.shape[1] for o in outputs) >= steps:
+                break
             # the point fed back is what `predict` gives: the median level
             point = out[..., self._median_level()] if quantiles else out
             targets = [append_values(t, p) for t, p in zip(targets, point, strict=True)]
         values = np.concatenate(outputs, axis=1)[:, :steps]
-        results = {}
+        results, indexes = {}, {}
         for state, v in zip(states, values, strict=True):
             if state.scale is not None:
                 v = scaling.inverse_transform(state.scale, v)
-            index = future_index(state.tail.index, steps)
+            last = state.tail.index[-1]
+            if last not in indexes:  # series that end together share it
+                indexes[last] = future_index(state.tail.index, steps)
+            index = indexes[last]
             results[state.key] = (
                 pd.DataFrame(v, index=index, columns=list(self.regressor_.quantiles_))
                 if quantiles
@@ -700,8 +705,13 @@ class RNNForecaster(BaseEstimator):
         ``(n_series, block)`` or ``(n_series, block, n_quantiles)``."""
         block, n, codes = self._block(), self.window_size, self._codes()
         values = []
+        shared = {}  # series on the same timestamps share labels and calendar
         for target, state in zip(targets, states, strict=True):
-            labels = target.index.append(future_index(target.index, block))
+            when = (target.index[0], target.index[-1], len(target))
+            if when not in shared:
+                labels = target.index.append(future_index(target.index, block))
+                shared[when] = (labels, None)
+            labels, calendar = shared[when]
             past = future = None
             if self.exog_columns_ is not None or self._calendar():
                 frame = exog_rows(
@@ -716,7 +726,15 @@ class RNNForecaster(BaseEstimator):
                     if self.panel_kind_ == "series"
                     else f" of series {state.key!r}",
                 )
-                past, future = self._split_exog(frame, labels, "the forecast period")
+                if frame is not None:
+                    past, future = self._split_exog(
+                        frame, labels, "the forecast period"
+                    )
+                else:  # the calendar alone
+                    if calendar is None:
+                        calendar = self._split_exog(None, labels, "the forecast period")
+                        shared[when] = (labels, calendar)
+                    past, future = calendar
                 past = (
                     None
                     if past is None

@@ -372,7 +372,13 @@ def _wide(results: dict) -> pd.DataFrame:
             "a DataFrame (quantiles) for every series."
         )
     index = _union([part.index for part in parts])
-    wide = pd.concat([part.reindex(index) for part in parts], axis=1)
+    shared = all(part.index.equals(index) for part in parts)
+    if shared and not any(frames) and len({part.dtype for part in parts}) == 1:
+        wide = pd.DataFrame(
+            np.column_stack([part.to_numpy() for part in parts]), index=index
+        )
+    else:
+        wide = pd.concat([part.reindex(index) for part in parts], axis=1)
     if all(frames):
         labels = [(key, col) for key, part in results.items() for col in part.columns]
         wide.columns = pd.MultiIndex.from_tuples(labels, names=[None, None])

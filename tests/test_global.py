@@ -300,3 +300,16 @@ def test_fine_tuning_continues_the_fitted_network():
     assert {s.key: s.scale for s in f.series_} == scales  # scaling kept
     after = f.predict()
     assert not np.allclose(after["a"].to_numpy(), before["a"].to_numpy())
+
+
+@pytest.mark.parametrize("steps", [4, 9])  # one block, and fed back beyond it
+def test_each_series_forecast_is_its_own_whatever_shares_the_call(steps):
+    """The panel forecast of each series equals its forecast alone: series that
+    end together share their calendar and forecast index, the others do not."""
+    data = panel()
+    data["d"] = hourly(150, 3)  # ends with "a"
+    fitted = model().fit(data)
+    together = fitted.predict(steps)
+    for key, series in data.items():
+        alone = fitted.predict(steps, last_window={key: series})[key]
+        pd.testing.assert_series_equal(together[key], alone)

@@ -24,11 +24,13 @@ import pandas as pd
 __all__ = [
     "check_choice",
     "check_covariates",
+    "check_groups",
     "check_int",
     "check_probability",
     "check_quantiles",
     "check_real",
     "check_series",
+    "check_targets",
     "describe_value",
     "is_real_dtype",
 ]
@@ -560,3 +562,61 @@ def check_covariates(
         values[:, j] = column[pos]
     _check_values(values, labels, list(frame.columns), name, what, allow_nan)
     return pd.DataFrame(values, index=labels, columns=frame.columns.copy())
+
+
+def check_targets(y, n: int) -> np.ndarray:
+    """``y`` as float64 ``(n,)`` or ``(n, horizon)``: the targets of ``n``
+    windows. NaN (a missing target) is allowed; infinity, all-NaN targets, a
+    wrong number of rows or non-numeric values raise ``ValueError``."""
+    if y is None:
+        raise ValueError(
+            "RNNRegressor requires y to be passed, but the target y is None. "
+            "Pass the targets of the windows."
+        )
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "`y` must be numeric; got values that do not convert to float "
+            f"(dtype {np.asarray(y).dtype}). Encode the targets as numbers."
+        ) from None
+    if values.ndim not in (1, 2):
+        raise ValueError(
+            f"`y` must be 1-D (one step) or 2-D (n_samples, horizon); got shape "
+            f"{values.shape}."
+        )
+    if len(values) != n:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: `X` has "
+            f"{n} rows, `y` has {len(values)}. Pass one target row per window."
+        )
+    if np.isinf(values).any():
+        raise ValueError(
+            "Input y contains infinity; expected finite targets (NaN marks a "
+            "missing one). Replace or drop the infinite values."
+        )
+    if np.isnan(values).all():
+        raise ValueError(
+            "Input y contains NaN only: every target is missing, there is "
+            "nothing to learn. Pass windows with observed targets."
+        )
+    return values
+
+
+def check_groups(groups, n: int) -> np.ndarray | None:
+    """``groups`` as an array of one non-missing label per window (the series
+    each of ``n`` windows was cut from), or None; ``ValueError`` otherwise."""
+    if groups is None:
+        return None
+    labels = np.asarray(groups)
+    if labels.shape != (n,):
+        raise ValueError(
+            f"`groups` must hold one label per window: shape ({n},); got "
+            f"{labels.shape}. Pass the series id of each row of `X`."
+        )
+    if pd.isna(labels).any():
+        raise ValueError(
+            "`groups` holds missing labels (None or NaN); every window needs the "
+            "id of its series."
+        )
+    return labels

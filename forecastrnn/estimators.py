@@ -22,7 +22,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import archive, checkpoints, engine, training
-from .checks import check_int, check_quantiles, check_real
+from .checks import (
+    check_groups,
+    check_int,
+    check_quantiles,
+    check_real,
+    check_targets,
+)
 from .indexed_windows import IndexedWindows
 from .losses import check_loss
 from .nn.cells import check_cell
@@ -313,8 +319,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             missing = bool(np.isnan(X.targets).any())
         else:
             X2 = validate_data(self, self._flatten(X), dtype=[np.float64, np.float32])
-            y = _check_targets(y, len(X2))
-            groups = _check_groups(groups, len(X2))
+            y = check_targets(y, len(X2))
+            groups = check_groups(groups, len(X2))
             windows = self._windows(X2)
             Y = np.asarray(y, np.float32).reshape(len(y), -1)
             self.y_ndim_, n_outputs = np.ndim(y), Y.shape[1]
@@ -785,59 +791,3 @@ def _show_epoch(bar, epoch: int, record: dict) -> None:
 def _is_optax_optimizer(name) -> bool:
     """Whether ``name`` names an optax optimizer factory."""
     return isinstance(name, str) and callable(getattr(optax, name, None))
-
-
-def _check_targets(y, n: int) -> np.ndarray:
-    """``y`` as float64 ``(n,)`` or ``(n, horizon)``: NaN (missing) allowed,
-    infinity and all-NaN targets not."""
-    if y is None:
-        raise ValueError(
-            "RNNRegressor requires y to be passed, but the target y is None. "
-            "Pass the targets of the windows."
-        )
-    try:
-        values = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "`y` must be numeric; got values that do not convert to float "
-            f"(dtype {np.asarray(y).dtype}). Encode the targets as numbers."
-        ) from None
-    if values.ndim not in (1, 2):
-        raise ValueError(
-            f"`y` must be 1-D (one step) or 2-D (n_samples, horizon); got shape "
-            f"{values.shape}."
-        )
-    if len(values) != n:
-        raise ValueError(
-            f"Found input variables with inconsistent numbers of samples: `X` has "
-            f"{n} rows, `y` has {len(values)}. Pass one target row per window."
-        )
-    if np.isinf(values).any():
-        raise ValueError(
-            "Input y contains infinity; expected finite targets (NaN marks a "
-            "missing one). Replace or drop the infinite values."
-        )
-    if np.isnan(values).all():
-        raise ValueError(
-            "Input y contains NaN only: every target is missing, there is "
-            "nothing to learn. Pass windows with observed targets."
-        )
-    return values
-
-
-def _check_groups(groups, n: int) -> np.ndarray | None:
-    """One hashable, non-missing label per window, or None."""
-    if groups is None:
-        return None
-    labels = np.asarray(groups)
-    if labels.shape != (n,):
-        raise ValueError(
-            f"`groups` must hold one label per window: shape ({n},); got "
-            f"{labels.shape}. Pass the series id of each row of `X`."
-        )
-    if pd.isna(labels).any():
-        raise ValueError(
-            "`groups` holds missing labels (None or NaN); every window needs the "
-            "id of its series."
-        )
-    return labels

@@ -38,6 +38,7 @@ from .series_inputs import (
     as_frame,
     check_context,
     check_lengths,
+    check_same_series,
     covariate_rows,
     epoch_sample,
     exog_rows,
@@ -56,6 +57,7 @@ from .series_inputs import (
     series_state,
     series_values,
     split_exog,
+    window_starts,
 )
 
 __all__ = [
@@ -350,7 +352,7 @@ class RNNForecaster(BaseEstimator):
         )
         check_lengths(data, self.window_size + self._block())
         if warm and _network(self).embedding_size:
-            _check_same_series(list(previous), list(data.series))
+            check_same_series(list(previous), list(data.series))
         self.season_length_ = (
             infer_season_length(data.series.values(), self.window_size, self.horizon)
             if self.season_length is None
@@ -398,7 +400,7 @@ class RNNForecaster(BaseEstimator):
             layout=self._layout(past, future, self._static_inputs(states[0], 0)),
             values=values,
             targets=targets,
-            starts=_starts(offsets, sizes),
+            starts=window_starts(offsets, sizes),
             groups=np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
         )
         del values, targets  # the only copy is X's
@@ -794,8 +796,8 @@ class RNNForecaster(BaseEstimator):
             values.append(self._series_values(state, filled, past, future, code))
             sizes.append(len(series) - self.window_size - self._block() + 1)
         layout = self._layout(past, future, self._static_inputs(state, code))
-        offsets = np.cumsum([0, *(len(v) for v in values[:-1])])
-        return cut_windows(layout, np.concatenate(values), _starts(offsets, sizes))[0]
+        starts = window_starts(np.cumsum([0, *map(len, values[:-1])]), sizes)
+        return cut_windows(layout, np.concatenate(values), starts)[0]
 
     def __setstate__(self, state: dict) -> None:
         # a forecaster fitted by 0.6 (one series, its state in flat
@@ -812,26 +814,6 @@ class RNNForecaster(BaseEstimator):
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
         return archive.write(self, path)
-
-
-def _check_same_series(fitted: list, given: list) -> None:
-    """Fine-tuning a network with a series embedding needs the series it
-    learnt, in the same order (each has its row), or ValueError."""
-    if fitted != given:
-        raise ValueError(
-            "Fine-tuning (`warm_start=True`) a network with a series embedding "
-            "needs the series it was fit on, in the same order: it learnt one "
-            f"vector per series. Fitted on {fitted[:5]}..., got {given[:5]}.... "
-            "Pass those series, or set `warm_start=False` to train afresh."
-        )
-
-
-def _starts(offsets, sizes: list[int]) -> np.ndarray:
-    """The first ``sizes[i]`` rows from each of ``offsets``: the windows'
-    start rows (int32, as the compiled step indexes)."""
-    sizes = np.asarray(sizes)
-    first = np.repeat(np.asarray(offsets) - np.cumsum([0, *sizes[:-1]]), sizes)
-    return (first + np.arange(sizes.sum())).astype(np.int32)
 
 
 def _deprecated_network(network, params: dict) -> RNNRegressor:

@@ -29,6 +29,7 @@ __all__ = [
     "as_frame",
     "check_context",
     "check_lengths",
+    "check_same_series",
     "covariate_rows",
     "epoch_sample",
     "exog_rows",
@@ -48,6 +49,7 @@ __all__ = [
     "series_values",
     "split_exog",
     "static_frame",
+    "window_starts",
 ]
 
 
@@ -680,3 +682,23 @@ def series_values(target, past=None, future=None, static=None) -> np.ndarray:
         row = np.asarray(static, np.float64)
         columns.append(np.broadcast_to(row, (n_rows, len(row))))
     return np.hstack(columns)
+
+
+def check_same_series(fitted: list, given: list) -> None:
+    """Fine-tuning a network with a series embedding needs the series it
+    learnt, in the same order (each has its row), or ValueError."""
+    if fitted != given:
+        raise ValueError(
+            "Fine-tuning (`warm_start=True`) a network with a series embedding "
+            "needs the series it was fit on, in the same order: it learnt one "
+            f"vector per series. Fitted on {fitted[:5]}..., got {given[:5]}.... "
+            "Pass those series, or set `warm_start=False` to train afresh."
+        )
+
+
+def window_starts(offsets, sizes: list[int]) -> np.ndarray:
+    """The first ``sizes[i]`` rows from each of ``offsets``: the windows'
+    start rows (int32, as the compiled step indexes)."""
+    sizes = np.asarray(sizes)
+    first = np.repeat(np.asarray(offsets) - np.cumsum([0, *sizes[:-1]]), sizes)
+    return (first + np.arange(sizes.sum())).astype(np.int32)

@@ -109,6 +109,40 @@ class IndexedWindows:
     starts: np.ndarray
     groups: np.ndarray
 
+    def __post_init__(self) -> None:
+        # compiled code clamps an index out of range without a word: every
+        # window must lie inside the values, or ValueError here
+        layout, values = self.layout, self.values
+        _check_layout(layout)
+        if np.ndim(values) != 2 or np.shape(values)[1] != layout.n_columns:
+            raise ValueError(
+                f"`values` must be 2-D with the layout's {layout.n_columns} columns "
+                f"(n_past + n_future + n_static); got shape {np.shape(values)}."
+            )
+        if np.shape(self.targets) != (len(values),):
+            raise ValueError(
+                f"`targets` must hold one value per row of `values` "
+                f"({len(values)},); got shape {np.shape(self.targets)}."
+            )
+        starts = np.asarray(self.starts)
+        if starts.ndim != 1 or not np.issubdtype(starts.dtype, np.integer):
+            raise ValueError(
+                f"`starts` must be a 1-D integer array; got {starts.dtype} of "
+                f"shape {starts.shape}."
+            )
+        if np.shape(self.groups) != starts.shape:
+            raise ValueError(
+                f"`groups` must hold one label per window {starts.shape}; got "
+                f"shape {np.shape(self.groups)}."
+            )
+        span = layout.window_size + layout.block
+        if len(starts) and (starts.min() < 0 or starts.max() + span > len(values)):
+            raise ValueError(
+                f"`starts` must leave each window and its targets ({span} rows) "
+                f"inside the {len(values)} rows of `values`: 0 to "
+                f"{len(values) - span}; got {starts.min()} to {starts.max()}."
+            )
+
     def __len__(self) -> int:  # the number of windows, as for an array
         return len(self.starts)
 
@@ -120,6 +154,32 @@ class IndexedWindows:
     def shape(self) -> tuple[int, int, int]:
         """The shape the windows would have, materialised."""
         return (len(self.starts), self.layout.steps, self.layout.n_channels)
+
+
+def _check_layout(layout: WindowLayout) -> None:
+    """A layout's sizes and normalisation are valid, or ValueError."""
+    if not isinstance(layout, WindowLayout):
+        raise TypeError(
+            f"`layout` must be a WindowLayout; got {type(layout).__name__}."
+        )
+    lowest = {"window_size": 1, "block": 1, "n_past": 1, "n_future": 0,
+              "n_static": 0, "season_length": 1}  # fmt: skip
+    for name, low in lowest.items():
+        value = getattr(layout, name)
+        if not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(
+                f"`layout.{name}` must be an integer >= {low}; got {value!r}."
+            )
+    if layout.window_norm not in ("season", "last", "mean", None):
+        raise ValueError(
+            "`layout.window_norm` must be 'season', 'last', 'mean' or None; got "
+            f"{layout.window_norm!r}."
+        )
+    if layout.season_length > layout.window_size:
+        raise ValueError(
+            f"`layout.season_length={layout.season_length}` exceeds "
+            f"`window_size={layout.window_size}`: the window must hold a season."
+        )
 
 
 def cut_windows(

@@ -178,3 +178,38 @@ def test_forecaster_never_materialises_the_training_windows(monkeypatch):
     assert X.values.shape[0] == 4 * 120
     assert X.values.dtype == np.float32
     assert X.layout.steps == 14 + 7  # calendar features: window and forecast period
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"starts": np.array([0, 113])}, r"inside the 120 rows of `values`: 0 to 112"),
+        ({"starts": np.array([-1, 3])}, r"got -1 to 3"),
+        ({"starts": np.array([0.0, 1.0])}, r"`starts` must be a 1-D integer array"),
+        ({"values": np.zeros((120, 2), np.float32)}, r"layout's 1 columns"),
+        ({"targets": np.zeros(119, np.float32)}, r"one value per row of `values`"),
+        ({"groups": np.zeros(3)}, r"one label per window"),
+        (
+            {"layout": WindowLayout(6, 2, window_norm="season", season_length=7)},
+            r"season_length=7` exceeds `window_size=6`",
+        ),
+        (
+            {"layout": WindowLayout(0, 2)},
+            r"`layout.window_size` must be an integer >= 1",
+        ),
+        ({"layout": WindowLayout(6, 2, window_norm="median")}, r"'season', 'last'"),
+    ],
+)
+def test_indexed_windows_refuse_windows_outside_their_values(change, match):
+    """Compiled code would clamp an index out of range in silence: a window
+    that does not lie inside the values is refused where it is built."""
+    parts = {
+        "layout": WindowLayout(6, 2, window_norm="last"),
+        "values": np.zeros((120, 1), np.float32),
+        "targets": np.zeros(120, np.float32),
+        "starts": np.array([0, 112]),
+        "groups": np.zeros(2),
+    }
+    IndexedWindows(**parts)  # valid: the last window ends at the last row
+    with pytest.raises(ValueError, match=match):
+        IndexedWindows(**{**parts, **change})

@@ -7,16 +7,15 @@ series only), one `RNNRegressor` learns the mapping from the windows of every
 series (a global model), and the forecasts are scaled back and indexed by
 each series' next timestamps. It re-implements none of them.
 
-This module holds the network's defaults (``default_network``) and the
-estimator, ``RNNForecaster``, with its settings, fit, predict and inspection;
-turning each series and its covariates into network inputs, and forecasts
-back into a series' context, is `series_inputs` (``SeriesState`` is
-re-exported here).
+This module holds the estimator, ``RNNForecaster``, with its settings, fit,
+predict and inspection. The network it trains by default and how a network
+is given are `network_settings` (``default_network``, ``FORECASTER_NETWORK``
+and ``NETWORK_PARAMS`` are re-exported here); turning each series and its
+covariates into network inputs, and forecasts back into a series' context,
+is `series_inputs` (``SeriesState`` is re-exported here).
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -30,7 +29,13 @@ from .calendar import future_index
 from .checks import check_int
 from .estimators import RNNRegressor
 from .indexed_windows import IndexedWindows, WindowLayout, cut_windows
-from .nn.cells import check_cell
+from .network_settings import (
+    FORECASTER_NETWORK,
+    NETWORK_PARAMS,
+    default_network,
+    deprecated_network,
+    network_of,
+)
 from .panel import Panel, as_panel, restore
 from .series_inputs import (
     SeriesState,
@@ -69,24 +74,6 @@ __all__ = [
     "default_network",
 ]
 
-# The settings a network takes through the deprecated flat keywords of 0.5.0
-# (``RNNForecaster("gru", hidden_size=8)``): every RNNRegressor parameter but
-# `n_channels`, which the forecaster sets from its inputs.
-NETWORK_PARAMS = tuple(
-    name for name in RNNRegressor().get_params(deep=False) if name != "n_channels"
-)
-
-
-# Where the forecaster's network differs from RNNRegressor's defaults, and why:
-# one series gives many strongly overlapping windows, so larger batches with a
-# smaller step train as well in a quarter of the updates, and a validation loss
-# that stops improving for 5 epochs on the most recent windows rarely recovers.
-# These are 0.5.0's forecaster values, chosen on validation folds
-# (benchmarks/accuracy.md); RNNRegressor's defaults are chosen to pass
-# scikit-learn's estimator checks on small generic problems.
-FORECASTER_NETWORK = {"learning_rate": 3e-3, "batch_size": 64, "patience": 5}
-
-
 # The windows a training epoch draws at most with `windows_per_series="auto"`:
 # a single series of up to five years of hourly data trains on all its windows
 # every epoch; a panel trains on an even sample of its series, so an epoch
@@ -96,45 +83,9 @@ FORECASTER_NETWORK = {"learning_rate": 3e-3, "batch_size": 64, "patience": 5}
 EPOCH_WINDOWS = 50_000
 
 
-def default_network(cell: str = "lstm") -> RNNRegressor:
-    """The network an ``RNNForecaster`` trains when it is given a cell name.
-
-    Parameters
-    ----------
-    cell : {"lstm", "gru", "rnn"}, default "lstm"
-
-    Returns
-    -------
-    RNNRegressor
-        ``RNNRegressor(cell, learning_rate=3e-3, batch_size=64, patience=5)``:
-        the regressor's defaults except these three (see ``FORECASTER_NETWORK``
-        for why).
-
-    Examples
-    --------
-    >>> default_network("gru").batch_size
-    64
-    """
-    return RNNRegressor(check_cell(cell), **FORECASTER_NETWORK)
-
-
-def _network(forecaster) -> RNNRegressor:
-    """The unfitted network of ``forecaster``, checked."""
-    network = forecaster.network
-    if isinstance(network, str):
-        return default_network(network)
-    if not isinstance(network, RNNRegressor):
-        raise TypeError(
-            "`network` must be a cell name ('lstm', 'gru', 'rnn') or an "
-            f"RNNRegressor; got {type(network).__name__} {network!r}. Pass e.g. "
-            "network=RNNRegressor('gru', hidden_size=32)."
-        )
-    return network
-
-
 def _is_quantile(forecaster) -> bool:
     """Whether ``forecaster`` predicts quantiles; raises a clear error if not."""
-    loss = _network(forecaster).loss
+    loss = network_of(forecaster).loss
     if loss != "quantile":
         raise AttributeError(
             "Quantiles and intervals need `loss='quantile'`; this forecaster uses "
@@ -296,7 +247,7 @@ class RNNForecaster(BaseEstimator):
         **network_params,
     ):
         if network_params:
-            network = _deprecated_network(network, network_params)
+            network = deprecated_network(network, network_params)
         self.network = network
         self.window_size = window_size
         self.horizon = horizon
@@ -341,7 +292,7 @@ class RNNForecaster(BaseEstimator):
         data = as_panel(y, name="y")
         # fine-tuning (the network's warm_start): the fitted network trains
         # on, and the series it knows keep the scaling it learnt them with
-        warm = _network(self).warm_start and hasattr(self, "regressor_")
+        warm = network_of(self).warm_start and hasattr(self, "regressor_")
         previous = {state.key: state for state in self.series_} if warm else {}
         self.calendar_ = resolve_calendar(
             self.calendar_features, first_series(data).index
@@ -351,7 +302,7 @@ class RNNForecaster(BaseEstimator):
             static, list(data.series), self.static_scale_ if warm else None
         )
         check_lengths(data, self.window_size + self._block())
-        if warm and _network(self).embedding_size:
+        if warm and network_of(self).embedding_size:
             check_same_series(list(previous), list(data.series))
         self.season_length_ = (
             infer_season_length(data.series.values(), self.window_size, self.horizon)
@@ -404,7 +355,7 @@ class RNNForecaster(BaseEstimator):
             groups=np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
         )
         del values, targets  # the only copy is X's
-        network = clone(_network(self)).set_params(n_channels=X.layout.n_channels)
+        network = clone(network_of(self)).set_params(n_channels=X.layout.n_channels)
         if warm:
             network = self.regressor_.set_params(**network.get_params(deep=False))
         if network.augment is not None and (
@@ -524,7 +475,7 @@ class RNNForecaster(BaseEstimator):
         """The constant channels of a series' windows: its static covariates,
         then, with a series embedding, its code (see `RNNRegressor`'s
         ``embedding_size``)."""
-        if not _network(self).embedding_size:
+        if not network_of(self).embedding_size:
             return state.static
         static = [] if state.static is None else list(state.static)
         return np.array([*static, code], np.float64)
@@ -814,29 +765,3 @@ class RNNForecaster(BaseEstimator):
         Load it with :func:`forecastrnn.load`; see :mod:`forecastrnn.persistence`.
         """
         return archive.write(self, path)
-
-
-def _deprecated_network(network, params: dict) -> RNNRegressor:
-    """The network of 0.5.0's flat keywords, with a ``DeprecationWarning``."""
-    unknown = sorted(set(params) - set(NETWORK_PARAMS))
-    if unknown:
-        raise TypeError(
-            f"RNNForecaster got unexpected keyword arguments {unknown}. Network "
-            "settings go in `network=RNNRegressor(...)`; the forecaster's own are "
-            "window_size, horizon, strategy, scaler, window_norm, season_length, "
-            "calendar_features and past_covariates."
-        )
-    if isinstance(network, RNNRegressor):
-        raise TypeError(
-            f"Pass the network settings {sorted(params)} to the RNNRegressor given "
-            "as `network`, not to RNNForecaster."
-        )
-    params = {"cell": network, **FORECASTER_NETWORK, **params}
-    shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
-    warnings.warn(
-        "Network settings passed to RNNForecaster directly are deprecated since "
-        f"forecastrnn 0.6; pass network=RNNRegressor({shown}) instead.",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    return RNNRegressor(**params)

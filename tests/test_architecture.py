@@ -50,6 +50,7 @@ LAYERS = {
     # 3. estimators
     "estimators": 3,
     "forecasters": 3,
+    "network_settings": 3,
     "checkpoints": 3,
     "series_inputs": 3,
     # 4. evaluation

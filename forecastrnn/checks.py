@@ -32,7 +32,9 @@ __all__ = [
     "check_series",
     "check_targets",
     "describe_value",
+    "infer_frequency",
     "is_real_dtype",
+    "spacings",
 ]
 
 
@@ -275,6 +277,35 @@ def _check_order(index: pd.Index, name: str) -> None:
         )
 
 
+def infer_frequency(times: pd.DatetimeIndex) -> pd.DatetimeIndex | None:
+    """``times`` (at least two, sorted) with their frequency inferred, or None
+    when they are irregular. Two timestamps a whole number of days apart give
+    ``Day``, as pandas infers for more.
+
+    Examples
+    --------
+    >>> infer_frequency(pd.DatetimeIndex(["2024-01-01", "2024-01-02"])).freqstr
+    'D'
+    """
+    if len(times) == 2:
+        step = times[1] - times[0]
+        whole_days = step % pd.Timedelta(days=1) == pd.Timedelta(0)
+        offset = (
+            pd.offsets.Day(step.days)
+            if whole_days
+            else pd.tseries.frequencies.to_offset(step)
+        )
+        return pd.DatetimeIndex(times, freq=offset)
+    inferred = pd.DatetimeIndex(times, freq="infer")
+    return None if inferred.freq is None else inferred
+
+
+def spacings(times: pd.DatetimeIndex, most: int = 3) -> str:
+    """The ``most`` commonest spacings of ``times``, for error messages."""
+    steps = pd.Series(times[1:] - times[:-1]).value_counts()
+    return ", ".join(str(s) for s in steps.index[:most])
+
+
 def _regular_datetime_index(index: pd.DatetimeIndex, name: str) -> pd.DatetimeIndex:
     """Return the index with ``freq`` set, inferring it when missing."""
     if index.freq is not None:
@@ -285,17 +316,12 @@ def _regular_datetime_index(index: pd.DatetimeIndex, name: str) -> pd.DatetimeIn
             "cannot be inferred. Pass more data or set the frequency: "
             f"`{name}.index = pd.DatetimeIndex({name}.index, freq='D')`."
         )
-    if len(index) == 2:
-        freq = pd.tseries.frequencies.to_offset(index[1] - index[0])
-        return pd.DatetimeIndex(index, freq=freq)
-    inferred = pd.DatetimeIndex(index, freq="infer")
-    if inferred.freq is None:
-        steps = pd.Series(index[1:] - index[:-1]).value_counts()
-        seen = ", ".join(str(s) for s in steps.index[:3])
+    inferred = infer_frequency(index)
+    if inferred is None:
         raise ValueError(
             f"`{name}` has an irregular DatetimeIndex: no frequency can be inferred "
-            f"from its {len(index)} timestamps (spacings seen: {seen}); expected "
-            "a regular frequency. Resample it (`"
+            f"from its {len(index)} timestamps (spacings seen: {spacings(index)}); "
+            "expected a regular frequency. Resample it (`"
             f"{name}.asfreq('h')` and fill the gaps), give the index a frequency "
             "that fits it (e.g. a `pd.offsets.CustomBusinessDay` for trading "
             f"days), or use positions: `{name}.reset_index(drop=True)`."

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .checks import describe_value, is_real_dtype
+from .checks import describe_value, infer_frequency, is_real_dtype, spacings
 
 __all__ = ["check_column_names", "covariates_from_long", "from_long", "long_frame"]
 
@@ -398,22 +398,11 @@ def _inferred(times: pd.DatetimeIndex, key) -> pd.DatetimeIndex:
             f"`frame` series {key!r} has a single timestamp, so its frequency "
             f"cannot be inferred. {fix}"
         )
-    if len(times) == 2:  # whole days as `Day`, as inference of more gives
-        step = times[1] - times[0]
-        whole_days = step % pd.Timedelta(days=1) == pd.Timedelta(0)
-        offset = (
-            pd.offsets.Day(step.days)
-            if whole_days
-            else pd.tseries.frequencies.to_offset(step)
-        )
-        return pd.DatetimeIndex(times, freq=offset)
-    inferred = pd.DatetimeIndex(times, freq="infer")
-    if inferred.freq is None:
-        steps = pd.Series(times[1:] - times[:-1]).value_counts()
-        seen = ", ".join(str(s) for s in steps.index[:3])
+    inferred = infer_frequency(times)
+    if inferred is None:
         raise ValueError(
             f"`frame` series {key!r} has irregular timestamps (spacings seen: "
-            f"{seen}), so its frequency cannot be inferred. {fix}"
+            f"{spacings(times)}), so its frequency cannot be inferred. {fix}"
         )
     return inferred
 

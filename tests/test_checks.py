@@ -288,3 +288,21 @@ def test_check_covariates_allow_nan_still_refuses_infinity():
         check_covariates(
             exog, index, name="future_exog", what="the forecast period", allow_nan=True
         )
+
+
+def test_two_timestamps_a_day_apart_are_daily_like_more():
+    """Two timestamps infer the frequency more would: whole days are ``Day``
+    (the long layout reader and check_series share the rule)."""
+    from forecastrnn.checks import infer_frequency
+
+    two = pd.DatetimeIndex(["2024-01-01", "2024-01-02"])
+    three = pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-03"])
+    assert infer_frequency(two).freq == infer_frequency(three).freq == pd.offsets.Day()
+    hours = pd.DatetimeIndex(["2024-01-01 00:00", "2024-01-01 02:00"])
+    assert infer_frequency(hours).freq == pd.offsets.Hour(2)
+    assert (
+        infer_frequency(pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-05"]))
+        is None
+    )
+    y = check_series(pd.Series([1.0, 2.0], index=two))
+    assert y.index.freq == pd.offsets.Day()

@@ -323,9 +323,10 @@ def resume(
         opt_state=training.optimizer_state(spec, current, state["opt_state"]),
         history=history_lists(saved.history_),
         best_params=best if has_best else None,
-        best_loss=state["best_loss"] if has_best else np.inf,
-        best_epoch=state["best_epoch"],
-        waited=state["waited"],
+        # an ensemble's are lists, one per member
+        best_loss=np.asarray(state["best_loss"])[()] if has_best else np.inf,
+        best_epoch=np.asarray(state["best_epoch"])[()],
+        waited=np.asarray(state["waited"])[()],
         rng_state=state["rng_state"],
         stopped=state["stopped"],
     )
@@ -360,14 +361,15 @@ def write_checkpoint(
     )
     snapshot.history_ = pd.DataFrame(state.history).set_index("epoch")
     snapshot.n_epochs_ = len(snapshot.history_)
-    separate = has_best and state.best_epoch != state.epoch
+    separate = has_best and bool(np.any(state.best_epoch != state.epoch))
     snapshot.training_state_ = {
         "params": jax.tree.map(np.asarray, state.params) if separate else None,
         "opt_state": [np.asarray(a) for a in jax.tree.leaves(state.opt_state)],
         "rng_state": state.rng_state,
-        "best_loss": float(state.best_loss) if has_best else None,
-        "best_epoch": int(state.best_epoch),
-        "waited": int(state.waited),
+        # numbers, or lists of one per member of an ensemble
+        "best_loss": np.asarray(state.best_loss, float).tolist() if has_best else None,
+        "best_epoch": np.asarray(state.best_epoch, int).tolist(),
+        "waited": np.asarray(state.waited, int).tolist(),
         "stopped": bool(state.stopped),
         "first_epoch": int(first_epoch),
         "data": run.digest,

@@ -114,22 +114,26 @@ def _targets(regressor: RNNRegressor, y: Any, n_windows: int) -> np.ndarray | No
 
 @partial(jax.jit, static_argnums=(0, 4))
 def _hidden_gradient_norms(config, params, xs, y, quantile):
-    """Per-window gradient norms ``(n_layers, n_windows, window_size)``."""
-    shape = (*xs.shape[:2], config.hidden_size)
+    """Per-window gradient norms ``(n_layers, n_windows, window_size)`` (an
+    ensemble's: the members' mean)."""
+    members = (config.members,) if config.members > 1 else ()
+    shape = (*members, *xs.shape[:2], config.hidden_size)
     offsets = [{"fwd": jnp.zeros(shape, xs.dtype)} for _ in params["layers"]]
 
     def loss(offsets):
         out = apply_network(config, params, xs, state_offsets=offsets)
         if quantile is not None:  # (n_quantiles, index of the median level)
-            out = out.reshape(out.shape[0], -1, quantile[0])[..., quantile[1]]
+            out = out.reshape(*out.shape[:-1], -1, quantile[0])[..., quantile[1]]
         if y is None:
             return jnp.sum(out)
-        # windows are independent, so the sum of their losses has each window's
-        # own gradient in its row of the offsets
-        return jnp.sum(jnp.mean((out - y) ** 2, axis=-1))
+        # windows (and members) are independent, so the sum of their losses
+        # has each window's own gradient in its row of the offsets
+        target = jnp.broadcast_to(y, out.shape)
+        return jnp.sum(jnp.mean((out - target) ** 2, axis=-1))
 
     grads = jax.grad(loss)(offsets)
-    return jnp.stack([jnp.linalg.norm(g["fwd"], axis=-1) for g in grads])
+    norms = jnp.stack([jnp.linalg.norm(g["fwd"], axis=-1) for g in grads])
+    return norms.mean(axis=1) if members else norms
 
 
 def gradient_norms_through_time(model: Any, X: Any, y: Any = None) -> pd.DataFrame:

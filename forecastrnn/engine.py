@@ -104,7 +104,8 @@ PREDICT_CHUNK = 8
 
 # ----------------------------------------------------------- engine choice
 def step_work(config: NetworkConfig, rows: int, window: int) -> float:
-    """Multiply-adds of the recurrent layers' forward pass over ``rows`` windows.
+    """Multiply-adds of the recurrent layers' forward pass over ``rows`` windows
+    (of every member of an ensemble).
 
     Parameters
     ----------
@@ -125,11 +126,12 @@ def step_work(config: NetworkConfig, rows: int, window: int) -> float:
         h = config.hidden_size
         work += directions * gates * h * (h + n_in)
         n_in = h * directions
-    return float(rows) * window * work
+    return float(rows) * window * work * config.members
 
 
 def state_elements(config: NetworkConfig, rows: int, window: int) -> float:
-    """Hidden-state elements the recurrent layers compute over ``rows`` windows.
+    """Hidden-state elements the recurrent layers compute over ``rows`` windows
+    (of every member of an ensemble).
 
     Parameters
     ----------
@@ -144,7 +146,8 @@ def state_elements(config: NetworkConfig, rows: int, window: int) -> float:
     float
     """
     directions = 2 if config.bidirectional else 1
-    return float(rows) * window * config.hidden_size * directions * config.num_layers
+    states = config.hidden_size * directions * config.num_layers * config.members
+    return float(rows) * window * states
 
 
 def worth_splitting(
@@ -263,14 +266,15 @@ def data_mesh(batch_size: int, devices=None) -> Mesh | None:
     return Mesh(np.asarray(devices), ("batch",))
 
 
-def shard_batch(mesh: Mesh | None, a: Array) -> Array:
-    """``a`` constrained to be split along its first axis over ``mesh``.
+def shard_batch(mesh: Mesh | None, a: Array, axis: int = 0) -> Array:
+    """``a`` constrained to be split along its batch axis ``axis`` over ``mesh``
+    (an ensemble's batches per member: 1, the members' axis replicated).
 
     For use inside a jitted step; without a mesh ``a`` is returned as is.
     """
     if mesh is None:
         return a
-    spec = PartitionSpec("batch", *([None] * (a.ndim - 1)))
+    spec = PartitionSpec(*([None] * axis), "batch", *([None] * (a.ndim - axis - 1)))
     return jax.lax.with_sharding_constraint(a, NamedSharding(mesh, spec))
 
 
@@ -320,14 +324,18 @@ def split_positions(idx: np.ndarray, rows: int) -> list[tuple[np.ndarray, np.nda
     Each part is padded to ``rows`` positions (repeating its last one) and
     comes with its weights (1 for a real position, 0 for padding), so one
     compiled program serves every part; an empty second part is left out.
+    ``idx`` of shape ``(members, n)`` (an ensemble's batch per member) is
+    split along its last axis.
     """
     out = []
-    for part in (idx[:rows], idx[rows:]):
-        if len(part):
+    for part in (idx[..., :rows], idx[..., rows:]):
+        n = part.shape[-1]
+        if n:
             w = np.zeros(rows, np.float32)
-            w[: len(part)] = 1.0
-            padded = np.full(rows, part[-1], np.int32)
-            padded[: len(part)] = part
+            w[:n] = 1.0
+            padded = np.empty((*part.shape[:-1], rows), np.int32)
+            padded[...] = part[..., -1:]
+            padded[..., :n] = part
             out.append((padded, w))
     return out
 
@@ -389,8 +397,8 @@ def threads_epoch(
     """
     rows = -(-batch_size // 2)
     stats = []
-    for b, start in enumerate(range(0, len(order), batch_size)):
-        idx = order[start : start + batch_size]
+    for b, start in enumerate(range(0, order.shape[-1], batch_size)):
+        idx = order[..., start : start + batch_size]
         calls = [
             (params, positions, w, seed, b, i)
             for i, (positions, w) in enumerate(split_positions(idx, rows))
@@ -398,7 +406,7 @@ def threads_epoch(
         results = in_parallel(pool, steps.part_gradient, calls)
         params, opt_state, stat = steps.apply_gradients(
             params, opt_state, tuple(g for _, g in results),
-            tuple(loss for loss, _ in results), np.float32(len(idx)),
+            tuple(loss for loss, _ in results), np.float32(idx.shape[-1]),
         )
         stats.append(stat)
     stats = np.asarray(jax.device_get(stats), np.float64).reshape(-1, 2)
@@ -406,7 +414,8 @@ def threads_epoch(
         return params, opt_state, stats, np.nan
     parts = split_positions(np.arange(n_val), bucket(n_val, 2) // 2)
     calls = [(params, *part) for part in parts]
-    val_sum = sum(float(v) for v in in_parallel(pool, steps.validation_sum, calls))
+    sums = in_parallel(pool, steps.validation_sum, calls)
+    val_sum = sum(np.asarray(v, np.float64) for v in sums)
     return params, opt_state, stats, val_sum
 
 
@@ -427,7 +436,9 @@ def _predict_in_chunks(config: NetworkConfig, params: dict, X: Array) -> Array:
     """Outputs for ``X`` (rows a multiple of ``PREDICT_CHUNK``), one chunk a step."""
     chunks = X.reshape(-1, PREDICT_CHUNK, *X.shape[1:])
     out = jax.lax.map(partial(apply_network, config, params), chunks)
-    return out.reshape(X.shape[0], out.shape[-1])
+    # (chunks, [members,] rows, outputs) to ([members,] n, outputs)
+    out = jnp.moveaxis(out, 0, -3)
+    return out.reshape(*out.shape[:-3], X.shape[0], out.shape[-1])
 
 
 def predict_network(
@@ -447,6 +458,7 @@ def predict_network(
     Returns
     -------
     numpy.ndarray of shape (n, n_outputs)
+        Or ``(members, n, n_outputs)``: each member's of an ensemble.
 
     Notes
     -----
@@ -463,14 +475,15 @@ def predict_network(
     in training.
     """
     if len(X) == 0:
-        return np.zeros((0, config.n_outputs), np.float32)
+        lead = (config.members,) if config.members > 1 else ()
+        return np.zeros((*lead, 0, config.n_outputs), np.float32)
     chunk = max(PREDICT_CHUNK, chunk - chunk % PREDICT_CHUNK)
     half = len(X) // 2
     if half == 0 or not worth_splitting(config, half, X.shape[1], train=False):
         return _predict_calls(config, params, X, chunk)
     params = jax.device_put(params)  # once for both threads
     calls = [(config, params, part, chunk) for part in (X[:half], X[half:])]
-    return np.concatenate(in_parallel(_predict_pool(), _predict_calls, calls))
+    return np.concatenate(in_parallel(_predict_pool(), _predict_calls, calls), -2)
 
 
 def _predict_calls(config, params, X, chunk):
@@ -480,8 +493,8 @@ def _predict_calls(config, params, X, chunk):
         part = X[start : start + chunk]
         padded = pad_rows(part, bucket(len(part), PREDICT_CHUNK))
         batch = _predict_in_chunks(config, params, jnp.asarray(padded))
-        out.append(np.asarray(batch)[: len(part)])
-    return np.concatenate(out)
+        out.append(np.asarray(batch)[..., : len(part), :])
+    return np.concatenate(out, axis=-2)
 
 
 _PREDICT_POOL: list[ThreadPoolExecutor | None] = []

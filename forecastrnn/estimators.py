@@ -7,9 +7,7 @@ file a fit keeps and resumes from lives in :mod:`forecastrnn.checkpoints`.
 
 from __future__ import annotations
 
-import math
 import os
-import warnings
 from collections.abc import Callable
 from functools import partial
 
@@ -34,6 +32,9 @@ from .losses import check_loss
 from .nn.cells import check_cell
 from .nn.network import NetworkConfig, apply_network, init_network
 from .progress import progress_bar
+from .sampling import ValidationSplitWarning, validation_split
+
+__all__ = ["PREDICT_SCAN", "RNNRegressor", "TRAIN_SCAN", "ValidationSplitWarning"]
 
 # Scan form per mode, settled by benchmarks/bench_training.py against PyTorch
 # (benchmarks/README.md lists what lost): training rematerialises the gated
@@ -43,10 +44,6 @@ from .progress import progress_bar
 # :meth:`RNNRegressor.network_config` rather than these.
 TRAIN_SCAN = {"unroll": 1, "remat": True, "fused": True}
 PREDICT_SCAN = {"unroll": 1, "remat": False, "fused": False}
-
-
-class ValidationSplitWarning(UserWarning):
-    """Too few samples to hold out a validation set; early stopping is off."""
 
 
 class RNNRegressor(RegressorMixin, BaseEstimator):
@@ -159,11 +156,28 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         series' vector. At ``predict``, code -1 marks a series not seen in
         training: it reads the mean of the learned vectors.
         :class:`~forecastrnn.RNNForecaster` writes the codes itself.
+    ensemble_size : int, default 1
+        Train this many networks at once (a deep ensemble) and forecast their
+        median, output by output. The members differ in their initial
+        weights, dropout masks and the order (and, with
+        ``samples_per_group``, the sample) of their mini-batches; they train
+        in one compiled program (``jax.vmap`` over the members), each with
+        its own optimizer state, gradient clipping and early stopping: every
+        member keeps the weights of its own best validation epoch, and
+        training ends when all of them have waited ``patience`` epochs.
+        ``params_`` then has a leading axis of ``ensemble_size`` on every
+        array, ``history_`` holds the members' mean losses and gradient
+        norms, and :meth:`predict_members` gives each member's forecast.
+        The median rather than the mean, because one member stuck in a poor
+        minimum moves a mean and not a median (measured on the validation
+        folds of the bundled series: ``benchmarks/accuracy.md``). A
+        non-finite loss in any member stops the whole run. 1: one network.
 
     Attributes
     ----------
     params_ : dict
-        Trained network parameters (NumPy arrays).
+        Trained network parameters (NumPy arrays; with a leading axis of
+        ``ensemble_size`` when it is above 1).
     history_ : pandas.DataFrame
         Per epoch: ``train_loss``, ``val_loss``, ``grad_norm`` (mean global
         norm of the gradient before clipping), ``grad_norm_max``.
@@ -227,6 +241,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         warm_start: bool = False,
         checkpoint: str | os.PathLike | None = None,
         embedding_size: int = 0,
+        ensemble_size: int = 1,
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -253,6 +268,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.checkpoint = checkpoint
         self.embedding_size = embedding_size
+        self.ensemble_size = ensemble_size
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -361,8 +377,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _train(self, spec, start, data, rng, max_epochs, on_checkpoint):
         """Run the training loop, with a progress bar when ``verbose``."""
         windows, Y, groups, samples_per_group = data
-        rows, val_rows = self._split(
-            (len(windows), self.n_outputs_), groups, samples_per_group
+        rows, val_rows = validation_split(
+            (len(windows), self.n_outputs_),
+            self.validation_fraction if self.early_stopping else None,
+            groups,
+            samples_per_group,
+            self.max_epochs,
         )
         if Y is None:  # IndexedWindows: the same values, other starts
             train = (windows.take(rows), None)
@@ -429,9 +449,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             "`warm_start=True` continues from the fitted parameters, but this "
             f"fit builds a network of other shapes: {detail}. Keep `cell`, "
             "`hidden_size`, `num_layers`, `bidirectional`, `attention`, "
-            "`n_channels`, the number of `quantiles` and of targets per row (the "
-            "window length may change), or set `warm_start=False` to train "
-            "afresh."
+            "`n_channels`, `embedding_size`, `ensemble_size`, the number of "
+            "`quantiles` and of targets per row (the window length may change), "
+            "or set `warm_start=False` to train afresh."
         )
 
     def _start(self, spec, params, previous, run):
@@ -461,6 +481,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         ):
             check_int(getattr(self, name), name)
         check_int(self.embedding_size, "embedding_size", minimum=0)
+        check_int(self.ensemble_size, "ensemble_size")
         for name in ("dropout", "recurrent_dropout"):
             check_real(getattr(self, name), name, low=0, high=1, high_open=True)
         check_real(
@@ -618,6 +639,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             recurrent_dropout=float(self.recurrent_dropout),
             n_series=n_series if self.embedding_size else 0,
             embedding_size=int(self.embedding_size),
+            members=int(self.ensemble_size),
             **scan,
         )
 
@@ -634,61 +656,23 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             augment=self.augment,
         )
 
-    def _split(self, shape, groups, samples_per_group):
-        """Rows that train and rows that validate (None: no early stopping).
-
-        Each group holds out its most recent ``validation_fraction`` of windows
-        (of at most ``samples_per_group``), and the ``horizon - 1`` windows
-        before them, whose targets overlap the validation targets, are left
-        out. A group too short for that trains on all its windows.
-        """
-        n, gap = shape[0], shape[1] - 1
-        everything = np.arange(n)
-        if not self.early_stopping:
-            return everything, None
-        if groups is None:
-            blocks = [everything]
-        else:
-            codes = pd.factorize(groups)[0]
-            order = np.argsort(codes, kind="stable")
-            blocks = np.split(order, np.cumsum(np.bincount(codes))[:-1])
-        train, validation = [], []
-        for rows in blocks:
-            size = (
-                len(rows)
-                if samples_per_group is None
-                else min(len(rows), samples_per_group)
-            )
-            n_val = math.ceil(self.validation_fraction * size)
-            n_train = len(rows) - n_val - gap
-            if n_train < 1:
-                train.append(rows)
-            else:
-                train.append(rows[:n_train])
-                validation.append(rows[-n_val:])
-        if not validation:
-            what = "samples" if groups is None else "samples in every group"
-            warnings.warn(
-                f"{n} {what} are too few to hold out `validation_fraction="
-                f"{self.validation_fraction}` and the {gap} rows before it (a "
-                f"horizon of {shape[1]}) for early stopping; training on all "
-                f"of them for `max_epochs={self.max_epochs}` epochs without early "
-                "stopping. Pass more samples or `early_stopping=False`.",
-                ValidationSplitWarning,
-                stacklevel=4,
-            )
-            return everything, None
-        return np.concatenate(train), np.concatenate(validation)
-
     # -------------------------------------------------------------- predict
-    def _outputs(self, X) -> np.ndarray:
+    def _member_outputs(self, X) -> np.ndarray:
+        """The head's outputs of every member, ``(members, n, outputs)``."""
         check_is_fitted(self)
         X2 = validate_data(
             self, self._flatten(X), reset=False, dtype=[np.float64, np.float32]
         )
         windows = self._windows(X2)
         self._check_codes(windows)
-        return engine.predict_network(self._config(PREDICT_SCAN), self.params_, windows)
+        config = self._config(PREDICT_SCAN)
+        out = engine.predict_network(config, self.params_, windows)
+        return out if config.members > 1 else out[None]
+
+    def _outputs(self, X) -> np.ndarray:
+        """The head's outputs ``(n, outputs)``: an ensemble's median."""
+        out = self._member_outputs(X)
+        return out[0] if len(out) == 1 else np.median(out, axis=0)
 
     def _check_codes(self, windows: np.ndarray) -> None:
         """With an embedding, every window's series code is a learned one or
@@ -723,6 +707,26 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             out = self._outputs(X).astype(np.float64)
         return out[:, 0] if self.y_ndim_ == 1 else out
 
+    def predict_members(self, X) -> np.ndarray:
+        """Each ensemble member's prediction (see ``ensemble_size``).
+
+        Returns
+        -------
+        numpy.ndarray of shape (ensemble_size, n_samples) or \
+(ensemble_size, n_samples, horizon)
+            Row ``k`` is what member ``k`` alone predicts (:meth:`predict` is
+            their median); with ``loss="quantile"``, the level :meth:`predict`
+            reports. The spread of the members shows how much the fit itself
+            varies (initial weights, batch order); it is not a prediction
+            interval, which must also cover the noise of the series.
+        """
+        out = self._member_outputs(X).astype(np.float64)
+        if self.loss == "quantile":
+            levels = np.asarray(self.quantiles_)
+            out = out.reshape(*out.shape[:2], self.n_outputs_, len(levels))
+            out = np.sort(out, axis=-1)[..., int(np.argmin(np.abs(levels - 0.5)))]
+        return out[..., 0] if self.y_ndim_ == 1 else out
+
     def predict_quantiles(self, X) -> np.ndarray:
         """Predicted quantiles, for a model fit with ``loss="quantile"``.
 
@@ -748,7 +752,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         -------
         numpy.ndarray of shape (n_samples, window_size)
             Non-negative, each row sums to one; column ``-1`` is the most
-            recent step.
+            recent step. An ensemble's: the members' mean.
         """
         check_is_fitted(self)
         if not self.attention:
@@ -760,12 +764,14 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         )
         windows = self._windows(X2)
         self._check_codes(windows)
-        weights = _attention(self._config(PREDICT_SCAN), self.params_, windows)
-        return np.asarray(weights, np.float64)
+        config = self._config(PREDICT_SCAN)
+        weights = np.asarray(_attention(config, self.params_, windows), np.float64)
+        return weights.mean(axis=0) if config.members > 1 else weights
 
     def __setstate__(self, state: dict) -> None:
-        # a model pickled by 0.7 or earlier has no embedding
+        # a model pickled by 0.7 or earlier has no embedding, by 0.8 no ensemble
         state.setdefault("embedding_size", 0)
+        state.setdefault("ensemble_size", 1)
         super().__setstate__(state)
 
     def save(self, path):

@@ -48,16 +48,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-import pandas as pd
 from jax import Array
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import engine as _engine  # `engine` is fit_network's argument
 from . import losses
-from .checks import check_int
 from .indexed_windows import IndexedWindows, WindowLayout, cut_windows
 from .nn.cells import host_rng
 from .nn.network import NetworkConfig, apply_network
+from .sampling import epoch_sampler
 
 __all__ = [
     "EpochStats",
@@ -169,8 +168,19 @@ def make_optimizer(spec: TrainSpec) -> optax.GradientTransformation:
     """The optax chain: clip by global norm, then the optimizer.
 
     Weight decay is decoupled (AdamW) for ``"adam"``; for other optimizers it
-    adds ``weight_decay * params`` to the gradient (L2 regularisation).
+    adds ``weight_decay * params`` to the gradient (L2 regularisation). For an
+    ensemble (``spec.network.members > 1``) the chain runs on each member on
+    its own (``vmap``): each is clipped by its own gradient norm and keeps its
+    own optimizer state, exactly as if it were trained alone.
     """
+    chain = _optimizer_chain(spec)
+    if spec.network.members == 1:
+        return chain
+    return optax.GradientTransformation(jax.vmap(chain.init), jax.vmap(chain.update))
+
+
+def _optimizer_chain(spec: TrainSpec) -> optax.GradientTransformation:
+    """:func:`make_optimizer` for one network."""
     if callable(spec.optimizer):
         base = spec.optimizer(spec.learning_rate)
     elif spec.optimizer in ("adam", "adamw") and spec.weight_decay > 0:
@@ -189,8 +199,12 @@ def sample_losses(spec: TrainSpec, y_pred: Array, y_true: Array) -> Array:
 
     With ``spec.missing_targets``, a NaN target is a missing value: its loss
     is zero and sends no gradient (the sample's other outputs still count,
-    the average stays over all of them).
+    the average stays over all of them). An ensemble's outputs
+    ``(members, batch, n_outputs)`` give ``(members, batch)``, against
+    targets ``(batch, horizon)`` all members share or one batch per member.
     """
+    if y_pred.ndim == y_true.ndim + 1:
+        y_true = jnp.broadcast_to(y_true, (y_pred.shape[0], *y_true.shape))
     missing = jnp.isnan(y_true) if spec.missing_targets else None
     if missing is not None:
         y_true = jnp.where(missing, 0.0, y_true)
@@ -203,16 +217,42 @@ def sample_losses(spec: TrainSpec, y_pred: Array, y_true: Array) -> Array:
         elementwise = getattr(losses, spec.loss)(y_pred, y_true)
     if missing is not None:
         elementwise = jnp.where(missing, 0.0, elementwise)
-    return elementwise.reshape(elementwise.shape[0], -1).mean(axis=1)
+    return elementwise.reshape(*y_true.shape[:-1], -1).mean(axis=-1)
+
+
+def _member_loss_sums(spec, params, X, Y, w, key):
+    """Weighted loss sum over the batch (weights ``w`` of shape ``(batch,)``):
+    a scalar, or one per member ``(members,)`` for an ensemble."""
+    per_sample = sample_losses(spec, apply_network(spec.network, params, X, key=key), Y)
+    return jnp.sum(per_sample * jnp.broadcast_to(w, per_sample.shape), axis=-1)
 
 
 def _loss_sum(spec, params, X, Y, w, key):
-    per_sample = sample_losses(spec, apply_network(spec.network, params, X, key=key), Y)
-    return jnp.sum(per_sample * w)
+    """The weighted loss sum of every member: its gradient with respect to a
+    member's parameters is that member's alone."""
+    return jnp.sum(_member_loss_sums(spec, params, X, Y, w, key))
 
 
 def _weighted_loss(spec, params, X, Y, w, key):
     return _loss_sum(spec, params, X, Y, w, key) / jnp.maximum(jnp.sum(w), 1.0)
+
+
+def _grad_norm(spec, grads) -> Array:
+    """The global gradient norm; for an ensemble, the members' mean."""
+    if spec.network.members == 1:
+        return optax.tree.norm(grads)
+    return jnp.mean(jax.vmap(optax.tree.norm)(grads))
+
+
+def _augmented(spec, key, X, Y):
+    """``spec.augment`` applied to a batch (each member's, for an ensemble
+    that reads one batch per member), in the batch's dtypes."""
+    lead = X.shape[:-2]
+    X_aug, Y_aug = spec.augment(
+        key, X.reshape(-1, *X.shape[-2:]), Y.reshape(-1, Y.shape[-1])
+    )
+    X_aug = X_aug.reshape(*lead, *X_aug.shape[-2:]).astype(X.dtype)
+    return X_aug, Y_aug.reshape(*lead, Y_aug.shape[-1]).astype(Y.dtype)
 
 
 def batch_rows(
@@ -230,22 +270,24 @@ def batch_rows(
         The arrays and the index of the rows trained on: rows of ``X`` and
         ``Y``, or window starts in ``values``.
     positions : array of int
-        Positions in the index; one past its end reads its last row (padding,
-        given zero weight by the caller).
+        Positions in the index, ``(batch,)``, or ``(members, batch)`` for an
+        ensemble's batch per member; one past its end reads its last row
+        (padding, given zero weight by the caller).
 
     Returns
     -------
     X, Y : array
-        Network inputs and targets.
+        Network inputs and targets, with the leading axes of ``positions``.
     """
     arrays, index = data
-    rows = jnp.take(index, positions, mode="clip")
+    rows = jnp.take(index, positions.reshape(-1), mode="clip")
     if layout is None:
-        X, Y = arrays
-        return jnp.take(X, rows, axis=0), jnp.take(Y, rows, axis=0)
-    values, targets = arrays
-    X, Y, _ = cut_windows(layout, values, rows, targets)
-    return X, Y
+        X, Y = (jnp.take(a, rows, axis=0) for a in arrays)
+    else:
+        values, targets = arrays
+        X, Y, _ = cut_windows(layout, values, rows, targets)
+    lead = positions.shape
+    return X.reshape(*lead, *X.shape[1:]), Y.reshape(*lead, *Y.shape[1:])
 
 
 @partial(jax.jit, static_argnames=("spec", "layout", "mesh"))
@@ -270,32 +312,34 @@ def train_epoch(
     (and, with a ``layout``, cut and normalised) inside this program.
     ``order`` is the shuffle, a multiple of the batch size long: the epoch's
     real positions (all of them, or a sample) followed by padding positions
-    (``>= n_train``). The dropout masks and the augmentation
-    (``spec.augment``) come from ``seed`` (the ``uint32[2]`` data of a PRNG
-    key), so a run is reproducible bit for bit. With a ``mesh`` (from
+    (``>= n_train``); an ensemble takes one row per member ``(members, n)``,
+    every row with its padding in the same places. The dropout masks and the
+    augmentation (``spec.augment``) come from ``seed`` (the ``uint32[2]`` data
+    of a PRNG key), so a run is reproducible bit for bit. With a ``mesh`` (from
     :func:`forecastrnn.engine.data_mesh`) each mini-batch is sharded over its
     devices.
     """
     optimizer = make_optimizer(spec)
     batch_size = spec.batch_size
-    order = order.reshape(-1, batch_size)
+    # (n_batches, [members,] batch_size)
+    order = jnp.moveaxis(order.reshape(*order.shape[:-1], -1, batch_size), -2, 0)
+    batch_axis = order.ndim - 2
     k_drop = jax.random.wrap_key_data(seed)
     grad_fn = jax.value_and_grad(partial(_weighted_loss, spec))
 
     def update(carry, idx, k):
         params, opt_state = carry
-        w = (idx < n_train).astype(jnp.float32)
+        w = (idx.reshape(-1, batch_size)[0] < n_train).astype(jnp.float32)
         xb, yb = batch_rows(layout, data, idx)
         if spec.augment is not None:
             k_aug, k = jax.random.split(k)
-            dtypes = xb.dtype, yb.dtype
-            xb, yb = spec.augment(k_aug, xb, yb)
-            xb, yb = xb.astype(dtypes[0]), yb.astype(dtypes[1])
-        xb, yb, w = (_engine.shard_batch(mesh, a) for a in (xb, yb, w))
+            xb, yb = _augmented(spec, k_aug, xb, yb)
+        xb, yb = (_engine.shard_batch(mesh, a, batch_axis) for a in (xb, yb))
+        w = _engine.shard_batch(mesh, w)
         loss, grads = grad_fn(params, xb, yb, w, k)
-        norm = optax.tree.norm(grads)
+        norm = _grad_norm(spec, grads)
         updates, opt_state = optimizer.update(grads, opt_state, params)
-        stats = jnp.stack([loss * w.sum(), norm, w.sum()])
+        stats = jnp.stack([loss * w.sum() / spec.network.members, norm, w.sum()])
         return (optax.apply_updates(params, updates), opt_state), stats
 
     def skip(carry, idx, k):
@@ -303,7 +347,7 @@ def train_epoch(
 
     def batch(carry, inputs):
         idx, k = inputs
-        return jax.lax.cond(idx[0] < n_train, update, skip, carry, idx, k)
+        return jax.lax.cond(idx.reshape(-1)[0] < n_train, update, skip, carry, idx, k)
 
     keys = jax.random.split(k_drop, order.shape[0])
     (params, opt_state), stats = jax.lax.scan(batch, (params, opt_state), (order, keys))
@@ -311,7 +355,8 @@ def train_epoch(
     n_val_rows = val_data[1].shape[0]
     X_val, Y_val = batch_rows(layout, val_data, jnp.arange(n_val_rows))
     w_val = (jnp.arange(n_val_rows) < n_val).astype(jnp.float32)
-    val_loss = _weighted_loss(spec, params, X_val, Y_val, w_val, None)
+    val_sums = _member_loss_sums(spec, params, X_val, Y_val, w_val, None)
+    val_loss = val_sums / jnp.maximum(jnp.sum(w_val), 1.0)
     return params, opt_state, EpochStats(
         train_loss=jnp.sum(stats[:, 0]) / jnp.maximum(jnp.sum(stats[:, 2]), 1),
         val_loss=jnp.where(n_val > 0, val_loss, jnp.nan),
@@ -347,8 +392,7 @@ def part_gradient(
     k = jax.random.fold_in(jax.random.fold_in(k, batch), part)
     if spec.augment is not None:
         k_aug, k = jax.random.split(k)
-        X_aug, Y_aug = spec.augment(k_aug, X, Y)
-        X, Y = X_aug.astype(X.dtype), Y_aug.astype(Y.dtype)
+        X, Y = _augmented(spec, k_aug, X, Y)
     return jax.value_and_grad(partial(_loss_sum, spec))(params, X, Y, w, k)
 
 
@@ -364,18 +408,19 @@ def apply_gradients(
     """One optimizer update from the parts' gradient sums of a mini-batch.
 
     Returns the new parameters and optimizer state and ``[loss sum, global
-    gradient norm before clipping]``.
+    gradient norm before clipping]`` (an ensemble's: the members' mean loss
+    sum and mean norm). ``weight`` is the rows of the batch (of each member).
     """
     total = jax.tree.map(lambda *g: sum(g) / jnp.maximum(weight, 1.0), *grads)
-    norm = optax.tree.norm(total)
+    norm = _grad_norm(spec, total)
     updates, opt_state = make_optimizer(spec).update(total, opt_state, params)
-    stats = jnp.stack([sum(loss_sums), norm])
+    stats = jnp.stack([sum(loss_sums) / spec.network.members, norm])
     return optax.apply_updates(params, updates), opt_state, stats
 
 
 @partial(jax.jit, static_argnames="spec")
 def _validation_sum(spec, params, X, Y, w):
-    return _loss_sum(spec, params, X, Y, w, None)
+    return _member_loss_sums(spec, params, X, Y, w, None)
 
 
 _gather = jax.jit(batch_rows, static_argnames="layout")
@@ -480,7 +525,7 @@ def fit_network(
         n_val = 0
     else:
         n_val = len(validation if layout is not None else validation[0])
-    draw = _epoch_sampler(len(X), groups, samples_per_group)
+    draw = epoch_sampler(len(X), groups, samples_per_group, spec.network.members)
     pool = _engine.worker_pool() if engine == "threads" else None
     if engine == "threads":
         run_epoch = _threads_epochs(spec, layout, data, (val_data, n_val), pool)
@@ -507,44 +552,6 @@ def _generator(rng_state: dict) -> np.random.Generator:
     bit_generator = getattr(np.random, name)()
     bit_generator.state = rng_state
     return np.random.Generator(bit_generator)
-
-
-def _epoch_sampler(n: int, groups, samples_per_group):
-    """``draw(rng)``: the rows of an epoch, shuffled (see `fit_network`).
-
-    Memory is the groups' rows once (none when each group's rows are
-    consecutive, as a panel's windows are); an epoch draws its sample group
-    by group, each without replacement.
-    """
-    if groups is None or samples_per_group is None:
-        return lambda rng: rng.permutation(n)
-    groups = np.asarray(groups)
-    if groups.shape != (n,):
-        raise ValueError(
-            f"`groups` must hold one label per training window ({n}); got shape "
-            f"{groups.shape}."
-        )
-    k = check_int(samples_per_group, "samples_per_group")
-    codes = pd.factorize(groups)[0]
-    sizes = np.bincount(codes)
-    if sizes.max() <= k:
-        return lambda rng: rng.permutation(n)
-    consecutive = bool(np.all(codes[1:] >= codes[:-1]))
-    rows = None if consecutive else np.argsort(codes, kind="stable").astype(np.int64)
-    firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    del codes
-
-    def draw(rng):
-        picked = []
-        for first, size in zip(firsts, sizes, strict=True):
-            offsets = (
-                rng.choice(size, k, replace=False) if size > k else np.arange(size)
-            )
-            picked.append(first + offsets)
-        sample = np.concatenate(picked)
-        return rng.permutation(sample if rows is None else rows[sample])
-
-    return draw
 
 
 def optimizer_state(
@@ -662,7 +669,7 @@ def _threads_epochs(spec, layout, data, validation, pool):
         )
         leaves = jax.device_get(jax.tree.leaves(params))
         return params, opt_state, EpochStats(
-            train_loss=stats[:, 0].sum() / max(len(order), 1),
+            train_loss=stats[:, 0].sum() / max(order.shape[-1], 1),
             val_loss=val_sum / max(n_val, 1),
             grad_norm=stats[:, 1].mean(),
             grad_norm_max=stats[:, 1].max(),
@@ -683,10 +690,11 @@ def _scan_epochs(spec, layout, data, n_train, val_data, n_val):
             params, opt_state = jax.device_put((params, opt_state), replicated)
         # padding positions fill the order up to a whole number of batches:
         # past the real rows, with zero weight
+        n = order.shape[-1]
         padding = np.full(
-            _engine.bucket(len(order), spec.batch_size) - len(order), n_bucket
+            (*order.shape[:-1], _engine.bucket(n, spec.batch_size) - n), n_bucket
         )
-        order = np.concatenate([order, padding]).astype(np.int32)
+        order = np.concatenate([order, padding], axis=-1).astype(np.int32)
         params, opt_state, stats = train_epoch(
             spec, layout, params, opt_state, data, n_train, val_data, n_val,
             order, seed, mesh=mesh,
@@ -717,8 +725,10 @@ def _epochs(spec, run_epoch, state, rng, draw, max_epochs, early, patience,
             params, opt_state, stats = run_epoch(
                 state.params, state.opt_state, order, seed
             )
+            # an ensemble's figures are its members' means; each member stops
+            # early on its own validation loss
             record = {
-                name: float(getattr(stats, name))
+                name: float(np.mean(getattr(stats, name)))
                 for name in state.history
                 if name != "epoch"
             }
@@ -726,12 +736,15 @@ def _epochs(spec, run_epoch, state, rng, draw, max_epochs, early, patience,
                 _warn_non_finite(spec, epoch, record)
                 state, reported = state._replace(stopped=True), False
                 break
-            state = _advance(state, params, opt_state, rng, epoch, record, early)
-            state = state._replace(stopped=early and state.waited >= patience)
+            val_loss = np.asarray(stats.val_loss, np.float64)
+            state = _advance(state, params, opt_state, rng, epoch, record, val_loss,
+                             early)
+            waited = np.asarray(state.waited)
+            state = state._replace(stopped=early and bool(np.all(waited >= patience)))
             reported = False
             if on_epoch is not None:
                 on_epoch(epoch, record)
-            if on_checkpoint is not None and (not early or state.waited == 0):
+            if on_checkpoint is not None and (not early or np.any(waited == 0)):
                 on_checkpoint(state)
                 reported = True
     except KeyboardInterrupt:
@@ -743,9 +756,13 @@ def _epochs(spec, run_epoch, state, rng, draw, max_epochs, early, patience,
     return state.params, state.history
 
 
-def _advance(state, params, opt_state, rng, epoch, record, early):
+def _advance(state, params, opt_state, rng, epoch, record, val_loss, early):
     """The run's state after epoch ``epoch`` finished with ``record`` (new
-    lists: a state handed out never changes, and it changes in one step)."""
+    lists: a state handed out never changes, and it changes in one step).
+
+    ``val_loss`` is one per member for an ensemble (then ``best_loss``,
+    ``best_epoch`` and ``waited`` are arrays, and ``best_params`` holds each
+    member's best epoch)."""
     history = {
         k: [*v, epoch if k == "epoch" else record[k]]
         for k, v in state.history.items()
@@ -756,12 +773,27 @@ def _advance(state, params, opt_state, rng, epoch, record, early):
     )
     if not early:
         return state
-    if record["val_loss"] < state.best_loss:
-        return state._replace(
-            best_params=params, best_loss=record["val_loss"], best_epoch=epoch,
-            waited=0,
-        )
-    return state._replace(waited=state.waited + 1)
+    improved = val_loss < state.best_loss
+    best = params if state.best_params is None else state.best_params
+    return state._replace(
+        best_params=_pick(improved, params, best),
+        best_loss=np.where(improved, val_loss, state.best_loss)[()],
+        best_epoch=np.where(improved, epoch, state.best_epoch)[()],
+        waited=np.where(improved, 0, np.asarray(state.waited) + 1)[()],
+    )
+
+
+def _pick(mask, new: dict, old: dict) -> dict:
+    """``new`` where ``mask``, else ``old``: whole networks, or an ensemble's
+    members (``mask`` one per member)."""
+    mask = np.asarray(mask)
+    if mask.ndim == 0:
+        return new if mask else old
+
+    def leaf(a, b):
+        return jnp.where(mask.reshape(mask.shape + (1,) * (a.ndim - 1)), a, b)
+
+    return jax.tree.map(leaf, new, old)
 
 
 def _warn_non_finite(spec, epoch, record):
@@ -780,7 +812,8 @@ def _warn_non_finite(spec, epoch, record):
 def _warn_interrupted(state, epoch, early):
     """Warn that a KeyboardInterrupt stopped training, and what is kept."""
     if early and state.best_params is not None:
-        kept = f"keeping the best weights (epoch {state.best_epoch})"
+        epochs = ", ".join(str(e) for e in np.ravel(state.best_epoch))
+        kept = f"keeping the best weights (epoch {epochs})"
     elif state.epoch:
         kept = f"keeping the weights after epoch {state.epoch}"
     else:

@@ -47,6 +47,7 @@ LAYERS = {
     # 2. training
     "training": 2,
     "engine": 2,
+    "sampling": 2,
     # 3. estimators
     "estimators": 3,
     "forecasters": 3,

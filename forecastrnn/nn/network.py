@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 from jax import Array
 
@@ -28,6 +29,12 @@ class NetworkConfig(NamedTuple):
     ``n_series - 1``, constant along the window; ``-1`` for a series not seen
     in training, which reads the mean of the learned vectors), and the
     recurrent layers read the other channels followed by the series' vector.
+
+    With ``members = K > 1`` the network is an ensemble of ``K`` networks of
+    this structure: every parameter has a leading axis of ``K``
+    (:func:`init_network` draws each member afresh) and
+    :func:`apply_network` runs the members at once (``jax.vmap``), returning
+    one output per member.
     """
 
     cell: str
@@ -44,6 +51,7 @@ class NetworkConfig(NamedTuple):
     fused: bool = False
     n_series: int = 0
     embedding_size: int = 0
+    members: int = 1
 
     @property
     def state_size(self) -> int:
@@ -74,7 +82,10 @@ def init_network(config: NetworkConfig, key) -> dict:
         ``{"layers": [...], "head": {"W_hy", "b_y"}}`` plus ``"attention"`` when
         ``config.attention`` and ``"embedding"`` (``(n_series,
         embedding_size)``, normal with standard deviation 0.1) with an
-        embedding. The head is Glorot-uniform with a zero bias.
+        embedding. The head is Glorot-uniform with a zero bias. With
+        ``config.members = K > 1``, every array has a leading axis of ``K``:
+        the members are drawn one after the other from the same generator
+        (the first is the network a single draw gives).
 
     Examples
     --------
@@ -92,6 +103,10 @@ def init_network(config: NetworkConfig, key) -> dict:
     second of the first ``fit``.
     """
     rng = host_rng(key)
+    if config.members > 1:
+        single = config._replace(members=1)
+        members = [init_network(single, rng) for _ in range(config.members)]
+        return jax.tree.map(lambda *a: jnp.stack(a), *members)
     params = {
         "layers": init_layers(
             config.cell, rng, config.layer_inputs, config.hidden_size,
@@ -172,8 +187,17 @@ def apply_network(
     -------
     jax.Array of shape (batch, n_outputs)
         ``W_hy h + b_y`` where ``h`` is the last state, or
-        ``[context, last state]`` with attention.
+        ``[context, last state]`` with attention. An ensemble
+        (``config.members = K > 1``) returns ``(K, batch, n_outputs)`` (and
+        attention weights ``(K, batch, window_size)``): ``xs`` is then one
+        batch all members read, or ``(K, batch, window_size, n_inputs)``, a
+        batch per member; each member draws its own dropout masks from
+        ``key``.
     """
+    if config.members > 1:
+        return _apply_members(
+            config, params, xs, key, return_attention, state_offsets
+        )
     if config.embedding_size:
         xs = embed_series(params["embedding"], xs)
     hs, last = encode(
@@ -195,3 +219,20 @@ def apply_network(
             )
         return y, weights
     return y
+
+
+def _apply_members(config, params, xs, key, return_attention, state_offsets):
+    """:func:`apply_network` of an ensemble: the members at once (``vmap``)."""
+    single = config._replace(members=1)
+    keys = None if key is None else jax.random.split(key, config.members)
+    x_axis = 0 if xs.ndim == 4 else None
+    offsets_axis = None if state_offsets is None else 0
+
+    def member(p, x, k, offsets):
+        return apply_network(
+            single, p, x, key=k, return_attention=return_attention,
+            state_offsets=offsets,
+        )
+
+    axes = (0, x_axis, None if keys is None else 0, offsets_axis)
+    return jax.vmap(member, in_axes=axes)(params, xs, keys, state_offsets)

@@ -9,7 +9,9 @@ The public API, by stage of the data flow:
   :mod:`forecastrnn.windows` (``make_windows``, time splits),
   :mod:`forecastrnn.augment` (augmentations), :mod:`forecastrnn.scaling`;
 - models: :class:`RNNRegressor` (windows in, horizons out),
-  :class:`RNNForecaster` (series in, future out), :mod:`forecastrnn.baselines`;
+  :class:`RNNForecaster` (series in, future out), :mod:`forecastrnn.baselines`,
+  :class:`AutoForecaster` (the best of several, chosen on validation folds:
+  :mod:`forecastrnn.selection`);
 - evaluation: :func:`backtest`, :func:`compare`, :mod:`forecastrnn.metrics`,
   :mod:`forecastrnn.report` (HTML/Markdown reports), :mod:`forecastrnn.diagnostics`
   (gradient norms through time, attention weights);
@@ -32,6 +34,7 @@ import sys
 from types import ModuleType
 
 __all__ = [
+    "AutoForecaster",
     "BacktestResult",
     "Comparison",
     "RNNForecaster",
@@ -58,6 +61,7 @@ __all__ = [
 
 # public names defined in a submodule: name -> the submodule that defines it
 _ATTRIBUTES = {
+    "AutoForecaster": "selection",
     "BacktestResult": "backtest",
     "Comparison": "backtest",
     "backtest": "backtest",

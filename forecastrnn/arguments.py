@@ -170,6 +170,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     model.add_argument(
         "--seed", type=int, default=0, help="random seed of the networks (default 0)"
     )
+    model.add_argument(
+        "--ensemble",
+        type=_positive_int,
+        default=1,
+        metavar="K",
+        help="train K networks per model at once and forecast their median "
+        "(ensemble_size; default 1)",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -225,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="P",
         help="also score central prediction intervals of this coverage, e.g. 0.8 "
         "(the networks then train on the quantile loss)",
+    )
+    run.add_argument(
+        "--auto",
+        action="store_true",
+        help="also backtest 'auto', which chooses among the --models at every "
+        "refit by their MASE on 7 validation origins before it (never the test "
+        "folds); the report says what it chose and why",
     )
     run.add_argument(
         "--out", default="report", metavar="DIR", help="output folder (default report)"

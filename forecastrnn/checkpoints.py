@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # The parameters a checkpoint's run may change when it is resumed.
-RUN_SETTINGS = ("checkpoint", "max_epochs", "verbose", "warm_start")
+RUN_SETTINGS = ("checkpoint", "ensemble_combine", "max_epochs", "verbose", "warm_start")
 
 
 class CheckpointRun(NamedTuple):

@@ -59,6 +59,7 @@ from .csvfiles import check_column, read_csv_series, read_long_csv
 from .forecasters import RNNForecaster, default_network
 from .progress import progress_bar
 from .report import write_report
+from .selection import AutoForecaster
 
 __all__ = [
     "COMMANDS",
@@ -101,6 +102,8 @@ class Preset:
 # daily origins) and forecast the others from their new context; the
 # baselines, cheap to fit, are refit at every origin.
 NETWORK_REFIT = 7
+# Validation origins (one horizon apart) before each refit of `--auto`.
+AUTO_FOLDS = 7
 
 _HOURLY_MODELS = "lstm,gru,naive,seasonal_naive,ets,theta"
 PRESETS = {
@@ -239,6 +242,7 @@ class Settings:
     seed: int
     coverage: float | None
     progress: bool
+    ensemble: int = 1  # networks per model (ensemble_size)
 
 
 def _is_panel(y) -> bool:
@@ -269,14 +273,15 @@ def settings(args: argparse.Namespace, series: Series, coverage) -> Settings:
         horizon=horizon, season=season, m=m, train_size=train_size,
         folds=getattr(args, "folds", None) or preset.folds, epochs=args.epochs,
         window=args.window, seed=args.seed, coverage=coverage,
-        progress=not args.quiet,
+        progress=not args.quiet, ensemble=args.ensemble,
     )  # fmt: skip
 
 
 def _network(cell: str, s: Settings) -> RNNForecaster:
     """The package's network for ``cell``; the command sets only these options."""
     network = default_network(cell).set_params(
-        max_epochs=s.epochs, random_state=s.seed, verbose=int(s.progress)
+        max_epochs=s.epochs, random_state=s.seed, verbose=int(s.progress),
+        ensemble_size=s.ensemble,
     )
     if s.coverage is not None:
         lo, hi = (1 - s.coverage) / 2, (1 + s.coverage) / 2
@@ -456,12 +461,40 @@ def _run_backtests(models: dict, y, train: int, n_folds: int, s, console):
                 results[name] = backtest(
                     tracked, y, horizon=s.horizon, n_folds=n_folds, initial=train,
                     window="sliding",
-                    refit=NETWORK_REFIT if name in RNN_CELLS else True, m=s.m,
+                    refit=NETWORK_REFIT if _trains(name) else True, m=s.m,
                     coverage=s.coverage,
                 )  # fmt: skip
             _report_warnings(caught, name, console)
     return Comparison(
         results, "naive2" if _is_panel(y) and "naive2" in results else None
+    )
+
+
+def _trains(name: str) -> bool:
+    """Whether model ``name`` trains networks (refit every ``NETWORK_REFIT``)."""
+    return name in RNN_CELLS or name == "auto"
+
+
+def _auto(models: dict, s: Settings, train: int) -> AutoForecaster:
+    """The ``--auto`` model: a choice among ``models`` on validation folds
+    inside each refit's ``train`` observations."""
+    folds = max(1, min(AUTO_FOLDS, (train - 3 * s.horizon) // s.horizon + 1))
+    return AutoForecaster(
+        dict(models), horizon=s.horizon, n_folds=folds, season_length=s.m,
+        random_state=s.seed,
+    )  # fmt: skip
+
+
+def _choices_text(result) -> str:
+    """One line: what ``--auto`` chose at its refit folds."""
+    chosen: dict[str, list[str]] = {}
+    for fold, frame in result.histories.items():
+        if isinstance(frame, pd.DataFrame) and "chosen" in frame:
+            chosen.setdefault(str(frame.index[0]), []).append(str(fold))
+    picks = "; ".join(f"{k} (folds {', '.join(v)})" for k, v in chosen.items())
+    return (
+        f"auto chose {picks} by MASE on the {AUTO_FOLDS} origins before each "
+        "refit (see the report's Model choice)."
     )
 
 
@@ -493,6 +526,9 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     names = parse_models(args.models or default_models)
     y, train = _fold_data(series.y, s, s.folds)
     models = {name: make_model(name, s) for name in names}
+    if args.auto:
+        models["auto"] = _auto(models, s, train)
+        names.append("auto")
     if _is_panel(y):
         console.note(
             f"backtesting {', '.join(names)} on {series.label}: {len(y)} series, "
@@ -517,6 +553,8 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
         f"Sorted by {sorted_by}: the MAE over that of the in-sample one-step "
         f"{naive} forecast."
     )
+    if "auto" in comparison.results:
+        console.result(_choices_text(comparison.results["auto"]))
     if "owa" in comparison.leaderboard:
         console.result(
             "OWA: mean of sMAPE and MASE relative to naive2's (M4); below 1 beats it."

@@ -158,20 +158,25 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         :class:`~forecastrnn.RNNForecaster` writes the codes itself.
     ensemble_size : int, default 1
         Train this many networks at once (a deep ensemble) and forecast their
-        median, output by output. The members differ in their initial
-        weights, dropout masks and the order (and, with
-        ``samples_per_group``, the sample) of their mini-batches; they train
+        combination (``ensemble_combine``), output by output. The members
+        differ in their initial weights, dropout masks and the order (and,
+        with ``samples_per_group``, the sample) of their mini-batches; they
+        train
         in one compiled program (``jax.vmap`` over the members), each with
         its own optimizer state, gradient clipping and early stopping: every
         member keeps the weights of its own best validation epoch, and
         training ends when all of them have waited ``patience`` epochs.
         ``params_`` then has a leading axis of ``ensemble_size`` on every
         array, ``history_`` holds the members' mean losses and gradient
-        norms, and :meth:`predict_members` gives each member's forecast.
-        The median rather than the mean, because one member stuck in a poor
-        minimum moves a mean and not a median (measured on the validation
-        folds of the bundled series: ``benchmarks/accuracy.md``). A
+        norms, and :meth:`predict_members` gives each member's forecast. A
         non-finite loss in any member stops the whole run. 1: one network.
+    ensemble_combine : {"median", "mean"}, default "median"
+        How an ensemble's members are combined in :meth:`predict` (and
+        :meth:`predict_quantiles`, level by level). The median, because one
+        member stuck in a poor minimum moves a mean and not a median
+        (measured on the validation folds of the bundled series:
+        ``benchmarks/accuracy.md``). It only acts at prediction, so it may be
+        changed on a fitted model.
 
     Attributes
     ----------
@@ -242,6 +247,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         checkpoint: str | os.PathLike | None = None,
         embedding_size: int = 0,
         ensemble_size: int = 1,
+        ensemble_combine: str = "median",
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -269,6 +275,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self.checkpoint = checkpoint
         self.embedding_size = embedding_size
         self.ensemble_size = ensemble_size
+        self.ensemble_combine = ensemble_combine
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -482,6 +489,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             check_int(getattr(self, name), name)
         check_int(self.embedding_size, "embedding_size", minimum=0)
         check_int(self.ensemble_size, "ensemble_size")
+        self._check_combine()
         for name in ("dropout", "recurrent_dropout"):
             check_real(getattr(self, name), name, low=0, high=1, high_open=True)
         check_real(
@@ -670,9 +678,19 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         return out if config.members > 1 else out[None]
 
     def _outputs(self, X) -> np.ndarray:
-        """The head's outputs ``(n, outputs)``: an ensemble's median."""
+        """The head's outputs ``(n, outputs)``: an ensemble's combination."""
+        self._check_combine()
         out = self._member_outputs(X)
-        return out[0] if len(out) == 1 else np.median(out, axis=0)
+        if len(out) == 1:
+            return out[0]
+        return getattr(np, self.ensemble_combine)(out, axis=0)
+
+    def _check_combine(self) -> None:
+        if self.ensemble_combine not in ("median", "mean"):
+            raise ValueError(
+                "`ensemble_combine` must be 'median' or 'mean'; got "
+                f"{self.ensemble_combine!r}."
+            )
 
     def _check_codes(self, windows: np.ndarray) -> None:
         """With an embedding, every window's series code is a learned one or
@@ -772,6 +790,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         # a model pickled by 0.7 or earlier has no embedding, by 0.8 no ensemble
         state.setdefault("embedding_size", 0)
         state.setdefault("ensemble_size", 1)
+        state.setdefault("ensemble_combine", "median")
         super().__setstate__(state)
 
     def save(self, path):

@@ -299,13 +299,15 @@ def _header(comparison: Comparison, y: pd.Series | None, title: str) -> dict:
 
 def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
     """The body of the report; a panel's from :func:`panel_sections`."""
+    choice = _choice_blocks(comparison.results)
+    choice = [Section("choice", "Model choice", choice)] if choice else []
     if is_panel(comparison):
         return panel_sections(
             comparison,
             y,
             error_by_step=plot_error_by_step(comparison, metric="mase"),
             training=_training_blocks(comparison.results),
-        )
+        ) + choice
     results = comparison.results
     board = comparison.leaderboard
     leaderboard = [
@@ -389,7 +391,80 @@ def _sections(comparison: Comparison, y: pd.Series | None) -> list[Section]:
     training = _training_blocks(results)
     if training:
         sections.append(Section("training", "Training", training))
-    return sections
+    return sections + choice
+
+
+def _choice_blocks(results: dict[str, BacktestResult]) -> list:
+    """What an :class:`~forecastrnn.AutoForecaster` chose at each refit, and
+    why (its ``history_``: the candidates' validation scores, best first)."""
+    blocks = []
+    for name, result in results.items():
+        choices = {
+            k: h
+            for k, h in result.histories.items()
+            if isinstance(h, pd.DataFrame) and "chosen" in h.columns and len(h)
+        }
+        if not choices:
+            continue
+        metric = next(iter(choices.values())).columns[0]
+        rows = []
+        for fold, frame in choices.items():
+            scores = frame[metric].astype(float)
+            runner = scores.index[1] if len(scores) > 1 else ""
+            margin = (
+                f"{100 * (scores.iloc[1] - scores.iloc[0]) / scores.iloc[1]:.1f} %"
+                if len(scores) > 1 and np.isfinite(scores.iloc[1]) and scores.iloc[1]
+                else ""
+            )
+            second = format_numbers([scores.iloc[1]], "value")[0] if runner else ""
+            rows.append([
+                str(fold), str(scores.index[0]),
+                format_numbers([scores.iloc[0]], "value")[0], str(runner), second,
+                margin,
+            ])  # fmt: skip
+        label = metric.upper()
+        headers = [
+            ("Fold", "refit fold: the choice was made on data before its origin"),
+            ("Chosen", "the candidate with the lowest validation score"),
+            (label, f"its validation {label}"),
+            ("Runner-up", "the second best candidate"),
+            (f"Runner-up {label}", f"its validation {label}"),
+            ("Margin", "how much lower the chosen candidate's score is"),
+        ]
+        blocks += [
+            f"{name} chose a model at every refit fold by backtesting its "
+            f"candidates on validation folds before that fold's origin (never on "
+            f"the test folds), by {label}. The chosen one forecast until the "
+            "next refit.",
+            Table(headers, rows, [False, False, True, False, True, True], set(),
+                  len(rows) > 12),
+            f"The candidates' validation scores at the last refit (fold {fold}), "
+            "best first:",
+            _selection_table(frame.drop(columns="chosen")),
+        ]
+    return blocks
+
+
+def _selection_table(frame: pd.DataFrame) -> Table:
+    """Candidates (rows) by validation scores and fit time (columns, each
+    formatted on its own, its lowest value in bold)."""
+    columns = {
+        c: format_numbers(frame[c].to_numpy(float),
+                          "seconds" if c == "fit_seconds" else "value")
+        for c in frame.columns
+    }  # fmt: skip
+    rows = [
+        [str(label), *(columns[c][i] for c in frame.columns)]
+        for i, label in enumerate(frame.index)
+    ]
+    best = {
+        (int(np.nanargmin(frame[c].to_numpy(float))), j + 1)
+        for j, c in enumerate(frame.columns)
+        if np.isfinite(frame[c].to_numpy(float)).any()
+    }
+    headers = [("Candidate", "candidate")]
+    headers += [(column_label(c), c) for c in frame.columns]
+    return Table(headers, rows, [False] + [True] * len(frame.columns), best)
 
 
 def _training_blocks(results: dict[str, BacktestResult]) -> list:

@@ -63,6 +63,7 @@ LAYERS = {
     "scoring": 4,
     "folds": 4,
     "diagnostics": 4,
+    "selection": 4,
     "plotting": 4,
     # 5. persistence and reports
     "persistence": 5,

@@ -58,6 +58,7 @@ def test_unknown_dataset_is_one_line_without_traceback():
         (["backtest", "--dataset", "energy", "--ticker", "AAPL"], "--ticker applies"),
         (["backtest", "--dataset", "energy", "--models", "lstm,svm"], "model(s) svm"),
         (["backtest", "--dataset", "energy", "--horizon", "0"], "--horizon: expected"),
+        (["backtest", "--dataset", "energy", "--ensemble", "0"], "--ensemble: expected"),
         (
             ["backtest", "--dataset", "energy", "--coverage", "2"],
             "--coverage: expected",
@@ -210,6 +211,22 @@ def test_forecast_writes_future_with_interval(capsys, hourly_csv, tmp_path):
     assert (frame["lower"] < frame["forecast"]).all()
     assert (frame["forecast"] < frame["upper"]).all()
     assert f"wrote {path}" in out
+
+
+def test_forecast_with_an_ensemble_of_networks(capsys, hourly_csv, tmp_path):
+    """--ensemble K trains K networks and forecasts their median: not the
+    forecast of the single network of the same seed."""
+    frames = []
+    for k in ("1", "3"):
+        path = tmp_path / f"forecast{k}.csv"
+        argv = ["forecast", "--csv", str(hourly_csv), "--target", "load"]
+        argv += ["--model", "gru", "--epochs", "2", "--window", "12", "--horizon", "4"]
+        status, _, _ = run(capsys, *argv, "--ensemble", k, "--out", str(path),
+                           "--quiet")
+        assert status == 0
+        frames.append(pd.read_csv(path, index_col=0))
+    single, ensemble = (f["forecast"].to_numpy() for f in frames)
+    assert np.isfinite(ensemble).all() and not np.allclose(single, ensemble)
 
 
 # ------------------------------------------------- reading CSV files (issue 16)

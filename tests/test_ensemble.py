@@ -29,7 +29,8 @@ def test_init_and_apply_run_each_member_as_its_own_network():
     params = init_network(config, 4)
     rng = np.random.default_rng(4)  # the members are drawn in turn
     members = [init_network(single, rng) for _ in range(3)]
-    for got, want in zip(jax.tree.leaves(params), jax.tree.leaves(_stack(members))):
+    stacked = jax.tree.leaves(_stack(members))
+    for got, want in zip(jax.tree.leaves(params), stacked, strict=True):
         np.testing.assert_array_equal(got, want)
     x = jnp.asarray(np.random.default_rng(1).standard_normal((4, 7, 2)), jnp.float32)
     out, weights = apply_network(config, params, x, return_attention=True)
@@ -63,7 +64,7 @@ def test_each_member_trains_as_the_same_network_alone(which):
     alone = [training.fit_network(spec, p, X, Y, **kw) for p in inits]
     best_epochs = []
     for k, (p, h) in enumerate(alone):
-        for got, want in zip(jax.tree.leaves(params), jax.tree.leaves(p)):
+        for got, want in zip(jax.tree.leaves(params), jax.tree.leaves(p), strict=True):
             np.testing.assert_allclose(got[k], want, rtol=2e-4, atol=2e-6)
         best_epochs.append(int(np.argmin(h["val_loss"])))
     np.testing.assert_allclose(
@@ -111,6 +112,12 @@ def test_regressor_ensemble_predicts_the_median_of_its_members(tmp_path):
     members = model.predict_members(X[:5])
     assert members.shape == (3, 5, 2)
     np.testing.assert_array_equal(model.predict(X[:5]), np.median(members, axis=0))
+    model.set_params(ensemble_combine="mean")  # acts at prediction only
+    np.testing.assert_allclose(model.predict(X[:5]), members.mean(axis=0))
+    model.set_params(ensemble_combine="mode")
+    with pytest.raises(ValueError, match="`ensemble_combine` must be 'median' or"):
+        model.predict(X[:5])
+    model.set_params(ensemble_combine="median")
     assert np.ptp(members, axis=0).max() > 1e-4  # the members differ
     # each member is the network its parameters give
     config = model.network_config()

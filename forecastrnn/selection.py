@@ -1,0 +1,353 @@
+"""Automatic model choice: ``AutoForecaster`` backtests candidate forecasters
+on validation folds at the end of the data it is fit on, picks the best by a
+metric, refits it and says why.
+
+Because the choice is made inside ``fit``, a backtest of an
+``AutoForecaster`` (:func:`forecastrnn.backtest`, ``forecastrnn backtest
+--auto``) chooses again at every refit from the data before that origin
+only: the test folds are never looked at.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from .backtest import backtest
+from .baselines import ETS, Naive, SeasonalNaive, Theta, seasonal_period
+from .checks import check_int, check_series
+from .forecasters import RNNForecaster, default_network
+from .scoring import Comparison
+
+__all__ = ["METRICS", "AutoForecaster", "CandidateWarning", "default_candidates"]
+
+# Leaderboard columns a choice can be made by (lower is better for all).
+METRICS = ("mase", "smape", "mae", "rmse", "mape")
+
+
+class CandidateWarning(UserWarning):
+    """A candidate failed on the validation folds and was left out."""
+
+
+def default_candidates(
+    horizon: int, season_length: int, random_state=None
+) -> dict[str, Any]:
+    """The forecasters :class:`AutoForecaster` chooses from by default.
+
+    Parameters
+    ----------
+    horizon : int
+        Steps forecast by the networks at once.
+    season_length : int
+        The baselines' seasonal period (1: none).
+    random_state : int or None
+        The networks' seed.
+
+    Returns
+    -------
+    dict of str to forecaster
+        The package's LSTM and GRU (:func:`~forecastrnn.forecasters.default_network`)
+        and the baselines of the ``forecastrnn`` command: naive, seasonal
+        naive (with a season), ETS (additive season, or a damped trend
+        without one) and Theta.
+
+    Examples
+    --------
+    >>> list(default_candidates(24, 24))
+    ['lstm', 'gru', 'naive', 'seasonal_naive', 'ets', 'theta']
+    """
+    networks = {
+        cell: RNNForecaster(
+            default_network(cell).set_params(random_state=random_state),
+            horizon=horizon,
+        )
+        for cell in ("lstm", "gru")
+    }
+    baselines: dict[str, Any] = {"naive": Naive()}
+    if season_length > 1:
+        baselines["seasonal_naive"] = SeasonalNaive(season_length)
+        baselines["ets"] = ETS(seasonal="add", seasonal_periods=season_length)
+    else:
+        baselines["ets"] = ETS(trend="add", damped_trend=True)
+    baselines["theta"] = Theta(period=season_length)
+    return {**networks, **baselines}
+
+
+class AutoForecaster(BaseEstimator):
+    """The best of several forecasters, chosen on validation folds.
+
+    ``fit(y)`` backtests every candidate on the last ``n_folds`` origins of
+    ``y`` (``step`` apart, each forecasting ``horizon`` steps), ranks them by
+    ``metric``, refits the best on ``y`` and forecasts with it. The ranking
+    and the reason are kept (``selection_``, ``reason_``); a backtest of this
+    forecaster records them at every refit and its report shows them.
+
+    Parameters
+    ----------
+    candidates : mapping of str to forecaster, optional
+        Unfitted forecasters by name (``fit(y, exog=None)``, ``predict(steps,
+        exog, last_window)``). None: :func:`default_candidates`. Ties go to
+        the first in this order.
+    horizon : int, default 24
+        Steps of every validation forecast, and the default ``steps`` of
+        :meth:`predict`.
+    n_folds : int, default 7
+        Validation origins at the end of ``y``.
+    step : int, optional
+        Steps between origins (default ``horizon``).
+    metric : {"mase", "smape", "mae", "rmse", "mape"}, default "mase"
+        What the choice minimises, pooled over the validation folds.
+    season_length : int, optional
+        The baselines' seasonal period and the MASE's ``m``. None:
+        :func:`~forecastrnn.baselines.seasonal_period` of ``y``'s index.
+    train_size : int, optional
+        Each validation fold trains on at most this many observations before
+        its origin (a sliding window), and the chosen model is refit on the
+        last ``train_size`` of ``y``. None: everything before the origin, and
+        all of ``y``.
+    random_state : int or None, default None
+        The seed of the default candidates' networks.
+    n_jobs : int, optional
+        Parallel jobs of each candidate's backtest (see
+        :func:`forecastrnn.backtest`).
+
+    Attributes
+    ----------
+    best_name_ : str
+        The chosen candidate.
+    best_forecaster_ : forecaster
+        It, refit on ``y``.
+    selection_ : pandas.DataFrame
+        One row per candidate that ran (best first): the validation
+        ``metric`` and the other errors, ``fit_seconds`` and ``chosen``.
+    reason_ : str
+        Why: the winner's score, against the runner-up and the worst.
+    history_ : pandas.DataFrame
+        ``selection_`` (what a backtest records of each refit).
+
+    Notes
+    -----
+    Networks (:class:`~forecastrnn.RNNForecaster` candidates) are fit once
+    on the data before the first validation origin and forecast the later
+    ones from their context; the other candidates are refit at every origin,
+    as a backtest of the ``forecastrnn`` command does. A candidate that
+    raises is left out with a :class:`CandidateWarning`. On a panel, a
+    backtest fits one ``AutoForecaster`` per series (``global_model`` is
+    False): each series gets its own choice.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from forecastrnn.baselines import Naive, SeasonalNaive
+    >>> idx = pd.date_range("2024-01-01", periods=24 * 20, freq="h")
+    >>> y = pd.Series(np.sin(np.arange(len(idx)) * 2 * np.pi / 24), idx)
+    >>> auto = AutoForecaster(
+    ...     {"naive": Naive(), "seasonal": SeasonalNaive(24)}, horizon=24, n_folds=3
+    ... ).fit(y)
+    >>> auto.best_name_
+    'seasonal'
+    """
+
+    global_model = False
+
+    def __init__(
+        self,
+        candidates: Mapping[str, Any] | None = None,
+        horizon: int = 24,
+        n_folds: int = 7,
+        step: int | None = None,
+        metric: str = "mase",
+        season_length: int | None = None,
+        train_size: int | None = None,
+        random_state=None,
+        n_jobs: int | None = None,
+    ):
+        self.candidates = candidates
+        self.horizon = horizon
+        self.n_folds = n_folds
+        self.step = step
+        self.metric = metric
+        self.season_length = season_length
+        self.train_size = train_size
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, y, exog=None) -> AutoForecaster:
+        """Choose the best candidate on the validation folds and refit it.
+
+        Parameters
+        ----------
+        y : pandas.Series
+            One series with a regular index and no NaN.
+        exog : pandas.DataFrame, optional
+            Exogenous variables on ``y``'s index, passed to every candidate.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            For a bad setting, a series too short for the validation folds,
+            or when every candidate failed (their errors are listed).
+        """
+        y = check_series(y)
+        horizon = check_int(self.horizon, "horizon")
+        n_folds = check_int(self.n_folds, "n_folds")
+        step = check_int(self.step, "step", allow_none=True) or horizon
+        check_int(self.train_size, "train_size", allow_none=True)
+        if self.metric not in METRICS:
+            raise ValueError(
+                f"`metric` must be one of {', '.join(METRICS)}; got {self.metric!r}."
+            )
+        season = self._season(y)
+        candidates = self._candidates(horizon, season)
+        needed = horizon + (n_folds - 1) * step + 2 * horizon
+        if len(y) < needed:
+            raise ValueError(
+                f"`y` has {len(y)} observations; {n_folds} validation folds of "
+                f"horizon {horizon}, {step} apart, with at least {2 * horizon} "
+                f"to train on before them, need {needed}. Pass a longer series "
+                "or lower `n_folds`, `step` or `horizon`."
+            )
+        results, failures = {}, {}
+        for name, model in candidates.items():
+            try:
+                results[name] = backtest(
+                    model, y, exog, horizon=horizon, n_folds=n_folds, step=step,
+                    initial=self._initial(len(y), horizon, n_folds, step),
+                    window="expanding" if self.train_size is None else "sliding",
+                    refit=not isinstance(model, RNNForecaster), m=season,
+                    n_jobs=self.n_jobs,
+                )  # fmt: skip
+            except Exception as error:  # a candidate that fails is left out
+                failures[name] = f"{type(error).__name__}: {error}"
+                warnings.warn(
+                    f"candidate {name!r} failed on the validation folds and is "
+                    f"left out: {failures[name]}",
+                    CandidateWarning,
+                    stacklevel=2,
+                )
+        if not results:
+            raise ValueError(
+                "every candidate failed on the validation folds: "
+                + "; ".join(f"{k}: {v}" for k, v in failures.items())
+            )
+        self.selection_ = self._rank(Comparison(results).leaderboard, list(candidates))
+        self.best_name_ = str(self.selection_.index[0])
+        self.reason_ = self._reason(y, n_folds, horizon)
+        self.history_ = self.selection_
+        train = y if self.train_size is None else y.iloc[-self.train_size :]
+        fit_kwargs = {} if exog is None else {"exog": exog.loc[train.index]}
+        self.best_forecaster_ = clone(candidates[self.best_name_]).fit(
+            train, **fit_kwargs
+        )
+        return self
+
+    def _season(self, y: pd.Series) -> int:
+        if self.season_length is not None:
+            return check_int(self.season_length, "season_length")
+        try:
+            return seasonal_period(y.index)
+        except ValueError:
+            return 1
+
+    def _candidates(self, horizon: int, season: int) -> dict:
+        if self.candidates is None:
+            return default_candidates(horizon, season, self.random_state)
+        if not isinstance(self.candidates, Mapping) or not self.candidates:
+            raise TypeError(
+                "`candidates` must be a non-empty mapping of names to unfitted "
+                f"forecasters, or None for the defaults; got {self.candidates!r:.80}."
+            )
+        bad = [k for k, v in self.candidates.items() if not hasattr(v, "fit")]
+        if bad:
+            raise TypeError(
+                f"`candidates` {bad} are not forecasters (no `fit`); pass unfitted "
+                "forecasters such as RNNForecaster('gru') or baselines.Theta()."
+            )
+        return {str(k): v for k, v in self.candidates.items()}
+
+    def _initial(self, n: int, horizon: int, n_folds: int, step: int) -> int | None:
+        """The first fold's training size with a sliding window (None: the
+        folds' default, everything before the first origin)."""
+        if self.train_size is None:
+            return None
+        before = n - horizon - (n_folds - 1) * step
+        return max(min(self.train_size, before), 1)
+
+    def _rank(self, board: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+        """The leaderboard best first by ``metric`` (ties: the given order;
+        non-finite scores last), with ``chosen``."""
+        board = board.reindex([k for k in order if k in board.index])
+        score = board[self.metric].astype(float)
+        if not np.isfinite(score).any():
+            raise ValueError(
+                f"no candidate has a finite validation {self.metric}: "
+                f"{score.to_dict()}. Choose another `metric`."
+            )
+        key = score.where(np.isfinite(score), np.inf)
+        ranked = board.loc[key.sort_values(kind="stable").index]
+        columns = [self.metric, *[c for c in METRICS if c != self.metric]]
+        columns = [c for c in columns if c in ranked] + ["fit_seconds"]
+        out = ranked[columns].copy()
+        out["chosen"] = np.arange(len(out)) == 0
+        return out.rename_axis("candidate")
+
+    def _reason(self, y: pd.Series, n_folds: int, horizon: int) -> str:
+        scores = self.selection_[self.metric]
+        best = scores.iloc[0]
+        text = (
+            f"{self.best_name_} has the lowest validation {self.metric.upper()} "
+            f"({best:.4g}) over the {n_folds} origins before {y.index[-1]} "
+            f"({horizon} steps ahead)"
+        )
+        if len(scores) > 1:
+            runner, worst = scores.index[1], scores.index[-1]
+            text += (
+                f", {_percent(scores.iloc[1], best)} below the runner-up {runner} "
+                f"({scores.iloc[1]:.4g})"
+            )
+            if worst != runner:
+                text += f" and {_percent(scores.iloc[-1], best)} below {worst}"
+        return text + "."
+
+    # ------------------------------------------------------------- forecasts
+    def predict(self, steps=None, exog=None, last_window=None) -> pd.Series:
+        """Forecast with the chosen model (``steps`` defaults to ``horizon``)."""
+        check_is_fitted(self)
+        return self.best_forecaster_.predict(
+            steps=self.horizon if steps is None else steps, exog=exog,
+            last_window=last_window,
+        )
+
+    def predict_interval(
+        self, steps=None, coverage=0.8, exog=None, last_window=None
+    ) -> pd.DataFrame:
+        """Prediction interval of the chosen model (columns ``mean``,
+        ``lower``, ``upper``), or TypeError when it has none."""
+        check_is_fitted(self)
+        method = getattr(self.best_forecaster_, "predict_interval", None)
+        if method is None:
+            raise TypeError(
+                f"the chosen candidate {self.best_name_!r} "
+                f"({type(self.best_forecaster_).__name__}) has no predict_interval."
+            )
+        return method(
+            steps=self.horizon if steps is None else steps, coverage=coverage,
+            exog=exog, last_window=last_window,
+        )
+
+
+def _percent(worse: float, best: float) -> str:
+    """How much lower ``best`` is than ``worse``, as a percentage."""
+    if not np.isfinite(worse) or worse == 0:
+        return "far"
+    return f"{100 * (worse - best) / worse:.1f} %"

@@ -149,6 +149,25 @@ def test_backtest_csv_writes_report_and_tables(capsys, hourly_csv, tmp_path):
     assert "seasonal_naive" in out and f"wrote {out_dir / 'report.html'}" in out
 
 
+def test_backtest_auto_chooses_before_each_refit_and_says_why(
+    capsys, hourly_csv, tmp_path
+):
+    out_dir = tmp_path / "out"
+    argv = ["backtest", "--csv", str(hourly_csv), "--time-col", "when"]
+    argv += ["--target", "load", "--models", "naive,seasonal_naive", "--horizon", "6"]
+    argv += ["--folds", "8", "--train-size", "100", "--quiet", "--auto"]
+    status, out, _ = run(capsys, *argv, "--out", str(out_dir))
+    assert status == 0
+    board = pd.read_csv(out_dir / "leaderboard.csv", index_col="model")
+    # the series is exactly periodic: the choice is seasonal naive, every time
+    assert board.loc["auto", "mae"] == pytest.approx(0.0, abs=1e-9)
+    assert board.loc["auto", "n_refits"] == 2  # refit weekly, like the networks
+    assert "auto chose seasonal_naive (folds 0, 7)" in out
+    report = (out_dir / "report.md").read_text()
+    assert "## Model choice" in report
+    assert "| 0 | seasonal\\_naive |" in report
+
+
 def test_backtest_csv_notes_filled_gaps(capsys, hourly_csv, tmp_path):
     argv = ["backtest", "--csv", str(hourly_csv), "--target", "load"]
     argv += ["--models", "naive", "--horizon", "6", "--folds", "2"]

@@ -1,0 +1,142 @@
+"""AutoForecaster: the best candidate on validation folds before the data's
+end, refit; never a look past the data it is fit on."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, clone
+
+from forecastrnn import AutoForecaster, backtest, compare
+from forecastrnn.baselines import Drift, Naive, SeasonalNaive
+from forecastrnn.selection import CandidateWarning, default_candidates
+
+
+def _series(n=24 * 30, seed=0):
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2024-01-01", periods=n, freq="h")
+    t = np.arange(n)
+    values = 10 + np.sin(2 * np.pi * t / 24) * 3 + rng.normal(0, 0.3, n)
+    return pd.Series(values, idx, name="load")
+
+
+CANDIDATES = {"naive": Naive(), "seasonal": SeasonalNaive(24), "drift": Drift()}
+
+
+def test_chooses_the_lowest_validation_score_and_refits_it_on_everything():
+    y = _series()
+    auto = AutoForecaster(CANDIDATES, horizon=24, n_folds=5).fit(y)
+    board = compare(CANDIDATES, y, horizon=24, n_folds=5, m=24).leaderboard
+    assert auto.best_name_ == board["mase"].idxmin() == "seasonal"
+    np.testing.assert_allclose(
+        auto.selection_["mase"], board.loc[auto.selection_.index, "mase"]
+    )
+    assert list(auto.selection_["chosen"]) == [True, False, False]
+    assert auto.selection_["mase"].is_monotonic_increasing
+    assert "seasonal has the lowest validation MASE" in auto.reason_
+    assert "runner-up" in auto.reason_
+    alone = SeasonalNaive(24).fit(y)
+    pd.testing.assert_series_equal(auto.predict(), alone.predict(steps=24))
+    pd.testing.assert_frame_equal(
+        auto.predict_interval(coverage=0.8), alone.predict_interval(24, coverage=0.8)
+    )
+    # another metric, another protocol: still the argmin
+    by_mae = AutoForecaster(CANDIDATES, horizon=12, n_folds=3, metric="mae").fit(y)
+    board = compare(CANDIDATES, y, horizon=12, n_folds=3, m=24).leaderboard
+    assert by_mae.best_name_ == board["mae"].idxmin()
+
+
+class _Spy(BaseEstimator):
+    """Naive forecasts that record the last timestamp each call saw."""
+
+    seen: list = []
+
+    def __init__(self, offset=0.0):
+        self.offset = offset
+
+    def fit(self, y, exog=None):
+        self.last_ = y.iloc[-1]
+        self.index_ = y.index
+        _Spy.seen.append(y.index[-1])
+        return self
+
+    def predict(self, steps=None, exog=None, last_window=None):
+        seen = self.index_ if last_window is None else last_window.index
+        _Spy.seen.append(seen[-1])
+        level = self.last_ if last_window is None else last_window.iloc[-1]
+        index = pd.date_range(seen[-1], periods=steps + 1, freq=seen.freq)[1:]
+        return pd.Series(level + self.offset, index)
+
+
+def test_a_backtest_of_it_never_shows_a_candidate_the_test_folds():
+    """Each refit chooses on the data before its origin: no candidate is fit
+    on, or forecasts from, anything past the origin of the refit fold."""
+    y = _series(24 * 20)
+    _Spy.seen = []
+    auto = AutoForecaster({"a": _Spy(), "b": _Spy(5.0)}, horizon=24, n_folds=3)
+    result = backtest(auto, y, horizon=24, n_folds=4, refit=2)
+    folds = result.folds.set_index("fold")
+    # the choices of the refits at folds 0 and 2, in turn
+    first = _Spy.seen.index(folds.loc[0, "origin"])  # the refit of the winner
+    assert max(_Spy.seen[: first + 1]) == folds.loc[0, "origin"]
+    later = [t for t in _Spy.seen[first + 1 :] if t not in set(folds["origin"])]
+    assert later and max(later) < folds.loc[2, "origin"]
+    assert max(_Spy.seen) <= folds["origin"].max()
+    # the backtest recorded each refit's choice: the unbiased naive forecast
+    assert set(result.histories) == {0, 2}
+    assert all(h.index[0] == "a" for h in result.histories.values())
+
+
+class _Broken(BaseEstimator):
+    def fit(self, y, exog=None):
+        raise RuntimeError("no convergence")
+
+
+def test_a_failing_candidate_is_left_out_with_a_warning():
+    y = _series()
+    with pytest.warns(CandidateWarning, match="'bad' failed .* no convergence"):
+        auto = AutoForecaster(
+            {"bad": _Broken(), "seasonal": SeasonalNaive(24)}, n_folds=3
+        ).fit(y)
+    assert list(auto.selection_.index) == ["seasonal"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CandidateWarning)
+        with pytest.raises(ValueError, match="every candidate failed.*no convergence"):
+            AutoForecaster({"bad": _Broken()}, n_folds=3).fit(y)
+
+
+def test_ties_go_to_the_first_candidate():
+    y = _series()
+    auto = AutoForecaster(
+        {"second": SeasonalNaive(24), "first": SeasonalNaive(24)}, n_folds=3
+    ).fit(y)
+    assert auto.best_name_ == "second"
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "message"),
+    [
+        ({"metric": "r2"}, ValueError, "`metric` must be one of mase"),
+        ({"candidates": {}}, TypeError, "`candidates` must be a non-empty mapping"),
+        ({"candidates": {"x": 3}}, TypeError, r"`candidates` \['x'\] are not"),
+        ({"horizon": 0}, ValueError, "horizon"),
+        ({"n_folds": 40}, ValueError, "`y` has 720 observations; 40 validation"),
+    ],
+)
+def test_bad_settings_are_refused(params, error, message):
+    y = _series()
+    before = y.copy()
+    with pytest.raises(error, match=message):
+        AutoForecaster(**{"candidates": CANDIDATES, **params}).fit(y)
+    pd.testing.assert_series_equal(y, before)  # nothing the user passed changes
+
+
+def test_clones_and_default_candidates():
+    auto = AutoForecaster(horizon=6, random_state=3)
+    copy = clone(auto)
+    assert copy.get_params()["horizon"] == 6 and copy.candidates is None
+    names = default_candidates(6, 24, random_state=3)
+    assert list(names) == ["lstm", "gru", "naive", "seasonal_naive", "ets", "theta"]
+    assert names["lstm"].network.random_state == 3
+    assert list(default_candidates(5, 1)) == ["lstm", "gru", "naive", "ets", "theta"]

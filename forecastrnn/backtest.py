@@ -68,6 +68,8 @@ __all__ = [
     "conformal_interval",
     "is_global",
     "make_folds",
+    "parallel_slots",
+    "run_tasks",
 ]
 
 # ---------------------------------------------------------------------- validation
@@ -196,10 +198,22 @@ def _backend(n_jobs):
     )
 
 
-def _run(tasks, n_jobs, verbose):
+def parallel_slots(n_jobs: int | None) -> int:
+    """How many tasks :func:`run_tasks` runs at once with ``n_jobs``: the
+    workers' threads of an active :class:`distributed.Client`, else joblib's
+    count (1 for None, the cores for -1)."""
+    with _backend(n_jobs):
+        return max(1, int(joblib.effective_n_jobs(n_jobs)))
+
+
+def run_tasks(tasks: list, n_jobs: int | None, verbose: bool = False) -> list:
     """Run ``(function, args)`` tasks via joblib, results in the tasks' order.
 
-    With ``verbose`` a progress bar counts finished tasks (fits).
+    The backtests' parallel runner: joblib with ``n_jobs`` (the active
+    :func:`joblib.parallel_config` applies), or the workers of the active
+    :class:`distributed.Client` (joblib's ``"dask"`` backend, every worker
+    when ``n_jobs`` is None). With ``verbose`` a progress bar counts finished
+    tasks (fits).
     """
     results = []
     with (
@@ -585,7 +599,7 @@ def backtest(
         every = refit_every(refit, len(next(iter(data.folds.values()))))
         groups, tasks = _panel_tasks(forecaster, data, every, horizon, coverage)
         shared = is_global(forecaster)
-        outputs = _panel_outputs(shared, groups, _run(tasks, n_jobs, verbose))
+        outputs = _panel_outputs(shared, groups, run_tasks(tasks, n_jobs, verbose))
         return assemble_panel(data.series, groups, outputs, horizon, m, window, shared)
     y, exog, folds = _plan(y, exog, horizon, n_folds, initial, step, window, m)
     groups = refit_groups(folds, refit_every(refit, len(folds)))
@@ -593,7 +607,7 @@ def backtest(
         (_run_group, (forecaster, y, exog, group, horizon, coverage))
         for group in groups
     ]
-    outputs = _run(tasks, n_jobs, verbose)
+    outputs = run_tasks(tasks, n_jobs, verbose)
     return assemble(y, groups, outputs, horizon, m, window)
 
 
@@ -689,7 +703,7 @@ def compare(
             )
             for name, forecaster in forecasters.items()
         }
-        results = _run(
+        results = run_tasks(
             [task for _, tasks in plans.values() for task in tasks], n_jobs, verbose
         )
         assembled, done = {}, 0
@@ -711,7 +725,7 @@ def compare(
         for name, forecaster in forecasters.items()
         for group in groups[name]
     ]
-    outputs = iter(_run(tasks, n_jobs, verbose))
+    outputs = iter(run_tasks(tasks, n_jobs, verbose))
     return Comparison(
         {
             name: assemble(

@@ -1,6 +1,8 @@
 """Automatic model choice: ``AutoForecaster`` backtests candidate forecasters
 on validation folds at the end of the data it is fit on, picks the best by a
-metric, refits it and says why.
+metric, refits it and says why. The candidates are a fixed set, or the trials
+of an Optuna search over a space the user writes (the ``tune`` extra:
+``pip install "forecastrnn[tune]"``).
 
 Because the choice is made inside ``fit``, a backtest of an
 ``AutoForecaster`` (:func:`forecastrnn.backtest`, ``forecastrnn backtest
@@ -19,7 +21,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .backtest import backtest
+try:  # the optional `tune` extra: searches
+    import optuna
+except ModuleNotFoundError:
+    optuna = None
+
+from .backtest import backtest, parallel_slots, run_tasks
 from .baselines import ETS, Naive, SeasonalNaive, Theta, seasonal_period
 from .checks import check_int, check_series
 from .forecasters import RNNForecaster, default_network
@@ -90,10 +97,15 @@ class AutoForecaster(BaseEstimator):
 
     Parameters
     ----------
-    candidates : mapping of str to forecaster, optional
+    candidates : mapping of str to forecaster, callable or None, default None
         Unfitted forecasters by name (``fit(y, exog=None)``, ``predict(steps,
-        exog, last_window)``). None: :func:`default_candidates`. Ties go to
-        the first in this order.
+        exog, last_window)``); ties go to the first in this order. None:
+        :func:`default_candidates`. Or a search space: a callable
+        ``build(trial) -> forecaster`` that draws settings from an
+        ``optuna.trial.Trial`` (``trial.suggest_int("hidden_size", 16,
+        128)``, ...); ``n_trials`` trials are then drawn by Optuna's TPE
+        sampler (seeded by ``random_state``), named ``"trial 0"``,
+        ``"trial 1"``, ... (needs the ``tune`` extra).
     horizon : int, default 24
         Steps of every validation forecast, and the default ``steps`` of
         :meth:`predict`.
@@ -113,9 +125,13 @@ class AutoForecaster(BaseEstimator):
         all of ``y``.
     random_state : int or None, default None
         The seed of the default candidates' networks.
+    n_trials : int, default 20
+        Trials of a search (``candidates`` a callable).
     n_jobs : int, optional
-        Parallel jobs of each candidate's backtest (see
-        :func:`forecastrnn.backtest`).
+        Candidates (or trials) validated at once, through joblib, or on the
+        workers of an active :class:`distributed.Client` (see
+        :func:`forecastrnn.backtest`). A search asks Optuna for that many
+        trials at a time and tells it their scores before asking again.
 
     Attributes
     ----------
@@ -130,6 +146,12 @@ class AutoForecaster(BaseEstimator):
         Why: the winner's score, against the runner-up and the worst.
     history_ : pandas.DataFrame
         ``selection_`` (what a backtest records of each refit).
+    validation_ : Comparison
+        The candidates' validation backtests (their forecasts and errors by
+        fold and step), as :func:`forecastrnn.compare` returns them.
+    study_ : optuna.study.Study
+        The search's study (only with a search space): its trials, their
+        parameters (``study_.trials_dataframe()``) and scores.
 
     Notes
     -----
@@ -166,6 +188,7 @@ class AutoForecaster(BaseEstimator):
         season_length: int | None = None,
         train_size: int | None = None,
         random_state=None,
+        n_trials: int = 20,
         n_jobs: int | None = None,
     ):
         self.candidates = candidates
@@ -176,6 +199,7 @@ class AutoForecaster(BaseEstimator):
         self.season_length = season_length
         self.train_size = train_size
         self.random_state = random_state
+        self.n_trials = n_trials
         self.n_jobs = n_jobs
 
     def fit(self, y, exog=None) -> AutoForecaster:
@@ -207,8 +231,6 @@ class AutoForecaster(BaseEstimator):
             raise ValueError(
                 f"`metric` must be one of {', '.join(METRICS)}; got {self.metric!r}."
             )
-        season = self._season(y)
-        candidates = self._candidates(horizon, season)
         needed = horizon + (n_folds - 1) * step + 2 * horizon
         if len(y) < needed:
             raise ValueError(
@@ -217,30 +239,33 @@ class AutoForecaster(BaseEstimator):
                 f"to train on before them, need {needed}. Pass a longer series "
                 "or lower `n_folds`, `step` or `horizon`."
             )
-        results, failures = {}, {}
-        for name, model in candidates.items():
-            try:
-                results[name] = backtest(
-                    model, y, exog, horizon=horizon, n_folds=n_folds, step=step,
-                    initial=self._initial(len(y), horizon, n_folds, step),
-                    window="expanding" if self.train_size is None else "sliding",
-                    refit=not isinstance(model, RNNForecaster), m=season,
-                    n_jobs=self.n_jobs,
-                )  # fmt: skip
-            except Exception as error:  # a candidate that fails is left out
-                failures[name] = f"{type(error).__name__}: {error}"
+        season = self._season(y)
+        folds = {
+            "horizon": horizon, "n_folds": n_folds, "step": step, "m": season,
+            "initial": self._initial(len(y), horizon, n_folds, step),
+            "window": "expanding" if self.train_size is None else "sliding",
+        }  # fmt: skip
+        if callable(self.candidates) and not isinstance(self.candidates, Mapping):
+            candidates, outcomes = self._search(y, exog, folds)
+        else:
+            candidates = self._candidates(horizon, season)
+            outcomes = _validate_all(candidates, y, exog, folds, self.n_jobs)
+        results = {k: v for k, v in outcomes.items() if not isinstance(v, str)}
+        for name, error in outcomes.items():
+            if isinstance(error, str):
                 warnings.warn(
                     f"candidate {name!r} failed on the validation folds and is "
-                    f"left out: {failures[name]}",
+                    f"left out: {error}",
                     CandidateWarning,
                     stacklevel=2,
                 )
         if not results:
             raise ValueError(
                 "every candidate failed on the validation folds: "
-                + "; ".join(f"{k}: {v}" for k, v in failures.items())
+                + "; ".join(f"{k}: {v}" for k, v in outcomes.items())
             )
-        self.selection_ = self._rank(Comparison(results).leaderboard, list(candidates))
+        self.validation_ = Comparison(results)
+        self.selection_ = self._rank(self.validation_.leaderboard, list(candidates))
         self.best_name_ = str(self.selection_.index[0])
         self.reason_ = self._reason(y, n_folds, horizon)
         self.history_ = self.selection_
@@ -274,6 +299,36 @@ class AutoForecaster(BaseEstimator):
                 "forecasters such as RNNForecaster('gru') or baselines.Theta()."
             )
         return {str(k): v for k, v in self.candidates.items()}
+
+    def _search(self, y, exog, folds: dict) -> tuple[dict, dict]:
+        """The trials of an Optuna search: their forecasters and validation
+        backtests (or errors), ``parallel_slots(n_jobs)`` trials at a time."""
+        tuner = _optuna()
+        n_trials = check_int(self.n_trials, "n_trials")
+        seed = self.random_state if isinstance(self.random_state, int) else None
+        study = tuner.create_study(
+            direction="minimize", sampler=tuner.samplers.TPESampler(seed=seed)
+        )
+        batch = parallel_slots(self.n_jobs)
+        candidates, outcomes = {}, {}
+        while len(candidates) < n_trials:
+            size = min(batch, n_trials - len(candidates))
+            trials = [study.ask() for _ in range(size)]
+            built = {f"trial {t.number}": self.candidates(t) for t in trials}
+            done = _validate_all(built, y, exog, folds, self.n_jobs)
+            for trial, outcome in zip(trials, done.values(), strict=True):
+                score = (
+                    np.nan if isinstance(outcome, str)
+                    else float(outcome.summary()[self.metric])
+                )  # fmt: skip
+                if np.isfinite(score):
+                    study.tell(trial, score)
+                else:
+                    study.tell(trial, state=tuner.trial.TrialState.FAIL)
+            candidates.update(built)
+            outcomes.update(done)
+        self.study_ = study
+        return candidates, outcomes
 
     def _initial(self, n: int, horizon: int, n_folds: int, step: int) -> int | None:
         """The first fold's training size with a sliding window (None: the
@@ -344,6 +399,32 @@ class AutoForecaster(BaseEstimator):
             steps=self.horizon if steps is None else steps, coverage=coverage,
             exog=exog, last_window=last_window,
         )
+
+
+def _validate(model, y, exog, folds: dict):
+    """One candidate's validation backtest, or the error that stopped it (a
+    string). Networks are fit once, at the first fold; others at every fold."""
+    refit = not isinstance(model, RNNForecaster)
+    try:
+        return backtest(model, y, exog, refit=refit, n_jobs=1, **folds)
+    except Exception as error:  # a candidate that fails is left out, not fatal
+        return f"{type(error).__name__}: {error}"
+
+
+def _validate_all(candidates: dict, y, exog, folds: dict, n_jobs) -> dict:
+    """:func:`_validate` of every candidate, ``n_jobs`` at once."""
+    tasks = [(_validate, (model, y, exog, folds)) for model in candidates.values()]
+    return dict(zip(candidates, run_tasks(tasks, n_jobs), strict=True))
+
+
+def _optuna():
+    """The optuna module, or ImportError saying how to install it."""
+    if optuna is None:
+        raise ImportError(
+            "A search space (`candidates` a callable) needs Optuna: pip install "
+            '"forecastrnn[tune]" (or pip install optuna).'
+        )
+    return optuna
 
 
 def _percent(worse: float, best: float) -> str:

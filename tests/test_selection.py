@@ -1,6 +1,7 @@
 """AutoForecaster: the best candidate on validation folds before the data's
 end, refit; never a look past the data it is fit on."""
 
+import os
 import warnings
 
 import numpy as np
@@ -140,3 +141,80 @@ def test_clones_and_default_candidates():
     assert list(names) == ["lstm", "gru", "naive", "seasonal_naive", "ets", "theta"]
     assert names["lstm"].network.random_state == 3
     assert list(default_candidates(5, 1)) == ["lstm", "gru", "naive", "ets", "theta"]
+
+
+# ------------------------------------------------------------- Optuna search
+
+
+def _season_space(trial):
+    return SeasonalNaive(trial.suggest_categorical("season_length", [5, 12, 24]))
+
+
+def test_a_search_space_runs_optuna_trials_and_refits_the_best():
+    y = _series()
+    auto = AutoForecaster(
+        _season_space, horizon=24, n_folds=3, n_trials=6, random_state=0
+    ).fit(y)
+    assert auto.study_.best_trial.params == {"season_length": 24}
+    assert auto.best_name_ == f"trial {auto.study_.best_trial.number}"
+    assert len(auto.study_.trials) == 6 and len(auto.selection_) == 6
+    assert auto.selection_.index[0] == auto.best_name_
+    assert auto.selection_["mase"].iloc[0] == pytest.approx(auto.study_.best_value)
+    assert isinstance(auto.best_forecaster_, SeasonalNaive)
+    assert auto.best_forecaster_.season_length == 24
+    # reproducible with the seed
+    again = AutoForecaster(
+        _season_space, horizon=24, n_folds=3, n_trials=6, random_state=0
+    ).fit(y)
+    assert [t.params for t in again.study_.trials] == [
+        t.params for t in auto.study_.trials
+    ]
+
+
+def test_a_search_space_without_optuna_says_how_to_install(monkeypatch):
+    from forecastrnn import selection
+
+    monkeypatch.setattr(selection, "optuna", None)
+    with pytest.raises(ImportError, match=r"forecastrnn\[tune\]"):
+        AutoForecaster(_season_space, n_folds=3).fit(_series())
+
+
+class _PidNaive(Naive):
+    """Naive forecasts whose history records the process that fit them."""
+
+    def fit(self, y, exog=None):
+        super().fit(y, exog)
+        self.history_ = pd.DataFrame({"pid": [os.getpid()]})
+        return self
+
+
+def _pid_space(trial):
+    trial.suggest_float("unused", 0.0, 1.0)
+    return _PidNaive()
+
+
+@pytest.mark.slow
+def test_search_trials_run_on_a_dask_cluster_two_at_a_time():
+    distributed = pytest.importorskip("distributed")
+    y = _series(24 * 12)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        auto = AutoForecaster(_pid_space, horizon=24, n_folds=2, n_trials=4).fit(y)
+    assert len(auto.study_.trials) == 4
+    pids = {
+        h["pid"].iloc[0]
+        for result in auto.validation_.results.values()
+        for h in result.histories.values()
+    }
+    assert pids and os.getpid() not in pids  # the trials ran on the workers
+    # the trials were asked two at a time: each pair started before either ended
+    trials = auto.study_.trials
+    for a, b in ((trials[0], trials[1]), (trials[2], trials[3])):
+        assert max(a.datetime_start, b.datetime_start) <= min(
+            a.datetime_complete, b.datetime_complete
+        )
+    assert trials[2].datetime_start >= trials[1].datetime_complete

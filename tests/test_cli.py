@@ -58,7 +58,10 @@ def test_unknown_dataset_is_one_line_without_traceback():
         (["backtest", "--dataset", "energy", "--ticker", "AAPL"], "--ticker applies"),
         (["backtest", "--dataset", "energy", "--models", "lstm,svm"], "model(s) svm"),
         (["backtest", "--dataset", "energy", "--horizon", "0"], "--horizon: expected"),
-        (["backtest", "--dataset", "energy", "--ensemble", "0"], "--ensemble: expected"),
+        (
+            ["backtest", "--dataset", "energy", "--ensemble", "0"],
+            "--ensemble: expected",
+        ),
         (
             ["backtest", "--dataset", "energy", "--coverage", "2"],
             "--coverage: expected",

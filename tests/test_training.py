@@ -259,7 +259,9 @@ assert len(jax.devices()) == 2, jax.devices()
 rng = np.random.default_rng(0)
 X = rng.standard_normal((40, 6, 1)).astype(np.float32)
 Y = np.stack([X[:, -1, 0] * 0.5, X[:, -2, 0]], axis=1).astype(np.float32)
-spec = training.TrainSpec(network=NetworkConfig("lstm", 1, 8, 2), batch_size=8)
+members = int(sys.argv[2])
+network = NetworkConfig("lstm", 1, 8, 2, members=members)
+spec = training.TrainSpec(network=network, batch_size=8)
 mesh = engine.data_mesh(spec.batch_size)
 assert mesh is not None and mesh.size == 2
 assert engine.data_mesh(7) is None  # batch not divisible: one device
@@ -274,18 +276,23 @@ assert len(leaf.sharding.device_set) == 2  # replicated over both devices
 replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
 opt = training.make_optimizer(spec)
 data = ((X, Y), np.arange(40))
-args = jax.device_put((params, opt.init(params), data, 40, data, 0, np.arange(40),
+order = np.arange(40) if members == 1 else np.tile(np.arange(40), (members, 1))
+args = jax.device_put((params, opt.init(params), data, 40, data, 0, order,
                        np.array([0, 2], np.uint32)), replicated)
 hlo = training.train_epoch.lower(spec, None, *args, mesh=mesh).compile().as_text()
-assert "all-reduce(" in hlo and "f32[4,6,1]" in hlo
+# an ensemble's batches (members, rows, ...) are split along the rows
+per_device = "f32[4,6,1]" if members == 1 else f"f32[{members},4,6,1]"
+assert "all-reduce(" in hlo and per_device in hlo, hlo[:2000]
 np.savez(sys.argv[1], *[np.asarray(a) for a in jax.tree.leaves(params)])
 print(json.dumps(history["train_loss"]))
 """
 
 
 @pytest.mark.slow
-def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path):
-    """Batch-sharded training on 2 forced CPU devices equals 1-device training."""
+@pytest.mark.parametrize("members", [1, 3])
+def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path, members):
+    """Batch-sharded training on 2 forced CPU devices equals 1-device training
+    (an ensemble's too: each member's batch is split over the devices)."""
     import json
     import os
     import subprocess
@@ -301,14 +308,15 @@ def test_data_parallel_over_two_cpu_devices_matches_one_device(tmp_path):
         ).strip(),
     }
     run = subprocess.run(
-        [sys.executable, "-c", _TWO_DEVICES, str(out)],
+        [sys.executable, "-c", _TWO_DEVICES, str(out), str(members)],
         env=env, capture_output=True, text=True, timeout=300, check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     two_losses = json.loads(run.stdout.strip().splitlines()[-1])
 
     X, Y = _data(n=40)
-    spec = training.TrainSpec(network=NetworkConfig("lstm", 1, 8, 2), batch_size=8)
+    network = NetworkConfig("lstm", 1, 8, 2, members=members)
+    spec = training.TrainSpec(network=network, batch_size=8)
     assert engine.data_mesh(spec.batch_size, jax.devices()[:1]) is None
     params, history = training.fit_network(
         spec, init_network(spec.network, jax.random.key(0)), X, Y,

@@ -33,6 +33,7 @@ __all__ = [
     "Comparison",
     "assemble",
     "assemble_panel",
+    "combine_results",
     "conformal_interval",
 ]
 
@@ -192,6 +193,68 @@ def _with_scale(forecasts: pd.DataFrame, folds: pd.DataFrame) -> pd.DataFrame:
     }
     pairs = zip(forecasts["series"], forecasts["fold"], strict=True)
     return forecasts.assign(mase_scale=[scale[pair] for pair in pairs])
+
+
+def combine_results(results: list, how: str = "median") -> BacktestResult:
+    """The backtest of a forecast combination, from its members' backtests.
+
+    Parameters
+    ----------
+    results : list of BacktestResult
+        Backtests of the members on the same folds (and series).
+    how : {"median", "mean"}, default "median"
+        How each forecast is combined across the members.
+
+    Returns
+    -------
+    BacktestResult
+        Each forecast the members' median (or mean); the errors of every fold
+        and step rescored; ``fit_seconds`` and ``predict_seconds`` the
+        members' sums (the combination fits every member); no intervals and
+        no histories.
+
+    Raises
+    ------
+    ValueError
+        If ``results`` is empty, ``how`` unknown, or the members forecast
+        other folds, steps or series.
+    """
+    if how not in ("median", "mean") or not results:
+        raise ValueError(
+            f"`how` must be 'median' or 'mean' and `results` hold at least one "
+            f"backtest; got how={how!r} and {len(results)} results."
+        )
+    first = results[0]
+    keys = [c for c in ("series", "fold", "step", "timestamp") if c in first.forecasts]
+    for other in results[1:]:
+        same = other.forecasts[keys].reset_index(drop=True)
+        if not same.equals(first.forecasts[keys].reset_index(drop=True)):
+            raise ValueError(
+                "`results` must be backtests on the same folds and series; their "
+                f"forecast rows ({', '.join(keys)}) differ."
+            )
+    preds = np.stack([r.forecasts["y_pred"].to_numpy(float) for r in results])
+    forecasts = first.forecasts.drop(columns=["lower", "upper"], errors="ignore")
+    forecasts = forecasts.assign(y_pred=getattr(np, how)(preds, axis=0))
+    group = ["series", "fold"] if "series" in forecasts else ["fold"]
+    folds = first.folds.copy()
+    for column in ("fit_seconds", "predict_seconds"):
+        folds[column] = sum(r.folds[column].to_numpy(float) for r in results)
+    scored = _with_scale(forecasts, folds)
+    per_fold = pd.DataFrame(
+        [dict(zip(group, np.atleast_1d(key), strict=True)) | _score(f)
+         for key, f in scored.groupby(group, sort=False)]
+    )  # fmt: skip
+    metric_columns = [c for c in per_fold if c not in group]
+    stale = [*metric_columns, "coverage", "width"]
+    folds = folds.drop(columns=stale, errors="ignore").merge(
+        per_fold, on=group, how="left"
+    )
+    folds = folds[[c for c in first.folds.columns if c in folds]]
+    by_step = pd.DataFrame(
+        [{"step": s, "n": len(f), **_score(f)} for s, f in scored.groupby("step")]
+    )
+    return BacktestResult(forecasts, folds, by_step, {}, first.window)
 
 
 # ------------------------------------------------------------------------- results

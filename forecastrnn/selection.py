@@ -1,8 +1,9 @@
 """Automatic model choice: ``AutoForecaster`` backtests candidate forecasters
 on validation folds at the end of the data it is fit on, picks the best by a
-metric, refits it and says why. The candidates are a fixed set, or the trials
-of an Optuna search over a space the user writes (the ``tune`` extra:
-``pip install "forecastrnn[tune]"``).
+metric (one candidate, or the median of the best few: a
+``CombinedForecaster``), refits it and says why. The candidates are a fixed
+set, or the trials of an Optuna search over a space the user writes (the
+``tune`` extra: ``pip install "forecastrnn[tune]"``).
 
 Because the choice is made inside ``fit``, a backtest of an
 ``AutoForecaster`` (:func:`forecastrnn.backtest`, ``forecastrnn backtest
@@ -30,9 +31,15 @@ from .backtest import backtest, parallel_slots, run_tasks
 from .baselines import ETS, Naive, SeasonalNaive, Theta, seasonal_period
 from .checks import check_int, check_series
 from .forecasters import RNNForecaster, default_network
-from .scoring import Comparison
+from .scoring import Comparison, combine_results
 
-__all__ = ["METRICS", "AutoForecaster", "CandidateWarning", "default_candidates"]
+__all__ = [
+    "METRICS",
+    "AutoForecaster",
+    "CandidateWarning",
+    "CombinedForecaster",
+    "default_candidates",
+]
 
 # Leaderboard columns a choice can be made by (lower is better for all).
 METRICS = ("mase", "smape", "mae", "rmse", "mape")
@@ -118,6 +125,13 @@ class AutoForecaster(BaseEstimator):
     season_length : int, optional
         The baselines' seasonal period and the MASE's ``m``. None:
         :func:`~forecastrnn.baselines.seasonal_period` of ``y``'s index.
+    combine_top : int, default 3
+        Also score the median forecast of the best ``combine_top`` candidates
+        (a :class:`CombinedForecaster`, named ``"median of top 3"``), from
+        the same validation forecasts (no extra fits); it is chosen when it
+        scores best. Combinations of a few good forecasts are steadier than
+        any one of them, the lesson of the M4 competition, and a choice made
+        on a few validation origins is noisy. 0 or 1: single candidates only.
     train_size : int, optional
         Each validation fold trains on at most this many observations before
         its origin (a sliding window), and the chosen model is refit on the
@@ -186,6 +200,7 @@ class AutoForecaster(BaseEstimator):
         step: int | None = None,
         metric: str = "mase",
         season_length: int | None = None,
+        combine_top: int = 3,
         train_size: int | None = None,
         random_state=None,
         n_trials: int = 20,
@@ -197,6 +212,7 @@ class AutoForecaster(BaseEstimator):
         self.step = step
         self.metric = metric
         self.season_length = season_length
+        self.combine_top = combine_top
         self.train_size = train_size
         self.random_state = random_state
         self.n_trials = n_trials
@@ -264,8 +280,21 @@ class AutoForecaster(BaseEstimator):
                 "every candidate failed on the validation folds: "
                 + "; ".join(f"{k}: {v}" for k, v in outcomes.items())
             )
+        order = [k for k in candidates if k in results]
+        ranked = self._rank(Comparison(results).leaderboard, order)
+        top = check_int(self.combine_top, "combine_top", minimum=0)
+        if min(top, len(ranked)) >= 2:
+            members = [str(k) for k in ranked.index[:top]]
+            name = f"median of top {len(members)}"
+            results[name] = combine_results([results[k] for k in members])
+            candidates = {
+                **candidates, name: CombinedForecaster(
+                    {k: candidates[k] for k in members}
+                ),
+            }  # fmt: skip
+            order.append(name)
         self.validation_ = Comparison(results)
-        self.selection_ = self._rank(self.validation_.leaderboard, list(candidates))
+        self.selection_ = self._rank(self.validation_.leaderboard, order)
         self.best_name_ = str(self.selection_.index[0])
         self.reason_ = self._reason(y, n_folds, horizon)
         self.history_ = self.selection_
@@ -399,6 +428,93 @@ class AutoForecaster(BaseEstimator):
             steps=self.horizon if steps is None else steps, coverage=coverage,
             exog=exog, last_window=last_window,
         )
+
+
+class CombinedForecaster(BaseEstimator):
+    """The median (or mean) forecast of several forecasters fit on the same data.
+
+    Parameters
+    ----------
+    members : mapping of str to forecaster
+        Unfitted forecasters (each cloned in ``fit``).
+    how : {"median", "mean"}, default "median"
+
+    Attributes
+    ----------
+    members_ : dict of str to forecaster
+        The fitted members.
+
+    Notes
+    -----
+    An ensemble of configurations (members that differ in window length,
+    loss or kind, as N-BEATS combines its own), fit one after the other; for
+    many networks of one configuration, ``RNNRegressor(ensemble_size=K)``
+    trains them in one program. :meth:`predict_interval` combines the
+    members' bounds the same way (quantile averaging).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from forecastrnn.baselines import Naive, SeasonalNaive
+    >>> y = pd.Series(np.arange(48.0) % 24, pd.date_range("2024", periods=48, freq="h"))
+    >>> both = CombinedForecaster({"naive": Naive(), "seasonal": SeasonalNaive(24)})
+    >>> both.fit(y).predict(steps=2).tolist()  # the mean of 23 and 0, of 23 and 1
+    [11.5, 12.0]
+    """
+
+    global_model = False
+
+    def __init__(self, members: Mapping[str, Any] | None = None, how: str = "median"):
+        self.members = members
+        self.how = how
+
+    def fit(self, y, exog=None) -> CombinedForecaster:
+        """Fit a clone of every member on ``y`` (and ``exog``)."""
+        if not isinstance(self.members, Mapping) or not self.members:
+            raise TypeError(
+                "`members` must be a non-empty mapping of names to unfitted "
+                f"forecasters; got {self.members!r:.80}."
+            )
+        if self.how not in ("median", "mean"):
+            raise ValueError(f"`how` must be 'median' or 'mean'; got {self.how!r}.")
+        kwargs = {} if exog is None else {"exog": exog}
+        self.members_ = {k: clone(v).fit(y, **kwargs) for k, v in self.members.items()}
+        return self
+
+    def predict(self, steps=None, exog=None, last_window=None) -> pd.Series:
+        """The members' combined point forecasts (pass ``steps``: members'
+        defaults differ)."""
+        frames = self._forecasts("predict", steps, exog, last_window)
+        return self._combine(frames)
+
+    def predict_interval(
+        self, steps=None, coverage=0.8, exog=None, last_window=None
+    ) -> pd.DataFrame:
+        """The members' intervals combined bound by bound (``mean``,
+        ``lower``, ``upper``)."""
+        frames = self._forecasts(
+            "predict_interval", steps, exog, last_window, coverage=coverage
+        )
+        return pd.DataFrame(
+            {c: self._combine([f[c] for f in frames]) for c in frames[0].columns}
+        )
+
+    def _forecasts(self, method, steps, exog, last_window, **extra) -> list:
+        check_is_fitted(self)
+        out = [
+            getattr(m, method)(steps=steps, exog=exog, last_window=last_window, **extra)
+            for m in self.members_.values()
+        ]
+        if any(not o.index.equals(out[0].index) for o in out):
+            raise ValueError(
+                "the members forecast different timestamps; pass `steps` so that "
+                "they forecast the same ones."
+            )
+        return out
+
+    def _combine(self, series: list) -> pd.Series:
+        values = getattr(np, self.how)(np.stack([s.to_numpy(float) for s in series]), 0)
+        return pd.Series(values, index=series[0].index, name=series[0].name)
 
 
 def _validate(model, y, exog, folds: dict):

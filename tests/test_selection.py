@@ -11,7 +11,12 @@ from sklearn.base import BaseEstimator, clone
 
 from forecastrnn import AutoForecaster, backtest, compare
 from forecastrnn.baselines import Drift, Naive, SeasonalNaive
-from forecastrnn.selection import CandidateWarning, default_candidates
+from forecastrnn.scoring import combine_results
+from forecastrnn.selection import (
+    CandidateWarning,
+    CombinedForecaster,
+    default_candidates,
+)
 
 
 def _series(n=24 * 30, seed=0):
@@ -27,7 +32,7 @@ CANDIDATES = {"naive": Naive(), "seasonal": SeasonalNaive(24), "drift": Drift()}
 
 def test_chooses_the_lowest_validation_score_and_refits_it_on_everything():
     y = _series()
-    auto = AutoForecaster(CANDIDATES, horizon=24, n_folds=5).fit(y)
+    auto = AutoForecaster(CANDIDATES, horizon=24, n_folds=5, combine_top=0).fit(y)
     board = compare(CANDIDATES, y, horizon=24, n_folds=5, m=24).leaderboard
     assert auto.best_name_ == board["mase"].idxmin() == "seasonal"
     np.testing.assert_allclose(
@@ -43,7 +48,9 @@ def test_chooses_the_lowest_validation_score_and_refits_it_on_everything():
         auto.predict_interval(coverage=0.8), alone.predict_interval(24, coverage=0.8)
     )
     # another metric, another protocol: still the argmin
-    by_mae = AutoForecaster(CANDIDATES, horizon=12, n_folds=3, metric="mae").fit(y)
+    by_mae = AutoForecaster(
+        CANDIDATES, horizon=12, n_folds=3, metric="mae", combine_top=0
+    ).fit(y)
     board = compare(CANDIDATES, y, horizon=12, n_folds=3, m=24).leaderboard
     assert by_mae.best_name_ == board["mae"].idxmin()
 
@@ -100,17 +107,63 @@ def test_a_failing_candidate_is_left_out_with_a_warning():
         auto = AutoForecaster(
             {"bad": _Broken(), "seasonal": SeasonalNaive(24)}, n_folds=3
         ).fit(y)
-    assert list(auto.selection_.index) == ["seasonal"]
+    assert list(auto.selection_.index) == ["seasonal"]  # alone: no combination
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CandidateWarning)
         with pytest.raises(ValueError, match="every candidate failed.*no convergence"):
             AutoForecaster({"bad": _Broken()}, n_folds=3).fit(y)
 
 
+def test_the_median_of_the_best_candidates_is_a_candidate_too():
+    """Two forecasts biased in opposite directions: their median (with an
+    unbiased third) wins, scored from the same validation forecasts."""
+    y = _series()
+    candidates = {
+        "low": _Spy(-1.0), "high": _Spy(1.0), "mid": _Spy(0.05), "far": _Spy(9.0),
+    }  # fmt: skip
+    auto = AutoForecaster(candidates, horizon=24, n_folds=4, combine_top=3).fit(y)
+    names = list(auto.selection_.index)
+    assert "median of top 3" in names and len(names) == 5
+    top3 = [n for n in names if n != "median of top 3"][:3]
+    want = combine_results([auto.validation_.results[n] for n in top3])
+    assert auto.selection_.loc["median of top 3", "mase"] == pytest.approx(
+        want.summary()["mase"]
+    )
+    combined = auto.best_forecaster_
+    if auto.best_name_ == "median of top 3":
+        assert isinstance(combined, CombinedForecaster)
+        assert set(combined.members_) == set(top3)
+        members = [m.predict(steps=24) for m in combined.members_.values()]
+        np.testing.assert_allclose(
+            auto.predict(), np.median(np.stack(members), axis=0)
+        )
+    # the median of the three best of naive, seasonal naive and drift
+    plain = AutoForecaster(CANDIDATES, horizon=24, n_folds=4).fit(y)
+    assert plain.selection_.index.tolist().count("median of top 3") == 1
+
+
+def test_combined_forecaster_combines_point_forecasts_and_intervals():
+    y = _series()
+    both = CombinedForecaster({"a": Naive(), "b": SeasonalNaive(24)}, how="mean")
+    both.fit(y)
+    a, b = Naive().fit(y), SeasonalNaive(24).fit(y)
+    np.testing.assert_allclose(
+        both.predict(steps=5), (a.predict(steps=5) + b.predict(steps=5)) / 2
+    )
+    interval = both.predict_interval(steps=5, coverage=0.8)
+    want = (a.predict_interval(5, 0.8) + b.predict_interval(5, 0.8)) / 2
+    pd.testing.assert_frame_equal(interval, want)
+    with pytest.raises(TypeError, match="`members` must be a non-empty mapping"):
+        CombinedForecaster({}).fit(y)
+    with pytest.raises(ValueError, match="`how` must be 'median' or 'mean'"):
+        CombinedForecaster({"a": Naive()}, how="mode").fit(y)
+
+
 def test_ties_go_to_the_first_candidate():
     y = _series()
     auto = AutoForecaster(
-        {"second": SeasonalNaive(24), "first": SeasonalNaive(24)}, n_folds=3
+        {"second": SeasonalNaive(24), "first": SeasonalNaive(24)}, n_folds=3,
+        combine_top=0,
     ).fit(y)
     assert auto.best_name_ == "second"
 
@@ -153,7 +206,8 @@ def _season_space(trial):
 def test_a_search_space_runs_optuna_trials_and_refits_the_best():
     y = _series()
     auto = AutoForecaster(
-        _season_space, horizon=24, n_folds=3, n_trials=6, random_state=0
+        _season_space, horizon=24, n_folds=3, n_trials=6, random_state=0,
+        combine_top=0,
     ).fit(y)
     assert auto.study_.best_trial.params == {"season_length": 24}
     assert auto.best_name_ == f"trial {auto.study_.best_trial.number}"
@@ -164,7 +218,8 @@ def test_a_search_space_runs_optuna_trials_and_refits_the_best():
     assert auto.best_forecaster_.season_length == 24
     # reproducible with the seed
     again = AutoForecaster(
-        _season_space, horizon=24, n_folds=3, n_trials=6, random_state=0
+        _season_space, horizon=24, n_folds=3, n_trials=6, random_state=0,
+        combine_top=0,
     ).fit(y)
     assert [t.params for t in again.study_.trials] == [
         t.params for t in auto.study_.trials

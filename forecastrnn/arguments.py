@@ -237,9 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--auto",
         action="store_true",
-        help="also backtest 'auto', which chooses among the --models at every "
-        "refit by their MASE on 7 validation origins before it (never the test "
-        "folds); the report says what it chose and why",
+        help="also backtest 'auto', which chooses among the --models (or the "
+        "median of the best 3) at every refit by their MASE on 7 validation "
+        "origins before it (never the test folds); the report says what it "
+        "chose and why",
     )
     run.add_argument(
         "--out", default="report", metavar="DIR", help="output folder (default report)"

@@ -75,3 +75,11 @@ def test_panel_example(tmp_path):
     assert list(long.columns) == ["unique_id", "ds", "y"]
     assert set(long["unique_id"]) == set(forecast.columns)
     assert (tmp_path / "forecast.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_ensemble_and_choice_example(tmp_path):
+    table = example_main("ensemble_and_choice")(["--quick", "--out", str(tmp_path)])
+    assert list(table.index) == ["ensemble of 2", "single LSTM"]
+    assert table[[0, 1, 2]].notna().all().all() and (table[[0, 1, 2]] > 0).all().all()
+    assert (tmp_path / "ensemble.png").stat().st_size > 0

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import forecastrnn
-from forecastrnn import RNNForecaster, RNNRegressor, diagnostics, engine, training
+from forecastrnn import RNNForecaster, RNNRegressor, diagnostics, training
 from forecastrnn.nn import NetworkConfig, apply_network, init_network
 
 
@@ -79,15 +79,8 @@ def test_each_member_trains_as_the_same_network_alone(which):
 
 
 @pytest.mark.parametrize("which", ["threads", "scan"])
-def test_members_read_their_own_batches_and_dropout_masks(which, monkeypatch):
-    orders = []
-    real = engine.threads_epoch
-
-    def spy(steps, params, opt_state, n_val, order, *args):
-        orders.append(np.array(order))
-        return real(steps, params, opt_state, n_val, order, *args)
-
-    monkeypatch.setattr(engine, "threads_epoch", spy)
+def test_members_read_their_own_batches_and_dropout_masks(which, epoch_orders):
+    orders = epoch_orders
     X, Y = _data()
     config = NetworkConfig("lstm", 1, 6, 2, dropout=0.3, members=2)
     spec = training.TrainSpec(config, batch_size=8)

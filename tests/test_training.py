@@ -509,7 +509,7 @@ def test_optimizer_state_from_leaves_and_mismatched_leaves():
 
 @pytest.mark.parametrize("consecutive", [True, False])
 def test_each_epoch_samples_at_most_k_distinct_windows_of_every_group(
-    consecutive, monkeypatch
+    consecutive, epoch_orders
 ):
     """The epoch sample: min(size, k) distinct rows of every group, fresh each
     epoch, whether or not a group's rows are consecutive."""
@@ -518,14 +518,7 @@ def test_each_epoch_samples_at_most_k_distinct_windows_of_every_group(
     if not consecutive:
         groups = np.random.default_rng(0).permutation(groups)
     X, Y = _data(n=len(groups))
-    orders = []
-    real = engine.threads_epoch
-
-    def spy(steps, params, opt_state, n_val, order, *args):
-        orders.append(np.array(order))
-        return real(steps, params, opt_state, n_val, order, *args)
-
-    monkeypatch.setattr(engine, "threads_epoch", spy)
+    orders = epoch_orders
     spec = _spec(batch_size=8)
     training.fit_network(
         spec, init_network(spec.network, 0), X, Y, key=1, max_epochs=2,

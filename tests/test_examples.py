@@ -18,6 +18,7 @@ def example_main(name):
 def test_every_example_has_a_smoke_test():
     tested = {"energy_forecast", "weather_forecast", "stock_forecast"}
     tested |= {"sklearn_pipeline", "gradient_flow", "regularisation", "panel_forecast"}
+    tested |= {"ensemble_and_choice"}
     assert {path.stem for path in EXAMPLES.glob("*.py")} == tested
 
 

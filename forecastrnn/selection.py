@@ -243,6 +243,7 @@ class AutoForecaster(BaseEstimator):
         n_folds = check_int(self.n_folds, "n_folds")
         step = check_int(self.step, "step", allow_none=True) or horizon
         check_int(self.train_size, "train_size", allow_none=True)
+        top = check_int(self.combine_top, "combine_top", minimum=0)
         if self.metric not in METRICS:
             raise ValueError(
                 f"`metric` must be one of {', '.join(METRICS)}; got {self.metric!r}."
@@ -282,9 +283,9 @@ class AutoForecaster(BaseEstimator):
             )
         order = [k for k in candidates if k in results]
         ranked = self._rank(Comparison(results).leaderboard, order)
-        top = check_int(self.combine_top, "combine_top", minimum=0)
-        if min(top, len(ranked)) >= 2:
-            members = [str(k) for k in ranked.index[:top]]
+        finite = ranked[np.isfinite(ranked[self.metric].astype(float))]
+        if min(top, len(finite)) >= 2:
+            members = [str(k) for k in finite.index[:top]]
             name = f"median of top {len(members)}"
             results[name] = combine_results([results[k] for k in members])
             candidates = {

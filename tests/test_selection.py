@@ -175,6 +175,7 @@ def test_ties_go_to_the_first_candidate():
         ({"candidates": {}}, TypeError, "`candidates` must be a non-empty mapping"),
         ({"candidates": {"x": 3}}, TypeError, r"`candidates` \['x'\] are not"),
         ({"horizon": 0}, ValueError, "horizon"),
+        ({"combine_top": -1}, ValueError, "combine_top"),
         ({"n_folds": 40}, ValueError, "`y` has 720 observations; 40 validation"),
     ],
 )

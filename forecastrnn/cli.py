@@ -485,15 +485,16 @@ def _auto(models: dict, s: Settings, train: int) -> AutoForecaster:
     )  # fmt: skip
 
 
-def _choices_text(result) -> str:
-    """One line: what ``--auto`` chose at its refit folds."""
+def _choices_text(result, n_folds: int) -> str:
+    """One line: what ``--auto`` chose at its refit folds, each on the
+    ``n_folds`` validation origins before it."""
     chosen: dict[str, list[str]] = {}
     for fold, frame in result.histories.items():
         if isinstance(frame, pd.DataFrame) and "chosen" in frame:
             chosen.setdefault(str(frame.index[0]), []).append(str(fold))
     picks = "; ".join(f"{k} (folds {', '.join(v)})" for k, v in chosen.items())
     return (
-        f"auto chose {picks} by MASE on the {AUTO_FOLDS} origins before each "
+        f"auto chose {picks} by MASE on the {n_folds} origins before each "
         "refit (see the report's Model choice)."
     )
 
@@ -554,7 +555,9 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
         f"{naive} forecast."
     )
     if "auto" in comparison.results:
-        console.result(_choices_text(comparison.results["auto"]))
+        console.result(
+            _choices_text(comparison.results["auto"], models["auto"].n_folds)
+        )
     if "owa" in comparison.leaderboard:
         console.result(
             "OWA: mean of sMAPE and MASE relative to naive2's (M4); below 1 beats it."

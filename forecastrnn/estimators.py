@@ -161,8 +161,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         combination (``ensemble_combine``), output by output. The members
         differ in their initial weights, dropout masks and the order (and,
         with ``samples_per_group``, the sample) of their mini-batches; they
-        train
-        in one compiled program (``jax.vmap`` over the members), each with
+        train in one compiled program (``jax.vmap`` over the members), each with
         its own optimizer state, gradient clipping and early stopping: every
         member keeps the weights of its own best validation epoch, and
         training ends when all of them have waited ``patience`` epochs.
@@ -172,11 +171,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         non-finite loss in any member stops the whole run. 1: one network.
     ensemble_combine : {"median", "mean"}, default "median"
         How an ensemble's members are combined in :meth:`predict` (and
-        :meth:`predict_quantiles`, level by level). The median, because one
-        member stuck in a poor minimum moves a mean and not a median
-        (measured on the validation folds of the bundled series:
-        ``benchmarks/accuracy.md``). It only acts at prediction, so it may be
-        changed on a fitted model.
+        :meth:`predict_quantiles`, level by level). The median by default,
+        chosen beforehand because one member stuck in a poor minimum moves a
+        mean and not a median; on the test folds of the bundled series the
+        mean did slightly better (``benchmarks/accuracy.md``), and neither
+        has been chosen on validation folds yet. It only acts at prediction,
+        so it may be changed on a fitted model.
 
     Attributes
     ----------
@@ -732,8 +732,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         -------
         numpy.ndarray of shape (ensemble_size, n_samples) or \
 (ensemble_size, n_samples, horizon)
-            Row ``k`` is what member ``k`` alone predicts (:meth:`predict` is
-            their median); with ``loss="quantile"``, the level :meth:`predict`
+            Row ``k`` is what member ``k`` alone predicts (:meth:`predict`
+            combines them, see ``ensemble_combine``); with ``loss="quantile"``, the level :meth:`predict`
             reports. The spread of the members shows how much the fit itself
             varies (initial weights, batch order); it is not a prediction
             interval, which must also cover the noise of the series.

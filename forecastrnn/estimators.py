@@ -733,10 +733,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         numpy.ndarray of shape (ensemble_size, n_samples) or \
 (ensemble_size, n_samples, horizon)
             Row ``k`` is what member ``k`` alone predicts (:meth:`predict`
-            combines them, see ``ensemble_combine``); with ``loss="quantile"``, the level :meth:`predict`
-            reports. The spread of the members shows how much the fit itself
-            varies (initial weights, batch order); it is not a prediction
-            interval, which must also cover the noise of the series.
+            combines them, see ``ensemble_combine``); with
+            ``loss="quantile"``, the level :meth:`predict` reports. The
+            spread of the members shows how much the fit itself varies
+            (initial weights, batch order); it is not a prediction interval,
+            which must also cover the noise of the series.
         """
         out = self._member_outputs(X).astype(np.float64)
         if self.loss == "quantile":

@@ -173,10 +173,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         How an ensemble's members are combined in :meth:`predict` (and
         :meth:`predict_quantiles`, level by level). The median by default,
         chosen beforehand because one member stuck in a poor minimum moves a
-        mean and not a median; on the test folds of the bundled series the
-        mean did slightly better (``benchmarks/accuracy.md``), and neither
-        has been chosen on validation folds yet. It only acts at prediction,
-        so it may be changed on a fitted model.
+        mean and not a median; on the validation folds of the bundled
+        weather series the two tie, on the test folds the mean did slightly
+        better (``benchmarks/accuracy.md``). It only acts at prediction, so
+        it may be changed on a fitted model.
 
     Attributes
     ----------

@@ -13,7 +13,6 @@ from functools import partial
 
 import jax
 import numpy as np
-import optax
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
@@ -508,27 +507,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 f"`warm_start` must be True or False; got "
                 f"{type(self.warm_start).__name__} {self.warm_start!r}."
             )
-        if not callable(self.optimizer) and not _is_optax_optimizer(self.optimizer):
-            raise ValueError(
-                "`optimizer` must name an optax optimizer such as 'adam', 'sgd' or "
-                f"'rmsprop', or be a callable learning_rate -> GradientTransformation; "
-                f"got {self.optimizer!r}."
-            )
-        if self.augment is not None and not callable(self.augment):
-            raise TypeError(
-                "`augment` must be None or a callable augment(key, X, Y) -> (X, Y) "
-                f"such as forecastrnn.augment.make_jitter(0.05); got "
-                f"{type(self.augment).__name__} {self.augment!r}."
-            )
-        if self.augment is not None:
-            try:
-                hash(self.augment)
-            except TypeError:
-                raise TypeError(
-                    "`augment` must be hashable (it keys the compiled training "
-                    "step); wrap your function as a module-level function or use "
-                    "the augmentations of forecastrnn.augment."
-                ) from None
+        training.check_training_callables(self.optimizer, self.augment)
         if self.loss == "quantile":
             self._sorted_quantiles()
 
@@ -813,7 +792,3 @@ def _show_epoch(bar, epoch: int, record: dict) -> None:
     bar.update(1)
     bar.set_postfix(loss=f"{record['train_loss']:.4g}", val=f"{record['val_loss']:.4g}")
 
-
-def _is_optax_optimizer(name) -> bool:
-    """Whether ``name`` names an optax optimizer factory."""
-    return isinstance(name, str) and callable(getattr(optax, name, None))

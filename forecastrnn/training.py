@@ -53,6 +53,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from . import engine as _engine  # `engine` is fit_network's argument
 from . import losses
+from .epoch_loop import run_epochs
 from .indexed_windows import IndexedWindows, WindowLayout, cut_windows
 from .nn.cells import host_rng
 from .nn.network import NetworkConfig, apply_network
@@ -64,6 +65,7 @@ __all__ = [
     "TrainState",
     "apply_gradients",
     "batch_rows",
+    "check_training_callables",
     "fit_network",
     "make_optimizer",
     "optimizer_state",
@@ -162,6 +164,34 @@ class TrainState(NamedTuple):
         """The number of the last epoch done (0: none)."""
         epochs = (self.history or {}).get("epoch", [])
         return int(epochs[-1]) if len(epochs) else 0
+
+
+def check_training_callables(optimizer, augment) -> None:
+    """``optimizer`` names an optax optimizer or is a callable, and ``augment``
+    is None or a hashable callable; else ValueError or TypeError saying so."""
+    named = isinstance(optimizer, str) and callable(getattr(optax, optimizer, None))
+    if not callable(optimizer) and not named:
+        raise ValueError(
+            "`optimizer` must name an optax optimizer such as 'adam', 'sgd' or "
+            f"'rmsprop', or be a callable learning_rate -> GradientTransformation; "
+            f"got {optimizer!r}."
+        )
+    if augment is None:
+        return
+    if not callable(augment):
+        raise TypeError(
+            "`augment` must be None or a callable augment(key, X, Y) -> (X, Y) "
+            f"such as forecastrnn.augment.make_jitter(0.05); got "
+            f"{type(augment).__name__} {augment!r}."
+        )
+    try:
+        hash(augment)
+    except TypeError:
+        raise TypeError(
+            "`augment` must be hashable (it keys the compiled training "
+            "step); wrap your function as a module-level function or use "
+            "the augmentations of forecastrnn.augment."
+        ) from None
 
 
 def make_optimizer(spec: TrainSpec) -> optax.GradientTransformation:
@@ -532,9 +562,10 @@ def fit_network(
     else:
         run_epoch = _scan_epochs(spec, layout, data, len(X), val_data, n_val)
     try:
-        return _epochs(
+        return run_epochs(
             spec, run_epoch, state, rng, draw, max_epochs,
             bool(n_val) and patience is not None, patience, on_epoch, on_checkpoint,
+            EpochStats._fields[:-1],
         )
     finally:
         if pool is not None:
@@ -702,125 +733,3 @@ def _scan_epochs(spec, layout, data, n_train, val_data, n_val):
         return params, opt_state, jax.device_get(stats)
 
     return run_epoch
-
-
-def _epochs(spec, run_epoch, state, rng, draw, max_epochs, early, patience,
-            on_epoch, on_checkpoint):
-    """The epoch loop both engines share: the shuffles and dropout seeds (from
-    ``rng``), the history, the non-finite stop, early stopping, checkpoints and
-    Ctrl-C. ``state`` is the run so far, replaced in one step when an epoch
-    has finished, so an interrupted epoch leaves no trace."""
-    history = state.history or {k: [] for k in ("epoch", *EpochStats._fields[:-1])}
-    state = state._replace(
-        history={k: list(v) for k, v in history.items()},
-        rng_state=rng.bit_generator.state,
-    )
-    reported, epoch = True, state.epoch
-    try:
-        for epoch in range(state.epoch + 1, max_epochs + 1):
-            if state.stopped:
-                break
-            order = draw(rng)
-            seed = rng.integers(0, 2**32, size=2, dtype=np.uint32)
-            params, opt_state, stats = run_epoch(
-                state.params, state.opt_state, order, seed
-            )
-            # an ensemble's figures are its members' means; each member stops
-            # early on its own validation loss
-            record = {
-                name: float(np.mean(getattr(stats, name)))
-                for name in state.history
-                if name != "epoch"
-            }
-            if not (np.isfinite(record["train_loss"]) and stats.finite):
-                _warn_non_finite(spec, epoch, record)
-                state, reported = state._replace(stopped=True), False
-                break
-            val_loss = np.asarray(stats.val_loss, np.float64)
-            state = _advance(state, params, opt_state, rng, epoch, record, val_loss,
-                             early)
-            waited = np.asarray(state.waited)
-            state = state._replace(stopped=early and bool(np.all(waited >= patience)))
-            reported = False
-            if on_epoch is not None:
-                on_epoch(epoch, record)
-            if on_checkpoint is not None and (not early or np.any(waited == 0)):
-                on_checkpoint(state)
-                reported = True
-    except KeyboardInterrupt:
-        _warn_interrupted(state, epoch, early)
-    if on_checkpoint is not None and not reported:
-        on_checkpoint(state)
-    if early and state.best_params is not None:
-        return state.best_params, state.history
-    return state.params, state.history
-
-
-def _advance(state, params, opt_state, rng, epoch, record, val_loss, early):
-    """The run's state after epoch ``epoch`` finished with ``record`` (new
-    lists: a state handed out never changes, and it changes in one step).
-
-    ``val_loss`` is one per member for an ensemble (then ``best_loss``,
-    ``best_epoch`` and ``waited`` are arrays, and ``best_params`` holds each
-    member's best epoch)."""
-    history = {
-        k: [*v, epoch if k == "epoch" else record[k]]
-        for k, v in state.history.items()
-    }
-    state = state._replace(
-        params=params, opt_state=opt_state, history=history,
-        rng_state=rng.bit_generator.state,
-    )
-    if not early:
-        return state
-    improved = val_loss < state.best_loss
-    best = params if state.best_params is None else state.best_params
-    return state._replace(
-        best_params=_pick(improved, params, best),
-        best_loss=np.where(improved, val_loss, state.best_loss)[()],
-        best_epoch=np.where(improved, epoch, state.best_epoch)[()],
-        waited=np.where(improved, 0, np.asarray(state.waited) + 1)[()],
-    )
-
-
-def _pick(mask, new: dict, old: dict) -> dict:
-    """``new`` where ``mask``, else ``old``: whole networks, or an ensemble's
-    members (``mask`` one per member)."""
-    mask = np.asarray(mask)
-    if mask.ndim == 0:
-        return new if mask else old
-
-    def leaf(a, b):
-        return jnp.where(mask.reshape(mask.shape + (1,) * (a.ndim - 1)), a, b)
-
-    return jax.tree.map(leaf, new, old)
-
-
-def _warn_non_finite(spec, epoch, record):
-    """Warn that training stopped at a non-finite loss."""
-    warnings.warn(
-        f"Training stopped at epoch {epoch}: the loss became non-finite "
-        f"({record['train_loss']}), a sign of exploding gradients. The "
-        f"parameters after epoch {epoch - 1} are kept. Lower "
-        f"`learning_rate` (now {spec.learning_rate}) or clip gradients "
-        f"harder with a smaller `clip_norm` (now {spec.clip_norm}).",
-        RuntimeWarning,
-        stacklevel=5,
-    )
-
-
-def _warn_interrupted(state, epoch, early):
-    """Warn that a KeyboardInterrupt stopped training, and what is kept."""
-    if early and state.best_params is not None:
-        epochs = ", ".join(str(e) for e in np.ravel(state.best_epoch))
-        kept = f"keeping the best weights (epoch {epochs})"
-    elif state.epoch:
-        kept = f"keeping the weights after epoch {state.epoch}"
-    else:
-        kept = "no epoch finished; keeping the initial weights"
-    warnings.warn(
-        f"Training interrupted at epoch {epoch} (KeyboardInterrupt); {kept}. "
-        f"The history holds the {len(state.history['epoch'])} epochs done.",
-        RuntimeWarning,
-        stacklevel=5,
-    )

@@ -48,6 +48,7 @@ LAYERS = {
     "training": 2,
     "engine": 2,
     "sampling": 2,
+    "epoch_loop": 2,
     # 3. estimators
     "estimators": 3,
     "forecasters": 3,

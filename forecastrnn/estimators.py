@@ -29,7 +29,7 @@ from .checks import (
 from .indexed_windows import IndexedWindows
 from .losses import check_loss
 from .nn.cells import check_cell
-from .nn.network import NetworkConfig, apply_network, init_network
+from .nn.network import NetworkConfig, apply_network, check_forks, init_network
 from .progress import progress_bar
 from .sampling import ValidationSplitWarning, validation_split
 
@@ -93,6 +93,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Clip gradients by global norm (the remedy for exploding gradients);
         ``None`` turns clipping off.
     batch_size : int, default 16
+        Windows per mini-batch. Given ``IndexedWindows`` in the forking form
+        (``layout.forks = F > 1``, each training input holding ``F``
+        windows), a mini-batch holds ``ceil(batch_size / F)`` inputs.
     augment : callable or None, default None
         Data augmentation of every training mini-batch, ``augment(key, X, Y)
         -> (X, Y)`` on the 3-D windows and their targets, drawn afresh each
@@ -188,8 +191,12 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     n_epochs_ : int
         Epochs run (over all the fits of a ``warm_start`` model).
     window_size_ : int
+        Steps of a window ``predict`` reads.
     n_outputs_ : int
         Horizon steps predicted per row.
+    n_head_inputs_ : int
+        Trailing input channels the head reads beside the state (the
+        forking form of ``IndexedWindows``; 0 for windows given as arrays).
     quantiles_ : tuple of float
         The quantile levels, sorted (empty unless ``loss="quantile"``): the
         last axis of :meth:`predict_quantiles`.
@@ -344,6 +351,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             y = check_targets(y, len(X2))
             groups = check_groups(groups, len(X2))
             windows = self._windows(X2)
+            self.n_head_inputs_ = 0
             Y = np.asarray(y, np.float32).reshape(len(y), -1)
             self.y_ndim_, n_outputs = np.ndim(y), Y.shape[1]
             missing = bool(np.isnan(Y).any())
@@ -351,12 +359,22 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         n_series = self._count_series(windows)
         if previous is not None:
             self._check_warm_start(previous, n_outputs, quantiles, n_series)
-        self.window_size_, self.n_outputs_ = windows.shape[1], n_outputs
+        self.window_size_ = self.n_features_in_ // self.n_channels
+        self.n_outputs_ = n_outputs
         self.n_series_ = n_series
         self.quantiles_ = quantiles
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         rng = np.random.default_rng(seed)  # initialisation, then the shuffles
         spec = self._train_spec()._replace(missing_targets=missing)
+        if isinstance(X, IndexedWindows) and X.layout.forks > 1:
+            # forking sequences: each training input serves `forks` windows,
+            # and a batch holds about `batch_size` windows
+            forks = X.layout.forks
+            spec = spec._replace(
+                network=spec.network._replace(forks=forks),
+                batch_size=-(-spec.batch_size // forks),
+            )
+            check_forks(spec.network)
         params = init_network(spec.network, rng)
         data = (windows, Y, groups, samples_per_group)
         digest = None if path is None else checkpoints.data_digest(*data)
@@ -383,8 +401,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     def _train(self, spec, start, data, rng, max_epochs, on_checkpoint):
         """Run the training loop, with a progress bar when ``verbose``."""
         windows, Y, groups, samples_per_group = data
+        horizon = self.n_outputs_
+        if Y is None:  # IndexedWindows: the targets of later origins overlap
+            horizon += max(windows.layout.forks - 1, 0)
         rows, val_rows = validation_split(
-            (len(windows), self.n_outputs_),
+            (len(windows), horizon),
             self.validation_fraction if self.early_stopping else None,
             groups,
             samples_per_group,
@@ -564,9 +585,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             )
         if not len(X):
             raise ValueError("`X` holds no window; pass at least one.")
-        self.n_features_in_ = layout.steps * layout.n_channels
+        self.n_features_in_ = layout.for_prediction().steps * layout.n_channels
         self.__dict__.pop("feature_names_in_", None)
         self.y_ndim_ = 2
+        self.n_head_inputs_ = layout.n_head
         return X, None, X.groups, layout.block
 
     def _windows(self, X2: np.ndarray) -> np.ndarray:
@@ -627,6 +649,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             n_series=n_series if self.embedding_size else 0,
             embedding_size=int(self.embedding_size),
             members=int(self.ensemble_size),
+            n_head_inputs=getattr(self, "n_head_inputs_", 0),  # 0.9 models: none
             **scan,
         )
 
@@ -771,6 +794,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         state.setdefault("embedding_size", 0)
         state.setdefault("ensemble_size", 1)
         state.setdefault("ensemble_combine", "median")
+        if "params_" in state:  # ... and no head inputs before 0.10
+            state.setdefault("n_head_inputs_", 0)
         super().__setstate__(state)
 
     def save(self, path):

@@ -179,6 +179,22 @@ class RNNForecaster(BaseEstimator):
         window of every series, every epoch. Early stopping holds out the
         most recent ``validation_fraction`` of each series' windows (of at
         most this many). The number used is ``windows_per_series_``.
+    forking : int or None, default None
+        None: the network trains window by window, each window normalised
+        as ``window_norm`` says. An integer ``F``: forking sequences (Wen et
+        al. 2017, "A Multi-Horizon Quantile Recurrent Forecaster"). The
+        network reads inputs that do not depend on the forecast origin (the
+        target's change from the step before; the future-known covariates
+        of the ``horizon`` steps after each step go to the head beside the
+        state, as MQ-RNN's decoder reads them), so one pass of the encoder
+        over ``window_size + F - 1`` steps gives the forecasts, and the
+        loss, of the ``F`` windows that end in its last ``F`` steps.
+        ``F = 1`` trains the same network window by window. ``F`` is
+        lowered to what the shortest series holds (``forking_``); an epoch
+        draws ``windows_per_series / F`` sequences per series (rounded up),
+        about as many windows as without forking. A forecast reads the last
+        ``window_size`` steps, as without forking. Needs a forward-only
+        network without attention.
     **network_params
         Deprecated since 0.6: the flat network settings of 0.5.0
         (``RNNForecaster("gru", hidden_size=8, max_epochs=2)``). They build
@@ -208,6 +224,12 @@ class RNNForecaster(BaseEstimator):
         and its last window.
     panel_kind_ : {"series", "frame", "mapping"}
         What ``y`` was; ``predict()`` answers in the same kind.
+    forking_ : int or None
+        The forecast origins per training sequence (``forking``, lowered to
+        what the shortest series holds); None without forking.
+    windows_per_series_ : int or None
+        The training windows (with forking: sequences) each epoch draws per
+        series; None: all of them.
 
     Notes
     -----
@@ -244,6 +266,7 @@ class RNNForecaster(BaseEstimator):
         calendar_features: str | bool | tuple[str, ...] = "auto",
         past_covariates: tuple[str, ...] = (),
         windows_per_series: str | int | None = "auto",
+        forking: int | None = None,
         **network_params,
     ):
         if network_params:
@@ -258,6 +281,7 @@ class RNNForecaster(BaseEstimator):
         self.calendar_features = calendar_features
         self.past_covariates = past_covariates
         self.windows_per_series = windows_per_series
+        self.forking = forking
 
     # ------------------------------------------------------------------ fit
     def fit(self, y, exog=None, static=None) -> RNNForecaster:
@@ -347,8 +371,16 @@ class RNNForecaster(BaseEstimator):
                 )
             )
         sizes = [n - self.window_size - self._block() + 1 for n in lengths]
+        per_series = self._windows_per_series(sizes)
+        self.forking_ = None if self.forking is None else min(self.forking, *sizes)
+        layout = self._layout(past, future, self._static_inputs(states[0], 0))
+        if self.forking_ is not None:
+            # a training input is a sequence of `forking_` windows
+            sizes = [size - self.forking_ + 1 for size in sizes]
+            per_series = -(-(per_series or max(sizes)) // self.forking_)
+            layout = layout._replace(forks=self.forking_)
         X = IndexedWindows(
-            layout=self._layout(past, future, self._static_inputs(states[0], 0)),
+            layout=layout,
             values=values,
             targets=targets,
             starts=window_starts(offsets, sizes),
@@ -367,10 +399,9 @@ class RNNForecaster(BaseEstimator):
             # the series' attributes and code are facts, not noisy
             # observations: augment only the past
             n_past = 1 + len(self.past_covariates)
-            network.set_params(
-                augment=past_only(network.augment, self.window_size, n_past)
-            )
-        self.windows_per_series_ = self._windows_per_series(sizes)
+            past_steps = layout.steps if layout.forks else self.window_size
+            network.set_params(augment=past_only(network.augment, past_steps, n_past))
+        self.windows_per_series_ = per_series
         self.regressor_ = network.fit(
             X, None, samples_per_group=self.windows_per_series_
         )
@@ -420,6 +451,17 @@ class RNNForecaster(BaseEstimator):
             )
         if self.windows_per_series != "auto":
             check_int(self.windows_per_series, "windows_per_series", allow_none=True)
+        check_int(self.forking, "forking", allow_none=True)
+        if self.forking is not None:
+            network = network_of(self)
+            if network.bidirectional or network.attention:
+                raise ValueError(
+                    f"`forking={self.forking}` needs a forward-only network "
+                    "without attention: the state after each step must depend "
+                    "only on the steps before it. Set the network's "
+                    "`bidirectional=False` and `attention=False`, or "
+                    "`forking=None`."
+                )
         if isinstance(self.past_covariates, str):
             raise TypeError(
                 "`past_covariates` must be a tuple of column names; got the string "
@@ -459,6 +501,7 @@ class RNNForecaster(BaseEstimator):
             n_static=0 if static is None else len(static),
             window_norm=self.window_norm,
             season_length=self.season_length_,
+            forks=0 if getattr(self, "forking_", None) is None else 1,
         )
 
     def _series_values(self, state, y, past, future, code: int) -> np.ndarray:
@@ -757,6 +800,9 @@ class RNNForecaster(BaseEstimator):
             series = pop_flat_state(state)
             state.update(series_=[series], panel_kind_="series", panel_name_=series.key)
             state.update(static_columns_=None, static_scale_=None)
+        state.setdefault("forking", None)  # before 0.10: no forking sequences
+        if "regressor_" in state:
+            state.setdefault("forking_", None)
         super().__setstate__(state)
 
     def save(self, path):

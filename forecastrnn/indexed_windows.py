@@ -57,6 +57,20 @@ class WindowLayout(NamedTuple):
         window mean; None, nothing.
     season_length : int
         The period of ``"season"``.
+    forks : int
+        0: the window form above. ``F >= 1``: the forking-sequences form
+        (Wen et al. 2017, MQ-RNN), whose inputs do not depend on where a
+        forecast starts, so that one pass of the encoder over ``window_size
+        + F - 1`` steps serves the ``F`` windows that end in its last ``F``
+        steps. The target channel is the step's change from the step
+        before (0 at the first step); the future-known covariates at each
+        step are followed by theirs over the ``block`` steps after it,
+        flattened (:attr:`n_head`: the channels the network's head reads
+        beside the state, never the recurrent layers); there is no
+        forecast-period flag. The targets of the ``F`` forecast origins
+        follow one another, each relative to its own reference
+        (``window_norm``). A forecast reads the form with ``F = 1`` (see
+        :meth:`for_prediction`).
     """
 
     window_size: int
@@ -66,23 +80,43 @@ class WindowLayout(NamedTuple):
     n_static: int = 0
     window_norm: str | None = None
     season_length: int = 1
+    forks: int = 0
 
     @property
     def steps(self) -> int:
         """Steps of a network input: the window, plus the block with
-        future-known covariates."""
+        future-known covariates (the window form), or the ``forks - 1``
+        later origins (the forking form)."""
+        if self.forks:
+            return self.window_size + self.forks - 1
         return self.window_size + (self.block if self.n_future else 0)
+
+    @property
+    def span(self) -> int:
+        """Rows of ``values`` one window reads, its targets included."""
+        return self.window_size + max(self.forks - 1, 0) + self.block
+
+    @property
+    def n_head(self) -> int:
+        """The trailing channels the network's head reads (the forking
+        form's future-known covariates after each step)."""
+        return self.block * self.n_future if self.forks else 0
 
     @property
     def n_channels(self) -> int:
         """Channels of a network input."""
-        flag = 1 if self.n_future else 0
-        return self.n_past + flag + self.n_future + self.n_static
+        flag = 1 if self.n_future and not self.forks else 0
+        return self.n_past + flag + self.n_future + self.n_static + self.n_head
 
     @property
     def n_columns(self) -> int:
         """Columns of ``values``."""
         return self.n_past + self.n_future + self.n_static
+
+    def for_prediction(self) -> WindowLayout:
+        """The layout a forecast reads: this one, with one forecast origin
+        in the forking form."""
+        return self._replace(forks=min(self.forks, 1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,7 +169,7 @@ class IndexedWindows:
                 f"`groups` must hold one label per window {starts.shape}; got "
                 f"shape {np.shape(self.groups)}."
             )
-        span = layout.window_size + layout.block
+        span = layout.span
         if len(starts) and (starts.min() < 0 or starts.max() + span > len(values)):
             raise ValueError(
                 f"`starts` must leave each window and its targets ({span} rows) "
@@ -163,7 +197,7 @@ def _check_layout(layout: WindowLayout) -> None:
             f"`layout` must be a WindowLayout; got {type(layout).__name__}."
         )
     lowest = {"window_size": 1, "block": 1, "n_past": 1, "n_future": 0,
-              "n_static": 0, "season_length": 1}  # fmt: skip
+              "n_static": 0, "season_length": 1, "forks": 0}  # fmt: skip
     for name, low in lowest.items():
         value = getattr(layout, name)
         if not isinstance(value, int | np.integer) or value < low:
@@ -206,13 +240,19 @@ def cut_windows(
     X : array of shape (n, layout.steps, layout.n_channels)
         The target channel relative to the window's offset (zero over the
         forecast period), the past covariates, the forecast-period flag and
-        the future-known covariates (with any), the static covariates.
-    Y : array of shape (n, layout.block) or None
-        The targets relative to the reference (NaN where missing).
-    reference : array of shape (n, layout.block)
+        the future-known covariates (with any), the static covariates. In
+        the forking form (``layout.forks``): the target's change from the
+        step before, the past, future-known and static covariates, then the
+        future-known covariates of the ``block`` steps after each step.
+    Y : array of shape (n, max(layout.forks, 1) * layout.block) or None
+        The targets relative to the reference (NaN where missing); in the
+        forking form, those of each forecast origin in turn.
+    reference : array of shape (n, max(layout.forks, 1) * layout.block)
         What the network's output is added to (see ``window_norm``).
     """
     xp = np if isinstance(values, np.ndarray) else jnp
+    if layout.forks:
+        return _cut_forking(xp, layout, values, xp.asarray(starts), targets)
     w, block, n_past, n = layout.window_size, layout.block, layout.n_past, len(starts)
     starts = xp.asarray(starts)[:, None]
     rows = values[starts + np.arange(layout.steps)[None, :]]
@@ -242,4 +282,41 @@ def cut_windows(
     Y = None
     if targets is not None:
         Y = targets[starts + w + np.arange(block)[None, :]] - reference
+    return X, Y, reference
+
+
+def _cut_forking(xp, layout: WindowLayout, values, starts, targets):
+    """:func:`cut_windows` in the forking form (``layout.forks >= 1``)."""
+    w, block, forks, m = (
+        layout.window_size, layout.block, layout.forks, layout.season_length
+    )
+    n, steps = len(starts), layout.steps
+    at = starts[:, None] + np.arange(steps)[None, :]
+    rows = values[at]
+    target = rows[:, :, 0]
+    change = xp.concatenate(
+        [xp.zeros((n, 1), values.dtype), target[:, 1:] - target[:, :-1]], axis=1
+    )
+    parts = [change[:, :, None], rows[:, :, 1:]]
+    if layout.n_future:
+        future = slice(layout.n_past, layout.n_past + layout.n_future)
+        ahead = values[at[:, :, None] + 1 + np.arange(block)[None, None, :], future]
+        parts.append(ahead.reshape(n, steps, block * layout.n_future))
+    X = xp.concatenate(parts, axis=2)
+    origins = w - 1 + np.arange(forks)  # each forecast origin's step
+    if layout.window_norm is None:
+        reference = xp.zeros((n, forks, block), values.dtype)
+    elif layout.window_norm == "mean":
+        spans = origins[:, None] - w + 1 + np.arange(w)[None, :]
+        level = target[:, spans].mean(axis=2)
+        reference = xp.broadcast_to(level[:, :, None], (n, forks, block))
+    else:
+        period = m if layout.window_norm == "season" else 1
+        back = origins[:, None] - period + 1 + np.arange(block)[None, :] % period
+        reference = target[:, back]
+    reference = reference.reshape(n, forks * block)
+    Y = None
+    if targets is not None:
+        ahead = (origins[:, None] + 1 + np.arange(block)[None, :]).reshape(-1)
+        Y = targets[starts[:, None] + ahead[None, :]] - reference
     return X, Y, reference

@@ -23,7 +23,13 @@ from .layers import (
     init_layers,
     scan_cell,
 )
-from .network import NetworkConfig, apply_network, embed_series, init_network
+from .network import (
+    NetworkConfig,
+    apply_network,
+    check_forks,
+    embed_series,
+    init_network,
+)
 
 __all__ = [
     "CELLS",
@@ -32,6 +38,7 @@ __all__ = [
     "NetworkConfig",
     "apply_network",
     "attention_pool",
+    "check_forks",
     "dropout_mask",
     "elman_sequence",
     "embed_series",

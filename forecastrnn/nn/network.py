@@ -35,6 +35,16 @@ class NetworkConfig(NamedTuple):
     (:func:`init_network` draws each member afresh) and
     :func:`apply_network` runs the members at once (``jax.vmap``), returning
     one output per member.
+
+    With ``n_head_inputs > 0`` the last ``n_head_inputs`` input channels go
+    to the head beside the state, never to the recurrent layers (the
+    future-known covariates of the steps a forecast covers, as in MQ-RNN).
+    With ``forks = F > 1`` the head reads each of the last ``F`` steps'
+    states (the recurrent layers only look back, so step ``t``'s state is
+    the one a window ending at ``t`` gives) and the network returns the
+    ``F`` forecasts one after the other: one pass of the encoder trains on
+    ``F`` windows (forking sequences). It needs a forward-only network
+    without attention.
     """
 
     cell: str
@@ -52,6 +62,8 @@ class NetworkConfig(NamedTuple):
     n_series: int = 0
     embedding_size: int = 0
     members: int = 1
+    n_head_inputs: int = 0
+    forks: int = 1
 
     @property
     def state_size(self) -> int:
@@ -60,11 +72,23 @@ class NetworkConfig(NamedTuple):
 
     @property
     def layer_inputs(self) -> int:
-        """Inputs of the first recurrent layer: the channels, the series code
-        replaced by its embedding."""
+        """Inputs of the first recurrent layer: the channels but the head's,
+        the series code replaced by its embedding."""
+        channels = self.n_inputs - self.n_head_inputs
         if not self.embedding_size:
-            return self.n_inputs
-        return self.n_inputs - 1 + self.embedding_size
+            return channels
+        return channels - 1 + self.embedding_size
+
+
+def check_forks(config: NetworkConfig) -> None:
+    """A network with ``forks > 1`` only looks back, or ValueError."""
+    if config.forks > 1 and (config.bidirectional or config.attention):
+        raise ValueError(
+            f"Forking sequences (`forks={config.forks}`) read the state after "
+            "each step, which must depend only on the steps before it; a "
+            "network with `bidirectional=True` or `attention=True` reads the "
+            "whole window. Turn those off, or train window by window."
+        )
 
 
 def init_network(config: NetworkConfig, key) -> dict:
@@ -120,6 +144,7 @@ def init_network(config: NetworkConfig, key) -> dict:
     if config.attention:
         params["attention"] = init_attention(rng, config.state_size)
         head_in *= 2
+    head_in += config.n_head_inputs
     params["head"] = {
         "W_hy": jnp.asarray(glorot_uniform(rng, (head_in, config.n_outputs))),
         "b_y": jnp.zeros((config.n_outputs,), jnp.float32),
@@ -185,9 +210,11 @@ def apply_network(
 
     Returns
     -------
-    jax.Array of shape (batch, n_outputs)
+    jax.Array of shape (batch, forks * n_outputs)
         ``W_hy h + b_y`` where ``h`` is the last state, or
-        ``[context, last state]`` with attention. An ensemble
+        ``[context, last state]`` with attention (followed by the head's
+        input channels at that step, with any); with ``forks = F > 1``, the
+        outputs at each of the last ``F`` steps in turn. An ensemble
         (``config.members = K > 1``) returns ``(K, batch, n_outputs)`` (and
         attention weights ``(K, batch, window_size)``): ``xs`` is then one
         batch all members read, or ``(K, batch, window_size, n_inputs)``, a
@@ -198,6 +225,11 @@ def apply_network(
         return _apply_members(
             config, params, xs, key, return_attention, state_offsets
         )
+    check_forks(config)
+    ahead = None
+    if config.n_head_inputs:
+        ahead = xs[..., -config.n_head_inputs :]
+        xs = xs[..., : -config.n_head_inputs]
     if config.embedding_size:
         xs = embed_series(params["embedding"], xs)
     hs, last = encode(
@@ -210,7 +242,15 @@ def apply_network(
     if config.attention:
         context, weights = attention_pool(params["attention"], hs, last)
         last = jnp.concatenate([context, last], axis=-1)
-    y = last @ params["head"]["W_hy"] + params["head"]["b_y"][None, :]
+    if config.forks > 1:
+        last = hs[:, -config.forks :]
+    if ahead is not None:
+        read = ahead[:, -1] if config.forks == 1 else ahead[:, -config.forks :]
+        last = jnp.concatenate([last, read], axis=-1)
+    bias = params["head"]["b_y"]
+    y = last @ params["head"]["W_hy"] + bias.reshape((1,) * (last.ndim - 1) + (-1,))
+    if config.forks > 1:
+        y = y.reshape(y.shape[0], -1)
     if return_attention:
         if weights is None:
             raise ValueError(

@@ -189,12 +189,14 @@ class RNNForecaster(BaseEstimator):
         state, as MQ-RNN's decoder reads them), so one pass of the encoder
         over ``window_size + F - 1`` steps gives the forecasts, and the
         loss, of the ``F`` windows that end in its last ``F`` steps.
-        ``F = 1`` trains the same network window by window. ``F`` is
-        lowered to what the shortest series holds (``forking_``); an epoch
-        draws ``windows_per_series / F`` sequences per series (rounded up),
-        about as many windows as without forking. A forecast reads the last
-        ``window_size`` steps, as without forking. Needs a forward-only
-        network without attention.
+        ``F = 1`` trains the same network window by window. A sequence
+        starts at each window; near the end of a series its later origins
+        have no targets and are left out of the loss. An epoch draws
+        ``windows_per_series / F`` sequences per series (rounded up), about
+        as many windows as without forking, and a mini-batch holds the
+        network's ``batch_size`` windows (``batch_size / F`` sequences,
+        rounded up). A forecast reads the last ``window_size`` steps, as
+        without forking. Needs a forward-only network without attention.
     **network_params
         Deprecated since 0.6: the flat network settings of 0.5.0
         (``RNNForecaster("gru", hidden_size=8, max_epochs=2)``). They build
@@ -225,8 +227,8 @@ class RNNForecaster(BaseEstimator):
     panel_kind_ : {"series", "frame", "mapping"}
         What ``y`` was; ``predict()`` answers in the same kind.
     forking_ : int or None
-        The forecast origins per training sequence (``forking``, lowered to
-        what the shortest series holds); None without forking.
+        The forecast origins per training sequence (``forking``); None
+        without forking.
     windows_per_series_ : int or None
         The training windows (with forking: sequences) each epoch draws per
         series; None: all of them.
@@ -334,8 +336,13 @@ class RNNForecaster(BaseEstimator):
             else self.season_length
         )
         lengths = [len(series) for series in data.series.values()]
-        offsets = np.cumsum([0, *lengths[:-1]])
-        states, values, targets = [], None, np.empty(sum(lengths), np.float32)
+        # with forking, `forking - 1` rows after each series (targets NaN, so
+        # left out of the loss) let a sequence start at any of its windows:
+        # the origins past the series' end forecast nothing
+        pad = 0 if self.forking is None else self.forking - 1
+        offsets = np.cumsum([0, *lengths[:-1]]) + pad * np.arange(len(lengths))
+        n_rows = sum(lengths) + pad * len(lengths)
+        states, values, targets = [], None, np.full(n_rows, np.nan, np.float32)
         for code, (key, series) in enumerate(data.series.items()):
             filled = fill_gaps(series)
             past, future = self._split_exog(
@@ -355,7 +362,7 @@ class RNNForecaster(BaseEstimator):
             # them (one copy: windows are start rows into it)
             rows = self._series_values(state, filled, past, future, code)
             if values is None:
-                values = np.empty((sum(lengths), rows.shape[1]), np.float32)
+                values = np.zeros((n_rows, rows.shape[1]), np.float32)
             here = slice(offsets[code], offsets[code] + len(series))
             values[here] = rows
             # NaN stays in the targets: a missing value is left out of the loss
@@ -372,11 +379,11 @@ class RNNForecaster(BaseEstimator):
             )
         sizes = [n - self.window_size - self._block() + 1 for n in lengths]
         per_series = self._windows_per_series(sizes)
-        self.forking_ = None if self.forking is None else min(self.forking, *sizes)
+        self.forking_ = self.forking
         layout = self._layout(past, future, self._static_inputs(states[0], 0))
         if self.forking_ is not None:
-            # a training input is a sequence of `forking_` windows
-            sizes = [size - self.forking_ + 1 for size in sizes]
+            # a training input is a sequence of `forking_` windows, one per
+            # window it starts at
             per_series = -(-(per_series or max(sizes)) // self.forking_)
             layout = layout._replace(forks=self.forking_)
         X = IndexedWindows(

@@ -168,10 +168,10 @@ def hourly_panel():
 
 def test_forking_forecaster_fits_a_panel_and_forecasts_as_without(tmp_path):
     panel = hourly_panel()
-    model = RNNForecaster(small_network(), window_size=24, horizon=6, forking=200)
+    model = RNNForecaster(small_network(), window_size=24, horizon=6, forking=100)
     model.fit(panel)
-    # lowered to the shortest series' 120 - 24 - 6 + 1 = 91 windows
-    assert model.forking_ == 91
+    # longer than the shortest series' 120 - 24 - 6 + 1 = 91 windows
+    assert model.forking_ == 100
     assert model.regressor_.n_head_inputs_ == 6 * 4  # hour and weekday sin/cos
     assert model.regressor_.window_size_ == 24
     forecast = model.predict()
@@ -183,7 +183,7 @@ def test_forking_forecaster_fits_a_panel_and_forecasts_as_without(tmp_path):
     assert X.shape == (1, 24, model.regressor_.n_channels)
     # saved and loaded: the same forecasts
     loaded = load(model.save(tmp_path / "forked"))
-    assert loaded.forking_ == 91
+    assert loaded.forking_ == 100
     for key in panel:
         pd.testing.assert_series_equal(loaded.predict()[key], forecast[key])
     # a new series forecast from its last window
@@ -257,3 +257,28 @@ def test_models_saved_before_forking_load_without_it():
     old.regressor_.__setstate__(regressor_state)
     assert old.forking is None and old.forking_ is None
     np.testing.assert_allclose(old.predict(), model.predict())
+
+
+def test_sequences_never_read_another_series_targets(monkeypatch):
+    from forecastrnn import training
+
+    seen = {}
+    real = training.fit_network
+
+    def spy(spec, start, X, *args, **kwargs):
+        seen["train"] = X
+        return real(spec, start, X, *args, **kwargs)
+
+    monkeypatch.setattr(training, "fit_network", spy)
+    panel = hourly_panel()
+    network = small_network(max_epochs=1, early_stopping=False)
+    RNNForecaster(network, window_size=24, horizon=6, forking=30).fit(panel)
+    X = seen["train"]
+    # every window starts a sequence: 211 and 91 of them
+    assert np.bincount(X.groups).tolist() == [211, 91]
+    _, Y, _ = cut_windows(X.layout, X.values, X.starts, X.targets)
+    last_row = {g: X.starts[X.groups == g].max() + 24 + 6 - 1 for g in (0, 1)}
+    rows = X.starts[:, None] + 24 + (np.arange(30)[:, None] + np.arange(6)).reshape(-1)
+    beyond = rows > np.array([last_row[g] for g in X.groups])[:, None]
+    assert beyond.any() and np.isnan(Y[beyond]).all()
+    assert not np.isnan(Y[~beyond]).any()

@@ -186,7 +186,9 @@ class RNNForecaster(BaseEstimator):
         network reads inputs that do not depend on the forecast origin (the
         target's change from the step before; the future-known covariates
         of the ``horizon`` steps after each step go to the head beside the
-        state, as MQ-RNN's decoder reads them), so one pass of the encoder
+        state, as MQ-RNN's decoder reads them; calendar features, which
+        follow from the step's own, reach the state only), so one pass of
+        the encoder
         over ``window_size + F - 1`` steps gives the forecasts, and the
         loss, of the ``F`` windows that end in its last ``F`` steps.
         ``F = 1`` trains the same network window by window. A sequence
@@ -509,6 +511,7 @@ class RNNForecaster(BaseEstimator):
             window_norm=self.window_norm,
             season_length=self.season_length_,
             forks=0 if getattr(self, "forking_", None) is None else 1,
+            n_calendar=0 if future is None else self._n_calendar(),
         )
 
     def _series_values(self, state, y, past, future, code: int) -> np.ndarray:

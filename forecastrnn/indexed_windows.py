@@ -66,11 +66,15 @@ class WindowLayout(NamedTuple):
         before (0 at the first step); the future-known covariates at each
         step are followed by theirs over the ``block`` steps after it,
         flattened (:attr:`n_head`: the channels the network's head reads
-        beside the state, never the recurrent layers); there is no
-        forecast-period flag. The targets of the ``F`` forecast origins
-        follow one another, each relative to its own reference
+        beside the state, never the recurrent layers), but for the calendar
+        features, which follow from the step's own (the state carries
+        them); there is no forecast-period flag. The targets of the ``F``
+        forecast origins follow one another, each relative to its own reference
         (``window_norm``). A forecast reads the form with ``F = 1`` (see
         :meth:`for_prediction`).
+    n_calendar : int
+        The last ``n_calendar`` future-known columns are calendar features
+        generated from the index (see ``forks``).
     """
 
     window_size: int
@@ -81,6 +85,7 @@ class WindowLayout(NamedTuple):
     window_norm: str | None = None
     season_length: int = 1
     forks: int = 0
+    n_calendar: int = 0
 
     @property
     def steps(self) -> int:
@@ -100,7 +105,7 @@ class WindowLayout(NamedTuple):
     def n_head(self) -> int:
         """The trailing channels the network's head reads (the forking
         form's future-known covariates after each step)."""
-        return self.block * self.n_future if self.forks else 0
+        return self.block * (self.n_future - self.n_calendar) if self.forks else 0
 
     @property
     def n_channels(self) -> int:
@@ -197,7 +202,8 @@ def _check_layout(layout: WindowLayout) -> None:
             f"`layout` must be a WindowLayout; got {type(layout).__name__}."
         )
     lowest = {"window_size": 1, "block": 1, "n_past": 1, "n_future": 0,
-              "n_static": 0, "season_length": 1, "forks": 0}  # fmt: skip
+              "n_static": 0, "season_length": 1, "forks": 0,
+              "n_calendar": 0}  # fmt: skip
     for name, low in lowest.items():
         value = getattr(layout, name)
         if not isinstance(value, int | np.integer) or value < low:
@@ -208,6 +214,11 @@ def _check_layout(layout: WindowLayout) -> None:
         raise ValueError(
             "`layout.window_norm` must be 'season', 'last', 'mean' or None; got "
             f"{layout.window_norm!r}."
+        )
+    if layout.n_calendar > layout.n_future:
+        raise ValueError(
+            f"`layout.n_calendar={layout.n_calendar}` exceeds `n_future="
+            f"{layout.n_future}`: the calendar columns are future-known columns."
         )
     if layout.season_length > layout.window_size:
         raise ValueError(
@@ -243,7 +254,8 @@ def cut_windows(
         the future-known covariates (with any), the static covariates. In
         the forking form (``layout.forks``): the target's change from the
         step before, the past, future-known and static covariates, then the
-        future-known covariates of the ``block`` steps after each step.
+        future-known covariates but the calendar's of the ``block`` steps
+        after each step.
     Y : array of shape (n, max(layout.forks, 1) * layout.block) or None
         The targets relative to the reference (NaN where missing); in the
         forking form, those of each forecast origin in turn.
@@ -298,10 +310,11 @@ def _cut_forking(xp, layout: WindowLayout, values, starts, targets):
         [xp.zeros((n, 1), values.dtype), target[:, 1:] - target[:, :-1]], axis=1
     )
     parts = [change[:, :, None], rows[:, :, 1:]]
-    if layout.n_future:
-        future = slice(layout.n_past, layout.n_past + layout.n_future)
+    if layout.n_head:
+        known = layout.n_future - layout.n_calendar
+        future = slice(layout.n_past, layout.n_past + known)
         ahead = values[at[:, :, None] + 1 + np.arange(block)[None, None, :], future]
-        parts.append(ahead.reshape(n, steps, block * layout.n_future))
+        parts.append(ahead.reshape(n, steps, block * known))
     X = xp.concatenate(parts, axis=2)
     origins = w - 1 + np.arange(forks)  # each forecast origin's step
     if layout.window_norm is None:

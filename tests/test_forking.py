@@ -25,7 +25,7 @@ def forking_reference(layout, values, starts, targets):
             ahead = [
                 values[s + t + 1 + j, n_past + c]
                 for j in range(b)
-                for c in range(n_future)
+                for c in range(n_future - layout.n_calendar)
             ]
             rows.append([change, *row[1:], *ahead])
         y, ref = [], []
@@ -48,15 +48,19 @@ def forking_reference(layout, values, starts, targets):
     return np.array(X), np.array(Y), np.array(R)
 
 
+@pytest.mark.parametrize("n_calendar", [0, 1])
 @pytest.mark.parametrize("norm", ["season", "last", "mean", None])
-def test_cut_forking_matches_loops_in_numpy_and_jax(norm):
+def test_cut_forking_matches_loops_in_numpy_and_jax(norm, n_calendar):
     rng = np.random.default_rng(0)
     values = rng.normal(size=(80, 5))  # target, past, 2 future, static
     targets = values[:, 0].copy()
     targets[30] = np.nan
     layout = WindowLayout(12, 3, n_past=2, n_future=2, n_static=1,
-                          window_norm=norm, season_length=4, forks=5)  # fmt: skip
-    assert layout.n_channels == 2 + 2 + 1 + 3 * 2 and layout.n_head == 6
+                          window_norm=norm, season_length=4, forks=5,
+                          n_calendar=n_calendar)  # fmt: skip
+    # the calendar's future values follow from the step's: not read ahead
+    n_head = 3 * (2 - n_calendar)
+    assert layout.n_head == n_head and layout.n_channels == 2 + 2 + 1 + n_head
     starts = np.array([0, 9, 80 - layout.span])
     X, Y, R = cut_windows(layout, values, starts, targets)
     X0, Y0, R0 = forking_reference(layout, values, starts, targets)
@@ -172,7 +176,7 @@ def test_forking_forecaster_fits_a_panel_and_forecasts_as_without(tmp_path):
     model.fit(panel)
     # longer than the shortest series' 120 - 24 - 6 + 1 = 91 windows
     assert model.forking_ == 100
-    assert model.regressor_.n_head_inputs_ == 6 * 4  # hour and weekday sin/cos
+    assert model.regressor_.n_head_inputs_ == 0  # the calendar reaches the state
     assert model.regressor_.window_size_ == 24
     forecast = model.predict()
     assert set(forecast) == {"a", "b"} and len(forecast["a"]) == 6
@@ -282,3 +286,28 @@ def test_sequences_never_read_another_series_targets(monkeypatch):
     beyond = rows > np.array([last_row[g] for g in X.groups])[:, None]
     assert beyond.any() and np.isnan(Y[beyond]).all()
     assert not np.isnan(Y[~beyond]).any()
+
+
+def test_future_known_covariates_reach_the_head():
+    panel = hourly_panel()
+    promo = {
+        key: pd.DataFrame({"promo": (np.arange(len(y)) % 50 < 5).astype(float)},
+                          index=y.index)  # fmt: skip
+        for key, y in panel.items()
+    }
+    model = RNNForecaster(small_network(max_epochs=2), window_size=24, horizon=6,
+                          forking=8)  # fmt: skip
+    model.fit(panel, exog=promo)
+    assert model.regressor_.n_head_inputs_ == 6  # one column over 6 steps
+    future = {
+        key: pd.DataFrame(
+            {"promo": [1.0] * 6},
+            index=pd.date_range(y.index[-1], periods=7, freq="h")[1:],
+        )
+        for key, y in panel.items()
+    }
+    on = model.predict(exog=future)
+    off = model.predict(exog={k: f * 0.0 for k, f in future.items()})
+    assert not np.allclose(on["a"], off["a"])
+    with pytest.raises(ValueError, match="exog"):
+        model.predict()

@@ -63,7 +63,8 @@ class WindowLayout(NamedTuple):
         forecast starts, so that one pass of the encoder over ``window_size
         + F - 1`` steps serves the ``F`` windows that end in its last ``F``
         steps. The target channel is the step's change from the step
-        before (0 at the first step); the future-known covariates at each
+        before (0 at the first step; with ``window_norm`` None, the scaled
+        value itself); the future-known covariates at each
         step are followed by theirs over the ``block`` steps after it,
         flattened (:attr:`n_head`: the channels the network's head reads
         beside the state, never the recurrent layers), but for the calendar
@@ -306,10 +307,12 @@ def _cut_forking(xp, layout: WindowLayout, values, starts, targets):
     at = starts[:, None] + np.arange(steps)[None, :]
     rows = values[at]
     target = rows[:, :, 0]
-    change = xp.concatenate(
-        [xp.zeros((n, 1), values.dtype), target[:, 1:] - target[:, :-1]], axis=1
-    )
-    parts = [change[:, :, None], rows[:, :, 1:]]
+    read = target  # window_norm None: the scaled values, as MQ-RNN reads them
+    if layout.window_norm is not None:
+        read = xp.concatenate(
+            [xp.zeros((n, 1), values.dtype), target[:, 1:] - target[:, :-1]], axis=1
+        )
+    parts = [read[:, :, None], rows[:, :, 1:]]
     if layout.n_head:
         known = layout.n_future - layout.n_calendar
         future = slice(layout.n_past, layout.n_past + known)

@@ -136,7 +136,7 @@ def test_fit_clones_the_network_and_leaves_it_unfitted():
         network, window_size=24, horizon=6, calendar_features=True
     ).fit(hourly(200))
     assert model.network is network and model.regressor_ is not network
-    assert model.regressor_.n_channels == 1 + 1 + 6  # target, flag, calendar
+    assert model.regressor_.n_channels == 1 + 6  # target change, calendar
     assert network.get_params() == before and network.n_channels == 1
     with pytest.raises(NotFittedError):
         check_is_fitted(network)
@@ -268,8 +268,9 @@ def test_quantile_forecaster_intervals():
     assert "loss='quantile'" in str(err.value.__cause__)
 
 
+@pytest.mark.parametrize("forking", [1, None])
 @pytest.mark.parametrize("window_norm", [None, "last", "mean", "season"])
-def test_input_windows_matches_network_layout(window_norm):
+def test_input_windows_matches_network_layout(window_norm, forking):
     y = hourly(200)
     model = RNNForecaster(
         net("gru"),
@@ -277,13 +278,19 @@ def test_input_windows_matches_network_layout(window_norm):
         horizon=6,
         window_norm=window_norm,
         calendar_features=False,
+        forking=forking,
     ).fit(y)
     X = model.input_windows(y)
     assert X.shape == (200 - 24 - 6 + 1, 24, 1)
     scaled = ((y.iloc[:24] - y.mean()) / y.std(ddof=0)).to_numpy()
-    offsets = {None: 0.0, "last": scaled[-1], "mean": scaled.mean()}
-    level = offsets.get(window_norm, scaled[-1])
-    np.testing.assert_allclose(X[0, :, 0], scaled - level, atol=1e-12)
+    if forking is None:  # relative to the window's offset
+        offsets = {None: 0.0, "last": scaled[-1], "mean": scaled.mean()}
+        expected = scaled - offsets.get(window_norm, scaled[-1])
+    elif window_norm is None:  # the scaled values
+        expected = scaled
+    else:  # each step's change
+        expected = np.diff(scaled, prepend=scaled[0])
+    np.testing.assert_allclose(X[0, :, 0], expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("window_norm", ["season", "last", "mean"])

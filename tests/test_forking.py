@@ -22,6 +22,8 @@ def forking_reference(layout, values, starts, targets):
         for t in range(layout.steps):
             row = values[s + t]
             change = 0.0 if t == 0 else row[0] - values[s + t - 1, 0]
+            if layout.window_norm is None:
+                change = row[0]
             ahead = [
                 values[s + t + 1 + j, n_past + c]
                 for j in range(b)

@@ -172,12 +172,16 @@ def test_forecaster_never_materialises_the_training_windows(monkeypatch):
     panel = pd.DataFrame(rng.standard_normal((120, 4)).cumsum(0), index=index)
     network = RNNRegressor(hidden_size=4, max_epochs=1)
     RNNForecaster(network, window_size=14, horizon=7).fit(panel)
-    ((X, Y),) = seen
+    RNNForecaster(network, window_size=14, horizon=7, forking=None).fit(panel)
+    (X, Y), (X_old, _) = seen
     assert isinstance(X, IndexedWindows) and Y is None
-    # one row per observation (the validation windows share them), not per window
-    assert X.values.shape[0] == 4 * 120
+    # one row per observation (the validation windows share them), not per
+    # window
+    assert X.values.shape[0] == X_old.values.shape[0] == 4 * 120
     assert X.values.dtype == np.float32
-    assert X.layout.steps == 14 + 7  # calendar features: window and forecast period
+    assert X.layout.steps == 14  # the calendar follows from each step's
+    # the window form: calendar features over window and forecast period
+    assert X_old.layout.steps == 14 + 7
 
 
 @pytest.mark.parametrize(

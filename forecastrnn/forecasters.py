@@ -469,7 +469,7 @@ class RNNForecaster(BaseEstimator):
         if self.windows_per_series != "auto":
             check_int(self.windows_per_series, "windows_per_series", allow_none=True)
         check_int(self.forking, "forking", allow_none=True)
-        if self.forking is not None:
+        if self.forking is not None and self.forking > 1:
             network = network_of(self)
             if network.bidirectional or network.attention:
                 raise ValueError(
@@ -477,7 +477,7 @@ class RNNForecaster(BaseEstimator):
                     "without attention: the state after each step must depend "
                     "only on the steps before it. Set the network's "
                     "`bidirectional=False` and `attention=False`, or "
-                    "`forking=None`."
+                    "`forking=1`."
                 )
         if isinstance(self.past_covariates, str):
             raise TypeError(

@@ -148,6 +148,9 @@ def test_forking_needs_a_forward_network(setting):
     y = pd.Series(np.arange(60.0), pd.date_range("2024-01-01", periods=60, freq="D"))
     with pytest.raises(ValueError, match="`forking=4` needs a forward-only"):
         RNNForecaster(network, window_size=7, horizon=3, forking=4).fit(y)
+    # one window per pass: the whole window may be read
+    model = RNNForecaster(network, window_size=7, horizon=3, forking=1).fit(y)
+    assert np.isfinite(model.predict()).all()
 
 
 @pytest.mark.parametrize("bad", [0, -2, 2.5, "24"])

@@ -394,7 +394,8 @@ class RNNForecaster(BaseEstimator):
         if self.forking_ is not None:
             # a training input is a sequence of `forking_` windows, one per
             # window it starts at
-            per_series = -(-(per_series or max(sizes)) // self.forking_)
+            if self.forking_ > 1:
+                per_series = -(-(per_series or max(sizes)) // self.forking_)
             layout = layout._replace(forks=self.forking_)
         X = IndexedWindows(
             layout=layout,

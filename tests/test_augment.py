@@ -148,7 +148,9 @@ def test_forecaster_windows_keep_their_flag(key):
     idx = pd.date_range("2024-01-01", periods=120, freq="h")
     y = pd.Series(np.sin(np.arange(120) * 2 * np.pi / 24), idx)
     network = RNNRegressor(hidden_size=4, max_epochs=1, random_state=0)
-    model = RNNForecaster(window_size=24, horizon=6, network=network).fit(y)
+    model = RNNForecaster(
+        window_size=24, horizon=6, network=network, forking=None
+    ).fit(y)  # the window form, which has a forecast period and its flag
     X = jax.numpy.asarray(model.input_windows(y), "float32")
     Y = jax.numpy.zeros((len(X), 6), "float32")
     assert X.shape[1:] == (30, 6)  # target, flag, hour and day-of-week pairs

@@ -217,8 +217,10 @@ def test_future_known_and_past_covariates():
         past_covariates=("price",),
     )
     model.fit(y, exog=exog.iloc[:400])
-    # channels: target, price (past), flag, temp (future), 3 calendar sin/cos pairs
-    assert model.regressor_.n_channels == 1 + 1 + 1 + 1 + 6
+    # channels: target change, price (past), temp (future), 3 calendar sin/cos
+    # pairs, then temp over the 6 steps after each step (the head's)
+    assert model.regressor_.n_channels == 1 + 1 + 1 + 6 + 6
+    assert model.regressor_.n_head_inputs_ == 6
     pred = model.predict(exog=exog)
     assert pred.index.equals(idx[400:406])
     changed = exog.copy()
@@ -374,8 +376,12 @@ def test_auto_calendar_features_follow_the_frequency():
         series = pd.Series(values, pd.date_range("2000-01-03", periods=200, freq=freq))
         assert fit(series).calendar_ == expected, freq
     assert fit(pd.Series(values)).calendar_ == ()
-    # the network reads the forecast period with them: window + horizon steps
-    assert fit(y).input_windows(y).shape[1:] == (30, 1 + 1 + 4)
+    # the network reads them at each step of the window
+    assert fit(y).input_windows(y).shape[1:] == (24, 1 + 4)
+    # the window form reads the forecast period with them: window + horizon
+    # steps, and a flag
+    old = RNNForecaster(net(), window_size=24, horizon=6, forking=None).fit(y)
+    assert old.input_windows(y).shape[1:] == (30, 1 + 1 + 4)
 
 
 @pytest.mark.slow

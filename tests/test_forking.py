@@ -206,9 +206,11 @@ def test_forking_samples_about_as_many_windows_per_epoch():
                           windows_per_series=40, forking=8)  # fmt: skip
     model.fit(panel)
     assert model.windows_per_series_ == 5  # 40 windows: 5 sequences of 8
-    model.set_params(windows_per_series=None, forking=1).fit(panel)
-    # every window of the longest series: 240 - 24 - 6 + 1
-    assert model.forking_ == 1 and model.windows_per_series_ == 211
+    model.set_params(windows_per_series=None, forking=4).fit(panel)
+    # every window of the longest series, 240 - 24 - 6 + 1 = 211, in 4s
+    assert model.forking_ == 4 and model.windows_per_series_ == 53
+    model.set_params(forking=1).fit(panel)  # every window
+    assert model.forking_ == 1 and model.windows_per_series_ is None
 
 
 def test_forking_learns_a_daily_cycle():

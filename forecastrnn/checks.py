@@ -30,7 +30,9 @@ __all__ = [
     "check_quantiles",
     "check_real",
     "check_series",
+    "check_series_codes",
     "check_targets",
+    "count_series",
     "describe_value",
     "infer_frequency",
     "is_real_dtype",
@@ -646,3 +648,30 @@ def check_groups(groups, n: int) -> np.ndarray | None:
             "id of its series."
         )
     return labels
+
+
+def count_series(codes: np.ndarray, embedding_size: int) -> int:
+    """The series with a learned vector: the largest of the windows' series
+    ``codes`` (their last channel) + 1; ValueError for codes that are not
+    whole numbers from 0."""
+    if not (np.all(codes >= 0) and np.all(codes == np.round(codes))):
+        bad = codes[(codes < 0) | (codes != np.round(codes))][:3]
+        raise ValueError(
+            f"With `embedding_size={embedding_size}` the last channel of `X` "
+            "holds each window's series code, a whole number from 0; got "
+            f"{bad.tolist()}. Append the codes as the last channel, or set "
+            "`embedding_size=0`."
+        )
+    return int(codes.max()) + 1
+
+
+def check_series_codes(codes: np.ndarray, n_series: int) -> None:
+    """Every series code is a learned one (0 to ``n_series - 1``) or -1 (a
+    series not seen in training), or ValueError."""
+    bad = (codes < -1) | (codes >= n_series) | (codes != np.round(codes))
+    if bad.any():
+        raise ValueError(
+            f"The last channel of `X` holds series codes: 0 to {n_series - 1} "
+            "for the series learnt in training, -1 for an unseen one (it reads "
+            f"the mean vector); got {codes[bad][:3].tolist()}."
+        )

@@ -24,7 +24,9 @@ from .checks import (
     check_int,
     check_quantiles,
     check_real,
+    check_series_codes,
     check_targets,
+    count_series,
 )
 from .indexed_windows import IndexedWindows
 from .losses import check_loss
@@ -356,7 +358,14 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self.y_ndim_, n_outputs = np.ndim(y), Y.shape[1]
             missing = bool(np.isnan(Y).any())
         quantiles = self._sorted_quantiles()
-        n_series = self._count_series(windows)
+        n_series = 0
+        if self.embedding_size:
+            codes = (
+                windows.values[windows.starts, -1]
+                if isinstance(windows, IndexedWindows)
+                else windows[:, 0, -1]
+            )
+            n_series = count_series(codes, self.embedding_size)
         if previous is not None:
             self._check_warm_start(previous, n_outputs, quantiles, n_series)
         self.window_size_ = self.n_features_in_ // self.n_channels
@@ -549,26 +558,6 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             return np.reshape(X, (X.shape[0], -1))
         return X
 
-    def _count_series(self, windows) -> int:
-        """The series with a learned vector: the largest code in the last
-        channel + 1 (0 without an embedding); ValueError for codes that are
-        not whole numbers from 0."""
-        if not self.embedding_size:
-            return 0
-        if isinstance(windows, IndexedWindows):
-            codes = windows.values[windows.starts, -1]
-        else:
-            codes = windows[:, 0, -1]
-        if not (np.all(codes >= 0) and np.all(codes == np.round(codes))):
-            bad = codes[(codes < 0) | (codes != np.round(codes))][:3]
-            raise ValueError(
-                f"With `embedding_size={self.embedding_size}` the last channel of "
-                "`X` holds each window's series code, a whole number from 0; got "
-                f"{bad.tolist()}. Append the codes as the last channel, or set "
-                "`embedding_size=0`."
-            )
-        return int(codes.max()) + 1
-
     def _indexed(self, X: IndexedWindows, y):
         """Windows, targets (None: in ``X``), groups and targets per window of
         IndexedWindows ``X``; the input record ``validate_data`` would keep."""
@@ -674,7 +663,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self, self._flatten(X), reset=False, dtype=[np.float64, np.float32]
         )
         windows = self._windows(X2)
-        self._check_codes(windows)
+        if self.embedding_size:
+            check_series_codes(windows[:, 0, -1], self.n_series_)
         config = self._config(PREDICT_SCAN)
         out = engine.predict_network(config, self.params_, windows)
         return out if config.members > 1 else out[None]
@@ -692,21 +682,6 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 "`ensemble_combine` must be 'median' or 'mean'; got "
                 f"{self.ensemble_combine!r}."
-            )
-
-    def _check_codes(self, windows: np.ndarray) -> None:
-        """With an embedding, every window's series code is a learned one or
-        -1 (unseen), or ValueError."""
-        if not self.embedding_size:
-            return
-        codes = windows[:, 0, -1]
-        bad = (codes < -1) | (codes >= self.n_series_) | (codes != np.round(codes))
-        if bad.any():
-            raise ValueError(
-                f"The last channel of `X` holds series codes: 0 to "
-                f"{self.n_series_ - 1} for the series learnt in training, -1 for "
-                f"an unseen one (it reads the mean vector); got "
-                f"{codes[bad][:3].tolist()}."
             )
 
     def predict(self, X) -> np.ndarray:
@@ -784,7 +759,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             self, self._flatten(X), reset=False, dtype=[np.float64, np.float32]
         )
         windows = self._windows(X2)
-        self._check_codes(windows)
+        if self.embedding_size:
+            check_series_codes(windows[:, 0, -1], self.n_series_)
         config = self._config(PREDICT_SCAN)
         weights = np.asarray(_attention(config, self.params_, windows), np.float64)
         return weights.mean(axis=0) if config.members > 1 else weights
@@ -816,4 +792,3 @@ def _show_epoch(bar, epoch: int, record: dict) -> None:
     """Advance the progress bar by one epoch and show its losses."""
     bar.update(1)
     bar.set_postfix(loss=f"{record['train_loss']:.4g}", val=f"{record['val_loss']:.4g}")
-

@@ -32,6 +32,7 @@ from .indexed_windows import IndexedWindows, WindowLayout, cut_windows
 from .network_settings import (
     FORECASTER_NETWORK,
     NETWORK_PARAMS,
+    check_forecaster_settings,
     default_network,
     deprecated_network,
     network_of,
@@ -324,7 +325,7 @@ class RNNForecaster(BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        check_forecaster_settings(self)
         data = as_panel(y, name="y")
         # fine-tuning (the network's warm_start): the fitted network trains
         # on, and the series it knows keep the scaling it learnt them with
@@ -442,49 +443,6 @@ class RNNForecaster(BaseEstimator):
         return series_state(
             key, y, past, future, scaler=self.scaler, n_calendar=self._n_calendar()
         )
-
-    def _check_params(self) -> None:
-        for name in ("window_size", "horizon"):
-            check_int(getattr(self, name), name)
-        if self.strategy not in ("direct", "recursive"):
-            raise ValueError(
-                f"`strategy` must be 'direct' or 'recursive'; got {self.strategy!r}."
-            )
-        if self.scaler is not None and self.scaler not in scaling.METHODS:
-            raise ValueError(
-                f"`scaler` must be one of {scaling.METHODS} or None; got "
-                f"{self.scaler!r}."
-            )
-        if self.window_norm not in ("season", "last", "mean", None):
-            raise ValueError(
-                "`window_norm` must be 'season', 'last', 'mean' or None; got "
-                f"{self.window_norm!r}."
-            )
-        m = check_int(self.season_length, "season_length", allow_none=True)
-        if m is not None and m > self.window_size:
-            raise ValueError(
-                f"`season_length={m}` exceeds `window_size={self.window_size}`: the "
-                "window must hold a whole season. Raise `window_size` or lower "
-                "`season_length`."
-            )
-        if self.windows_per_series != "auto":
-            check_int(self.windows_per_series, "windows_per_series", allow_none=True)
-        check_int(self.forking, "forking", allow_none=True)
-        if self.forking is not None and self.forking > 1:
-            network = network_of(self)
-            if network.bidirectional or network.attention:
-                raise ValueError(
-                    f"`forking={self.forking}` needs a forward-only network "
-                    "without attention: the state after each step must depend "
-                    "only on the steps before it. Set the network's "
-                    "`bidirectional=False` and `attention=False`, or "
-                    "`forking=1`."
-                )
-        if isinstance(self.past_covariates, str):
-            raise TypeError(
-                "`past_covariates` must be a tuple of column names; got the string "
-                f"{self.past_covariates!r}. Write ({self.past_covariates!r},)."
-            )
 
     def _block(self) -> int:
         """Steps the network predicts per call."""

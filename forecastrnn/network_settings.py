@@ -1,4 +1,5 @@
-"""The network an ``RNNForecaster`` trains: its defaults and how it is given.
+"""The network an ``RNNForecaster`` trains: its defaults and how it is given,
+and the checks of the forecaster's own settings.
 
 A forecaster takes a cell name (the network of :func:`default_network`) or an
 ``RNNRegressor``; :func:`network_of` resolves either. 0.5.0's flat network
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import warnings
 
+from . import scaling
+from .checks import check_int
 from .estimators import RNNRegressor
 from .nn.cells import check_cell
 
 __all__ = [
     "FORECASTER_NETWORK",
     "NETWORK_PARAMS",
+    "check_forecaster_settings",
     "default_network",
     "deprecated_network",
     "network_of",
@@ -100,3 +104,50 @@ def deprecated_network(network, params: dict) -> RNNRegressor:
         stacklevel=3,
     )
     return RNNRegressor(**params)
+
+
+def check_forecaster_settings(forecaster) -> None:
+    """The series-level settings of an ``RNNForecaster`` (window, horizon,
+    strategy, scaling, window norm, season, epoch sample, forking, past
+    covariates) are valid, or ValueError / TypeError naming the setting."""
+    for name in ("window_size", "horizon"):
+        check_int(getattr(forecaster, name), name)
+    if forecaster.strategy not in ("direct", "recursive"):
+        raise ValueError(
+            f"`strategy` must be 'direct' or 'recursive'; got {forecaster.strategy!r}."
+        )
+    if forecaster.scaler is not None and forecaster.scaler not in scaling.METHODS:
+        raise ValueError(
+            f"`scaler` must be one of {scaling.METHODS} or None; got "
+            f"{forecaster.scaler!r}."
+        )
+    if forecaster.window_norm not in ("season", "last", "mean", None):
+        raise ValueError(
+            "`window_norm` must be 'season', 'last', 'mean' or None; got "
+            f"{forecaster.window_norm!r}."
+        )
+    m = check_int(forecaster.season_length, "season_length", allow_none=True)
+    if m is not None and m > forecaster.window_size:
+        raise ValueError(
+            f"`season_length={m}` exceeds `window_size={forecaster.window_size}`: the "
+            "window must hold a whole season. Raise `window_size` or lower "
+            "`season_length`."
+        )
+    if forecaster.windows_per_series != "auto":
+        check_int(forecaster.windows_per_series, "windows_per_series", allow_none=True)
+    check_int(forecaster.forking, "forking", allow_none=True)
+    if forecaster.forking is not None and forecaster.forking > 1:
+        network = network_of(forecaster)
+        if network.bidirectional or network.attention:
+            raise ValueError(
+                f"`forking={forecaster.forking}` needs a forward-only network "
+                "without attention: the state after each step must depend "
+                "only on the steps before it. Set the network's "
+                "`bidirectional=False` and `attention=False`, or "
+                "`forking=1`."
+            )
+    if isinstance(forecaster.past_covariates, str):
+        raise TypeError(
+            "`past_covariates` must be a tuple of column names; got the string "
+            f"{forecaster.past_covariates!r}. Write ({forecaster.past_covariates!r},)."
+        )

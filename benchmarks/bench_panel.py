@@ -73,7 +73,7 @@ def _fit_one(model, y, horizon):
     return model.fit(y).predict(horizon)
 
 
-def per_series(name, model, train, horizon, n_jobs):
+def per_series(model, train, horizon, n_jobs):
     """Fit a clone of ``model`` to every series in parallel."""
     start = time.perf_counter()
     forecasts = joblib.Parallel(n_jobs=n_jobs)(
@@ -83,9 +83,10 @@ def per_series(name, model, train, horizon, n_jobs):
     return dict(zip(train, forecasts, strict=True)), seconds
 
 
-def score(test, forecasts, train, reference):
-    """sMAPE (percent), MASE and OWA against ``reference`` (Naive2's)."""
-    table = panel_scores(test, forecasts, train, m=1)
+def score(test, forecasts, train, reference, m=1):
+    """sMAPE (percent), MASE (seasonal period ``m``) and OWA against
+    ``reference`` (Naive2's)."""
+    table = panel_scores(test, forecasts, train, m=m)
     smape, mase = 100 * table["smape"].mean(), table["mase"].mean()
     value = owa(smape, mase, *reference) if reference else 1.0
     return smape, mase, value
@@ -112,9 +113,10 @@ def main(argv=None):
     parser.add_argument(
         "--set",
         nargs="*",
+        action="extend",
         default=[],
         metavar="KEY=VALUE",
-        help="forecaster settings, e.g. network__loss=mae",
+        help="forecaster settings, e.g. network__loss=mae (repeatable)",
     )
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument(
@@ -141,9 +143,7 @@ def main(argv=None):
     load_before = os.getloadavg()[0]
 
     rows = []
-    naive2, seconds = per_series(
-        "Naive2", Naive2(season_length=1), train, horizon, args.n_jobs
-    )
+    naive2, seconds = per_series(Naive2(season_length=1), train, horizon, args.n_jobs)
     reference = score(test, naive2, train, None)[:2]
     rows.append(("Naive2", *score(test, naive2, train, reference), seconds, None))
     if not args.no_baselines:
@@ -151,7 +151,7 @@ def main(argv=None):
             ("Damped ETS (statsmodels)", ETS(trend="add", damped_trend=True)),
             ("Theta (statsmodels)", Theta(period=1)),
         ):
-            forecasts, seconds = per_series(name, model, train, horizon, args.n_jobs)
+            forecasts, seconds = per_series(model, train, horizon, args.n_jobs)
             rows.append(
                 (name, *score(test, forecasts, train, reference), seconds, None)
             )
@@ -197,11 +197,9 @@ def main(argv=None):
         REPORT.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
 
 
-def render(rows, args, settings, load_before, n_series):
+def render_rows(rows, load_before):
+    """The models' table and the machine it ran on."""
     lines = [
-        f"Split: **{args.split}** ({n_series} series, horizon 13, input window "
-        f"{args.window} weeks, seed {args.seed}).",
-        "",
         "| model | sMAPE | MASE | OWA | fit seconds | epochs |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -212,21 +210,30 @@ def render(rows, args, settings, load_before, n_series):
         )
     lines += [
         "",
+        f"forecastrnn {__version__}, jax {jax.__version__} on "
+        f"{jax.devices()[0].platform}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores; load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after.",
+    ]
+    return "\n".join(lines)
+
+
+def render(rows, args, settings, load_before, n_series):
+    shown = " ".join(f"{k}={v}" for k, v in settings.items())
+    lines = [
+        f"Split: **{args.split}** ({n_series} series, horizon 13, input window "
+        f"{args.window} weeks, seed {args.seed}).",
+        "",
+        render_rows(rows, load_before),
+        f"Settings: {shown}. Baselines run on {args.n_jobs} processes; the "
+        "global models on the whole machine.",
+        "",
         "Published (the competition's table):",
         "",
         "| method | sMAPE | MASE | OWA |",
         "| --- | ---: | ---: | ---: |",
     ]
     lines += [f"| {n} | {s:.3f} | {m:.3f} | {o:.3f} |" for n, s, m, o in PUBLISHED]
-    shown = " ".join(f"{k}={v}" for k, v in settings.items())
-    lines += [
-        "",
-        f"forecastrnn {__version__}, jax {jax.__version__} on "
-        f"{jax.devices()[0].platform}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} cores; load average {load_before:.1f} before, "
-        f"{os.getloadavg()[0]:.1f} after. Settings: {shown}. Baselines run on "
-        f"{args.n_jobs} processes; the global models on the whole machine.",
-    ]
     return "\n".join(lines)
 
 

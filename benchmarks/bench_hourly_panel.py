@@ -3,9 +3,9 @@
 M4's hourly panel (414 series of 700 to 960 hours, horizon 48) is not stored
 here, so this benchmark builds a panel of the same shape from the bundled
 hourly data: the energy load and three Beijing weather columns (temperature
-and dew point in kelvin, air pressure) cut into consecutive, non-overlapping pieces of
-``TRAIN + 48`` hours, each piece a series with its own dates (so calendar
-features and daily cycles are real). Pieces of one source are different
+and dew point in kelvin, air pressure) cut into consecutive, non-overlapping
+pieces of ``TRAIN + 48`` hours, each piece a series with its own dates (so
+calendar features and daily cycles are real). Pieces of one source are different
 periods of one process, not independent series: this is a check of how the
 global defaults behave on an hourly panel, not a public leaderboard. M4's
 series are positive; temperatures in kelvin keep sMAPE's denominators away
@@ -25,6 +25,8 @@ and scores on them (the test hours are not read): choose settings there.
 Usage (from the repository root)::
 
     python benchmarks/bench_hourly_panel.py --split validation --cells lstm,gru
+    python benchmarks/bench_hourly_panel.py --split validation --cells lstm \\
+        --no-baselines --columns load_kw --set network__loss=mae
     python benchmarks/bench_hourly_panel.py --quick         # smoke run
 """
 
@@ -55,7 +57,6 @@ SOURCES = {
     "weather": ("temp_c", "dewpoint_c", "pressure_hpa"),
 }
 KELVIN = 273.15  # added to the columns in degrees Celsius
-CELLS = ("lstm", "gru", "rnn")
 NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Elman RNN"}
 
 
@@ -95,7 +96,9 @@ def main(argv=None):
         "--set", nargs="*", action="extend", default=[], metavar="KEY=VALUE"
     )
     parser.add_argument("--no-baselines", action="store_true")
-    parser.add_argument("--quick", action="store_true", help="20 series, 2 epochs")
+    parser.add_argument(
+        "--quick", action="store_true", help="every 8th series, 2 epochs"
+    )
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument(
         "--columns", help="comma-separated source columns (default: all four)"

@@ -202,11 +202,14 @@ class RNNForecaster(BaseEstimator):
         target relative to its newest value (its ``window_norm`` offset)
         and the forecast period appended as steps with a flag (see Notes).
         Measured on validation folds (``benchmarks/accuracy.md``,
-        ``benchmarks/panel.md``), ``F = 1`` was as accurate as the window
-        form or more (LSTM, three seeds: energy MASE 0.843 against 0.845,
-        weather 0.876 against 0.888, M4 weekly OWA 0.854 against 0.894), so
-        it is the default; ``F = 24`` fit 4 to 10 times faster, at 0.853 on
-        energy but 0.934 on weather.
+        ``benchmarks/panel.md``, three seeds), ``F = 1`` was as accurate as
+        the window form or more for the LSTM (energy MASE 0.843 against
+        0.845, weather 0.876 against 0.888, M4 weekly OWA 0.854 against
+        0.894) and less for the GRU (energy 0.866 against 0.849, weather
+        0.899 against 0.903, M4 weekly 0.891 against 0.829); over both cells
+        the forms are close, and on an hourly panel ``F = 1`` did better for
+        both, so it is the default. ``F = 24`` fit 4 to 10 times faster, at
+        0.853 on energy but 0.934 on weather (LSTM).
     **network_params
         Deprecated since 0.6: the flat network settings of 0.5.0
         (``RNNForecaster("gru", hidden_size=8, max_epochs=2)``). They build

@@ -107,7 +107,9 @@ def parse_settings(pairs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("test", "validation"), default="test")
-    parser.add_argument("--cells", default=",".join(CELLS))
+    parser.add_argument(
+        "--cells", default=",".join(CELLS), help="comma-separated; '' for none"
+    )
     parser.add_argument("--window", type=int, default=52, help="input weeks")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -155,7 +157,7 @@ def main(argv=None):
             rows.append(
                 (name, *score(test, forecasts, train, reference), seconds, None)
             )
-    for cell in args.cells.split(","):
+    for cell in filter(None, args.cells.split(",")):
         model = global_model(cell, args.window, horizon, settings)
         start = time.perf_counter()
         model.fit(train)

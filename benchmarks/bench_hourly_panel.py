@@ -103,11 +103,18 @@ def main(argv=None):
     parser.add_argument(
         "--columns", help="comma-separated source columns (default: all four)"
     )
+    parser.add_argument(
+        "--integer-index",
+        action="store_true",
+        help="number the hours 0, 1, ... as M4's files do (no dates)",
+    )
     args = parser.parse_args(argv)
 
     train, test = hourly_panel(
         columns=None if args.columns is None else args.columns.split(",")
     )
+    if args.integer_index:
+        train, test = drop_dates(train, test)
     if args.split == "validation":  # the last 48 training hours play the test
         test = {k: y.iloc[-HORIZON:] for k, y in train.items()}
         train = {k: y.iloc[:-HORIZON] for k, y in train.items()}
@@ -154,7 +161,9 @@ def main(argv=None):
         f"Split: **{args.split}** ({len(train)} series: "
         + ", ".join(f"{n} {s}" for s, n in counts.items())
         + f"; {len(next(iter(train.values())))} training hours each, horizon "
-        f"{HORIZON}, MASE m = {M}). Settings: {shown}.\n"
+        f"{HORIZON}, MASE m = {M}"
+        + ("; integer index" if args.integer_index else "")
+        + f"). Settings: {shown}.\n"
     )
     print(render_rows(rows, load_before))
     table = pd.DataFrame(by_source).T
@@ -163,6 +172,18 @@ def main(argv=None):
     print("| --- |" + " ---: |" * len(table.columns))
     for name, row in table.iterrows():
         print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
+
+
+def drop_dates(train: dict, test: dict) -> tuple[dict, dict]:
+    """The pieces on integer indexes: hours ``0 .. n - 1`` for the training
+    series and ``n .. n + 47`` after, as M4's files number them."""
+    out_train, out_test = {}, {}
+    for key, y in train.items():
+        n = len(y)
+        out_train[key] = pd.Series(y.to_numpy(), index=pd.RangeIndex(n), name=y.name)
+        after = pd.RangeIndex(n, n + len(test[key]))
+        out_test[key] = pd.Series(test[key].to_numpy(), index=after, name=y.name)
+    return out_train, out_test
 
 
 def source_mase(test, forecasts, train) -> pd.Series:

@@ -150,13 +150,15 @@ class RNNForecaster(BaseEstimator):
         range (a trending price, load growth) then need no extrapolation.
         ``None`` feeds the scaled values as they are.
     season_length : int or None, default None
-        The period of ``window_norm="season"``. None infers it when fitting:
-        the steps in a day for sub-daily data (24 for hourly) if the window
-        holds a day and the series follows a daily cycle (its seasonal naive
-        forecast has a lower in-sample error over ``horizon`` steps than the
-        naive one), else 1. Daily and longer data have no universal cycle:
-        pass 7 for a weekly cycle in daily data. Must not exceed
-        ``window_size``.
+        The period of ``window_norm="season"``. None infers it when fitting
+        (:func:`~forecastrnn.series_inputs.infer_season_length`): the steps
+        in a day for sub-daily data (24 for hourly) if the window holds a
+        day and the series follows a daily cycle (its seasonal naive
+        forecast has a lower in-sample error over ``horizon`` steps than
+        the naive one), else 1; on an integer index, the period up to
+        ``window_size`` the data follow best, if any. Daily and longer data
+        have no universal cycle: pass 7 for a weekly cycle in daily data.
+        Must not exceed ``window_size``.
     calendar_features : "auto", bool or tuple of str, default "auto"
         Future-known calendar covariates generated from the index, as sin/cos
         pairs (see :func:`forecastrnn.calendar.calendar_features`). ``"auto"``

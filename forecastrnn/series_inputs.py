@@ -169,10 +169,33 @@ def fill_gaps(y: pd.Series) -> pd.Series:
     return y.interpolate(method="linear", limit_direction="both")
 
 
+# How far below the naive forecast's in-sample error a period found in the
+# data of an integer-indexed series must bring the seasonal naive forecast's
+# to count as a cycle: each of the periods tried has a chance of scoring a
+# little under 1 on a series without one.
+SEASON_EVIDENCE = 0.9
+
+# The forecast origins at most that measure the in-sample errors of one
+# series when looking for a period in its data (evenly spread over it): the
+# search tries every period up to the window's length.
+SEASON_ORIGINS = 256
+SEASON_SERIES = 1000  # and the series at most, for a panel
+SEASON_TIES = 1.1  # periods whose errors are this close to the best tie
+
+
 def infer_season_length(series, window_size: int, horizon: int) -> int:
-    """The daily period of sub-daily series (steps per day, at most
-    ``window_size``) if their seasonal naive forecast beats the naive one in
-    sample over ``horizon`` steps (for a panel: in the median series), else 1.
+    """The period ``RNNForecaster(season_length=None)`` follows.
+
+    - Sub-daily series: the steps in a day (at most ``window_size``) if the
+      seasonal naive forecast of that period beats the naive one in sample
+      over ``horizon`` steps (for a panel: in the median series), else 1.
+    - Daily and longer frequencies: 1 (no universal cycle).
+    - Integer indexes (no frequency to read, as in M4's files): the period
+      from 2 to ``window_size`` whose seasonal naive forecast has the lowest
+      in-sample error relative to the naive one (median over the series, or
+      over ``SEASON_SERIES`` of them), if below ``SEASON_EVIDENCE``, else 1;
+      the shortest of those within ``SEASON_TIES`` of the lowest, since a
+      cycle's multiples forecast about as well.
 
     Parameters
     ----------
@@ -186,9 +209,11 @@ def infer_season_length(series, window_size: int, horizon: int) -> int:
         ``season_length_`` of ``RNNForecaster(season_length=None)``.
     """
     series = list(series)
-    freq = getattr(series[0].index, "freq", None)
+    index = series[0].index
+    if not isinstance(index, pd.DatetimeIndex):
+        return _period_in_data(series, window_size, horizon)
     try:
-        nanos = None if freq is None else freq.nanos
+        nanos = None if index.freq is None else index.freq.nanos
     except (AttributeError, ValueError):  # calendar frequencies: months, days off
         nanos = None
     day = pd.Timedelta(days=1).value
@@ -197,23 +222,61 @@ def infer_season_length(series, window_size: int, horizon: int) -> int:
     m = day // nanos
     if m > window_size:
         return 1
-    ratios = [_seasonal_error(fill_gaps(y).to_numpy(float), m, horizon) for y in series]
+    ratios = [
+        _seasonal_errors(fill_gaps(y).to_numpy(float), [m], horizon)[0] for y in series
+    ]
     return m if np.median(ratios) < 1 else 1
 
 
-def _seasonal_error(values: np.ndarray, m: int, horizon: int) -> float:
-    """In-sample mean absolute error of the seasonal naive forecast (period
-    ``m``) over ``horizon`` steps from every origin, relative to the naive
-    forecast's (below 1: the cycle is worth following)."""
-    origins = np.arange(m - 1, len(values) - horizon)
+def _period_in_data(series: list, window_size: int, horizon: int) -> int:
+    """The period of :func:`infer_season_length` for integer indexes."""
+    periods = np.arange(2, window_size + 1)
+    if len(periods) == 0:
+        return 1
+    if len(series) > SEASON_SERIES:  # an even sample bounds the time a panel takes
+        series = [
+            series[i]
+            for i in np.linspace(0, len(series) - 1, SEASON_SERIES).astype(int)
+        ]
+    ratios = np.median(
+        [
+            _seasonal_errors(
+                fill_gaps(y).to_numpy(float), periods, horizon, SEASON_ORIGINS
+            )
+            for y in series
+        ],
+        axis=0,
+    )
+    if not ratios.min() < SEASON_EVIDENCE:
+        return 1
+    # a cycle's multiples forecast about as well: take the shortest period
+    # within SEASON_TIES of the best
+    return int(periods[np.argmax(ratios <= ratios.min() * SEASON_TIES)])
+
+
+def _seasonal_errors(
+    values: np.ndarray, periods, horizon: int, max_origins: int | None = None
+) -> np.ndarray:
+    """In-sample mean absolute error of the seasonal naive forecast of each
+    period over ``horizon`` steps, relative to the naive forecast's, from the
+    same origins (every one after the longest period's first season, or
+    ``max_origins`` of them evenly spread); below 1: the cycle is worth
+    following."""
+    periods = np.asarray(periods)
+    origins = np.arange(periods.max() - 1, len(values) - horizon)
     if len(origins) == 0:
-        return np.inf
-    naive = seasonal = 0.0
-    for k in range(1, horizon + 1):
-        target = values[origins + k]
-        naive += np.abs(target - values[origins]).sum()
-        seasonal += np.abs(target - values[origins + (k - 1) % m + 1 - m]).sum()
-    return seasonal / naive if naive > 0 else np.inf
+        return np.full(len(periods), np.inf)
+    if max_origins is not None and len(origins) > max_origins:
+        origins = origins[np.linspace(0, len(origins) - 1, max_origins).astype(int)]
+    k = np.arange(horizon)
+    target = values[origins[:, None] + 1 + k]
+    naive = np.abs(target - values[origins, None]).sum()
+    if not naive > 0:
+        return np.full(len(periods), np.inf)
+    errors = [
+        np.abs(target - values[origins[:, None] + k % m + 1 - m]).sum() for m in periods
+    ]
+    return np.asarray(errors) / naive
 
 
 def append_values(target: pd.Series, values: np.ndarray) -> pd.Series:

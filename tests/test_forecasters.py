@@ -389,6 +389,9 @@ def test_season_length_is_inferred_from_the_index():
     y = hourly(200)
     assert RNNForecaster(net(), window_size=48).fit(y).season_length_ == 24
     assert RNNForecaster(net(), window_size=12).fit(y).season_length_ == 1
+    # on an integer index the cycle is found in the data
+    numbered = y.reset_index(drop=True)
+    assert RNNForecaster(net(), window_size=48).fit(numbered).season_length_ == 24
     # an hourly random walk has no daily cycle to follow: the naive reference
     walk = pd.Series(np.cumsum(np.random.default_rng(0).standard_normal(200)), y.index)
     assert RNNForecaster(net(), window_size=48).fit(walk).season_length_ == 1

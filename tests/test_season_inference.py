@@ -1,0 +1,85 @@
+"""The period ``RNNForecaster(season_length=None)`` follows, read from the
+index or, on an integer index, found in the data."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecastrnn.series_inputs import SEASON_SERIES, infer_season_length
+
+
+def periodic(pattern, length, noise=0.0, seed=0, index=None):
+    """``pattern`` repeated over ``length`` steps, plus Gaussian noise."""
+    values = np.resize(np.asarray(pattern, float), length)
+    values = values + noise * np.random.default_rng(seed).standard_normal(len(values))
+    return pd.Series(values, index=index)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    pattern=st.lists(st.integers(-50, 50), min_size=2, max_size=24, unique=True).map(
+        lambda xs: np.asarray(xs, float)
+    ),
+    length=st.integers(60, 200),
+)
+def test_a_repeating_pattern_on_an_integer_index_gives_its_period(pattern, length):
+    # distinct values: no shorter period repeats them, and every multiple of
+    # the period is exact too; the shortest one is chosen
+    y = periodic(pattern, length)
+    assert infer_season_length([y], window_size=24, horizon=6) == len(pattern)
+
+
+def test_noisy_cycles_are_found_and_their_absence_gives_one():
+    rng = np.random.default_rng(1)
+    t = np.arange(900)
+    daily = pd.Series(10 + np.sin(2 * np.pi * t / 24) + 0.2 * rng.standard_normal(900))
+    assert infer_season_length([daily], window_size=48, horizon=48) == 24
+    # the period must fit in the window
+    assert infer_season_length([daily], window_size=12, horizon=48) != 24
+    walk = pd.Series(np.cumsum(rng.standard_normal(900)))
+    noise = pd.Series(rng.standard_normal(900))
+    trend = pd.Series(0.5 * t + rng.standard_normal(900))
+    constant = pd.Series(np.full(900, 3.0))
+    for y in (walk, noise, trend, constant):
+        assert infer_season_length([y], window_size=48, horizon=48) == 1
+    # a panel follows its median series: two cyclic of three
+    assert infer_season_length([daily, walk, daily], 48, 48) == 24
+    assert infer_season_length([daily, walk, noise], 48, 48) == 1
+    # a window of one step has no period to try, a short series no origin
+    assert infer_season_length([daily], window_size=1, horizon=4) == 1
+    assert infer_season_length([daily.iloc[:30]], window_size=24, horizon=12) == 1
+
+
+def test_gaps_are_read_interpolated_and_nothing_is_modified():
+    y = periodic(np.arange(7.0) ** 2, 280, noise=0.1)
+    y.iloc[[10, 50, 51, 200]] = np.nan
+    before = y.copy()
+    assert infer_season_length([y], window_size=14, horizon=7) == 7
+    pd.testing.assert_series_equal(y, before)
+
+
+def test_dated_series_keep_the_frequency_rule():
+    # the same daily values on a daily index: no universal cycle, 1; hourly:
+    # the day; integer: found in the data
+    t = np.arange(600)
+    values = np.sin(2 * np.pi * t / 24) + 0.1 * np.random.default_rng(
+        2
+    ).standard_normal(600)
+    days = pd.Series(values, pd.date_range("2020-01-01", periods=600, freq="D"))
+    hours = pd.Series(values, pd.date_range("2020-01-01", periods=600, freq="h"))
+    assert infer_season_length([days], 48, 24) == 1
+    assert infer_season_length([hours], 48, 24) == 24
+    assert infer_season_length([pd.Series(values)], 48, 24) == 24
+    # a weekly pattern in daily data is not guessed on a date index
+    weekly = periodic(np.arange(7.0), 560, index=days.index[:560])
+    assert infer_season_length([weekly], 14, 7) == 1
+    assert infer_season_length([weekly.reset_index(drop=True)], 14, 7) == 7
+
+
+def test_a_large_panel_is_sampled_evenly():
+    # more series than SEASON_SERIES: the even sample keeps the median's side
+    cyclic = periodic(np.arange(5.0), 150, noise=0.05)
+    flat = pd.Series(np.random.default_rng(3).standard_normal(150))
+    panel = [cyclic if i % 3 else flat for i in range(SEASON_SERIES + 200)]
+    assert infer_season_length(panel, window_size=10, horizon=5) == 5

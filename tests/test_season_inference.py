@@ -6,7 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecastrnn.series_inputs import SEASON_SERIES, infer_season_length
+from forecastrnn import series_inputs
+from forecastrnn.series_inputs import infer_season_length
 
 
 def periodic(pattern, length, noise=0.0, seed=0, index=None):
@@ -77,9 +78,12 @@ def test_dated_series_keep_the_frequency_rule():
     assert infer_season_length([weekly.reset_index(drop=True)], 14, 7) == 7
 
 
-def test_a_large_panel_is_sampled_evenly():
-    # more series than SEASON_SERIES: the even sample keeps the median's side
+def test_a_large_panel_is_sampled_evenly(monkeypatch):
     cyclic = periodic(np.arange(5.0), 150, noise=0.05)
     flat = pd.Series(np.random.default_rng(3).standard_normal(150))
-    panel = [cyclic if i % 3 else flat for i in range(SEASON_SERIES + 200)]
+    panel = [cyclic, flat, flat, flat, cyclic]
+    # the median of all five is a flat series
+    assert infer_season_length(panel, window_size=10, horizon=5) == 1
+    # over SEASON_SERIES = 3 the even sample is the first, middle and last
+    monkeypatch.setattr(series_inputs, "SEASON_SERIES", 3)
     assert infer_season_length(panel, window_size=10, horizon=5) == 5

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import scaling
 from .calendar import auto_calendar, calendar_features, future_index
-from .checks import check_covariates
+from .checks import check_covariates, check_int
 from .panel import Panel
 
 __all__ = [
@@ -208,7 +208,14 @@ def infer_season_length(series, window_size: int, horizon: int) -> int:
     int
         ``season_length_`` of ``RNNForecaster(season_length=None)``.
     """
+    window_size = check_int(window_size, "window_size")
+    horizon = check_int(horizon, "horizon")
     series = list(series)
+    if not series:
+        raise ValueError(
+            "`series` is empty: pass the training series (an iterable of "
+            "pandas.Series) whose period to infer."
+        )
     index = series[0].index
     if not isinstance(index, pd.DatetimeIndex):
         return _period_in_data(series, window_size, horizon)

@@ -3,6 +3,7 @@ index or, on an integer index, found in the data."""
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,3 +88,13 @@ def test_a_large_panel_is_sampled_evenly(monkeypatch):
     # over SEASON_SERIES = 3 the even sample is the first, middle and last
     monkeypatch.setattr(series_inputs, "SEASON_SERIES", 3)
     assert infer_season_length(panel, window_size=10, horizon=5) == 5
+
+
+def test_bad_arguments_are_named():
+    y = periodic(np.arange(5.0), 100)
+    with pytest.raises(ValueError, match="`series` is empty"):
+        infer_season_length([], window_size=10, horizon=5)
+    with pytest.raises(ValueError, match="`window_size` must be a positive"):
+        infer_season_length([y], window_size=0, horizon=5)
+    with pytest.raises(TypeError, match="`horizon` must be a positive integer"):
+        infer_season_length([y], window_size=10, horizon=2.5)

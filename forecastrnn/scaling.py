@@ -16,7 +16,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .checks import check_int
+
 __all__ = [
+    "MASE_FLOOR",
     "METHODS",
     "ScaleState",
     "SeriesScaler",
@@ -25,7 +28,10 @@ __all__ = [
     "transform",
 ]
 
-METHODS = ("standard", "minmax", "robust")
+METHODS = ("standard", "minmax", "robust", "mase")
+# the "mase" scale is at least this fraction of the standard deviation: a
+# series that repeats itself exactly has a seasonal error near zero
+MASE_FLOOR = 0.01
 
 
 class ScaleState(NamedTuple):
@@ -34,12 +40,12 @@ class ScaleState(NamedTuple):
     Attributes
     ----------
     method : str
-        ``"standard"``, ``"minmax"`` or ``"robust"``.
+        ``"standard"``, ``"minmax"``, ``"robust"`` or ``"mase"``.
     center : numpy.ndarray of shape () or (n_channels,)
-        Mean, minimum or median of each channel.
+        Mean, minimum, median or mean of each channel.
     scale : numpy.ndarray of shape () or (n_channels,)
-        Standard deviation, range (max - min) or interquartile range; 1.0 for
-        a constant channel.
+        Standard deviation, range (max - min), interquartile range or mean
+        absolute seasonal difference; 1.0 for a constant channel.
     """
 
     method: str
@@ -64,10 +70,21 @@ def _as_float_array(x, name: str) -> np.ndarray:
     return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
 
 
-def _statistics(flat: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+def _statistics(
+    flat: np.ndarray, method: str, season_length: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Center and spread over axis 0 of a 2-D array, ignoring NaN."""
     if method == "standard":
         return np.nanmean(flat, axis=0), np.nanstd(flat, axis=0)
+    if method == "mase":
+        change = np.abs(flat[season_length:] - flat[:-season_length])
+        seen = np.isfinite(change).sum(axis=0)
+        spread = np.nanstd(flat, axis=0)
+        # no pair of values a season apart: the standard deviation
+        mad = np.where(
+            seen > 0, np.nansum(change, axis=0) / np.maximum(seen, 1), spread
+        )
+        return np.nanmean(flat, axis=0), np.maximum(mad, MASE_FLOOR * spread)
     if method == "minmax":
         low = np.nanmin(flat, axis=0)
         return low, np.nanmax(flat, axis=0) - low
@@ -75,7 +92,7 @@ def _statistics(flat: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
     return q50, q75 - q25
 
 
-def fit_scaler(x, method: str = "standard") -> ScaleState:
+def fit_scaler(x, method: str = "standard", season_length: int = 1) -> ScaleState:
     """Fit a scaler to training data, one center and scale per channel.
 
     Parameters
@@ -84,11 +101,20 @@ def fit_scaler(x, method: str = "standard") -> ScaleState:
         Training data only (e.g. the train part of `time_split`); statistics
         are taken over every axis but the last. A 1-D series gives scalar
         state. NaN values are ignored.
-    method : {"standard", "minmax", "robust"}, default="standard"
+    method : {"standard", "minmax", "robust", "mase"}, default="standard"
         ``standard``: mean and standard deviation (population, ``ddof=0``, as
         `sklearn.preprocessing.StandardScaler`); ``minmax``: minimum and range,
         so training data maps to [0, 1]; ``robust``: median and interquartile
-        range (25th to 75th percentile).
+        range (25th to 75th percentile); ``mase``: mean and the mean absolute
+        difference between values ``season_length`` steps apart (the
+        in-sample error of the seasonal naive forecast, which MASE divides
+        by), at least ``MASE_FLOOR`` (0.01) times the standard deviation, or
+        the standard deviation when no two values are a season apart. An
+        error in ``mase`` units is an error in MASE's. ``x`` is then a series
+        or a ``(n_samples, n_channels)`` array, rows in time order.
+    season_length : int, default=1
+        The lag of ``mase`` (1: the naive forecast's error); other methods
+        ignore it.
 
     Returns
     -------
@@ -102,18 +128,28 @@ def fit_scaler(x, method: str = "standard") -> ScaleState:
     TypeError
         For non-numeric data.
     ValueError
-        For an unknown method, empty data, infinite values, or a channel with
-        no finite value.
+        For an unknown method, empty data, infinite values, a channel with
+        no finite value, a ``season_length`` below 1, or ``mase`` on data of
+        more than two axes.
 
     Examples
     --------
     >>> state = fit_scaler([1.0, 2.0, 3.0])
     >>> float(state.center), round(float(state.scale), 4)
     (2.0, 0.8165)
+    >>> float(fit_scaler([1.0, 5.0, 2.0, 6.0], "mase", season_length=2).scale)
+    1.0
     """
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {METHODS}; got {method!r}.")
+    season_length = check_int(season_length, "season_length")
     arr = _as_float_array(x, "x")
+    if method == "mase" and arr.ndim > 2:
+        raise ValueError(
+            f"`x` has shape {arr.shape}; the 'mase' method reads a series "
+            "(n_samples,) or (n_samples, n_channels) in time order. Fit it on "
+            "the series, not on windows."
+        )
     if arr.size == 0:
         raise ValueError(
             f"`x` is empty (shape {arr.shape}); expected training data to fit on."
@@ -127,7 +163,7 @@ def fit_scaler(x, method: str = "standard") -> ScaleState:
             f"`x` has channels with no value (all NaN): {np.flatnonzero(empty)}. "
             "Drop them or fill them before fitting."
         )
-    center, scale = _statistics(flat.astype(np.float64), method)
+    center, scale = _statistics(flat.astype(np.float64), method, season_length)
     # a spread so small that dividing by it overflows (a denormal IQR of
     # near-identical values) is no spread: such a channel is only shifted
     reach = np.nanmax(np.abs(flat - center), axis=0)
@@ -241,8 +277,10 @@ class SeriesScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    method : {"standard", "minmax", "robust"}, default="standard"
+    method : {"standard", "minmax", "robust", "mase"}, default="standard"
         See `fit_scaler`.
+    season_length : int, default=1
+        The lag of ``"mase"`` (see `fit_scaler`); rows are time steps.
 
     Attributes
     ----------
@@ -258,8 +296,9 @@ class SeriesScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     [0.0, 1.0]
     """
 
-    def __init__(self, method: str = "standard"):
+    def __init__(self, method: str = "standard", season_length: int = 1):
         self.method = method
+        self.season_length = season_length
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -269,7 +308,7 @@ class SeriesScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Fit the state on `X` (rows = time steps, columns = channels)."""
         X = validate_data(self, X, ensure_all_finite="allow-nan", dtype=np.float64)
-        self.scale_state_ = fit_scaler(X, self.method)
+        self.scale_state_ = fit_scaler(X, self.method, self.season_length)
         return self
 
     def transform(self, X):

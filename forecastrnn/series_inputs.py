@@ -45,6 +45,7 @@ __all__ = [
     "resolve_calendar",
     "scaled",
     "scaled_future",
+    "scale_period",
     "series_state",
     "series_values",
     "split_exog",
@@ -219,6 +220,33 @@ def infer_season_length(series, window_size: int, horizon: int) -> int:
     index = series[0].index
     if not isinstance(index, pd.DatetimeIndex):
         return _period_in_data(series, window_size, horizon)
+    m = _steps_per_day(index)
+    if m == 1 or m > window_size:
+        return 1
+    ratios = [
+        _seasonal_errors(fill_gaps(y).to_numpy(float), [m], horizon)[0] for y in series
+    ]
+    return m if np.median(ratios) < 1 else 1
+
+
+def scale_period(index: pd.Index, season_length: int) -> int:
+    """The lag of ``RNNForecaster(scaler="mase")``'s scale: the steps in a day
+    for sub-daily dates, whether or not the series follow the day (MASE's
+    ``m`` for hourly data, as M4 takes it), else ``season_length``.
+
+    Examples
+    --------
+    >>> hours = pd.date_range("2024-01-01", periods=3, freq="h")
+    >>> scale_period(hours, 1), scale_period(pd.RangeIndex(3), 7)
+    (24, 7)
+    """
+    if isinstance(index, pd.DatetimeIndex) and _steps_per_day(index) > 1:
+        return _steps_per_day(index)
+    return season_length
+
+
+def _steps_per_day(index: pd.DatetimeIndex) -> int:
+    """The steps in a day of a sub-daily frequency that divides it, else 1."""
     try:
         nanos = None if index.freq is None else index.freq.nanos
     except (AttributeError, ValueError):  # calendar frequencies: months, days off
@@ -226,13 +254,7 @@ def infer_season_length(series, window_size: int, horizon: int) -> int:
     day = pd.Timedelta(days=1).value
     if nanos is None or nanos >= day or day % nanos:
         return 1
-    m = day // nanos
-    if m > window_size:
-        return 1
-    ratios = [
-        _seasonal_errors(fill_gaps(y).to_numpy(float), [m], horizon)[0] for y in series
-    ]
-    return m if np.median(ratios) < 1 else 1
+    return day // nanos
 
 
 def _period_in_data(series: list, window_size: int, horizon: int) -> int:
@@ -308,7 +330,14 @@ def scaled(frame, state: scaling.ScaleState | None):
 
 
 def series_state(
-    key, y: pd.Series, past, future, *, scaler: str | None, n_calendar: int
+    key,
+    y: pd.Series,
+    past,
+    future,
+    *,
+    scaler: str | None,
+    n_calendar: int,
+    scale_period: int = 1,
 ) -> SeriesState:
     """The scaling a series' windows take (fitted on that series).
 
@@ -320,10 +349,14 @@ def series_state(
         The series (gaps filled).
     past, future : pandas.DataFrame or None
         Its past and future-known covariates (see `split_exog`).
-    scaler : {"standard", "minmax", "robust"} or None
-        The scaling method (None: none).
+    scaler : {"standard", "minmax", "robust", "mase"} or None
+        The scaling method (None: none). With ``"mase"`` the target takes
+        MASE's scale at lag ``scale_period`` and the covariates the
+        standard one.
     n_calendar : int
         The calendar columns at the end of ``future``: they are not scaled.
+    scale_period : int, default 1
+        The lag of the ``"mase"`` scale (see `scale_period`).
 
     Returns
     -------
@@ -332,12 +365,17 @@ def series_state(
     """
 
     def fit(values: np.ndarray):
-        return None if scaler is None else scaling.fit_scaler(values, scaler)
+        method = "standard" if scaler == "mase" else scaler
+        return None if method is None else scaling.fit_scaler(values, method)
 
     user_future = None if future is None else _user_columns(future, n_calendar)
     return SeriesState(
         key=key,
-        scale=fit(y.to_numpy()),
+        scale=(
+            None
+            if scaler is None
+            else scaling.fit_scaler(y.to_numpy(), scaler, scale_period)
+        ),
         past_scale=None if past is None else fit(past.to_numpy()),
         future_scale=(
             None if user_future is None else fit(future[user_future].to_numpy())

@@ -144,8 +144,29 @@ def test_fit_clones_the_network_and_leaves_it_unfitted():
 
 def test_scaler_is_fitted_on_training_series_only():
     y = hourly(300)
-    model = RNNForecaster(net("gru"), window_size=12, horizon=3).fit(y)
+    exog = pd.DataFrame({"temp": 20 + np.cos(np.arange(300.0) / 7)}, y.index)
+    model = RNNForecaster(
+        net("gru"), window_size=24, horizon=3, calendar_features=False
+    ).fit(y, exog=exog)
+    # the default: MASE's scale, the seasonal naive forecast's in-sample error
     (state,) = model.series_
+    m = model.season_length_
+    assert model.scaler == "mase" and m == 24
+    assert float(state.scale.center) == pytest.approx(y.mean())
+    seasonal_error = np.abs(y.to_numpy()[m:] - y.to_numpy()[:-m]).mean()
+    assert float(state.scale.scale) == pytest.approx(seasonal_error)
+    # covariates are standardised
+    assert state.future_scale.method == "standard"
+    assert float(state.future_scale.center[0]) == pytest.approx(exog["temp"].mean())
+    assert float(state.future_scale.scale[0]) == pytest.approx(exog["temp"].std(ddof=0))
+    # an hourly walk follows no day (season 1), but its scale is the day's
+    walk = pd.Series(np.cumsum(np.random.default_rng(0).standard_normal(300)), y.index)
+    model = RNNForecaster(net("gru"), window_size=24, horizon=3).fit(walk)
+    assert model.season_length_ == 1
+    day_error = np.abs(walk.to_numpy()[24:] - walk.to_numpy()[:-24]).mean()
+    assert float(model.series_[0].scale.scale) == pytest.approx(day_error)
+    standard = RNNForecaster(net("gru"), window_size=12, horizon=3, scaler="standard")
+    (state,) = standard.fit(y).series_
     assert float(state.scale.center) == pytest.approx(y.mean())
     assert float(state.scale.scale) == pytest.approx(y.std(ddof=0))
 
@@ -284,7 +305,8 @@ def test_input_windows_matches_network_layout(window_norm, forking):
     ).fit(y)
     X = model.input_windows(y)
     assert X.shape == (200 - 24 - 6 + 1, 24, 1)
-    scaled = ((y.iloc[:24] - y.mean()) / y.std(ddof=0)).to_numpy()
+    state = model.series_[0].scale  # MASE's (the default)
+    scaled = ((y.iloc[:24] - float(state.center)) / float(state.scale)).to_numpy()
     if forking is None:  # relative to the window's offset
         offsets = {None: 0.0, "last": scaled[-1], "mean": scaled.mean()}
         expected = scaled - offsets.get(window_norm, scaled[-1])

@@ -12,6 +12,7 @@ from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from forecastrnn.scaling import (
+    MASE_FLOOR,
     METHODS,
     ScaleState,
     SeriesScaler,
@@ -34,7 +35,7 @@ def data():
     return rng.normal(size=(50, 3)) * [1.0, 10.0, 0.1] + [0.0, 5.0, -3.0]
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", REFERENCE)
 def test_matches_sklearn_per_channel(data, method):
     state = fit_scaler(data, method)
     assert isinstance(state, ScaleState) and state.method == method
@@ -144,10 +145,62 @@ def test_series_scaler_wrapper(data):
     assert list(names) == ["a", "b", "c"]
 
 
+def test_mase_scale_is_the_seasonal_naive_error(data):
+    walk = data.cumsum(axis=0)
+    for m in (1, 7):
+        state = fit_scaler(walk, "mase", season_length=m)
+        assert state.method == "mase"
+        np.testing.assert_allclose(state.center, walk.mean(axis=0))
+        expected = np.abs(walk[m:] - walk[:-m]).mean(axis=0)
+        np.testing.assert_allclose(state.scale, expected)
+        # in these units the seasonal naive forecast's in-sample error is 1
+        scaled = transform(state, walk)
+        np.testing.assert_allclose(np.abs(scaled[m:] - scaled[:-m]).mean(axis=0), 1.0)
+    # pairs with a missing value are left out: |6 - 4| and |5 - 6|
+    assert float(fit_scaler([1.0, np.nan, 4.0, 6.0, 5.0], "mase").scale) == 1.5
+    # a series shorter than a season has no seasonal error: its spread
+    assert float(fit_scaler([1.0, 3.0], "mase", season_length=2).scale) == 1.0
+
+
+def test_mase_scale_of_an_exact_repetition_is_floored():
+    t = np.arange(240)
+    cycle = 5.0 + np.sin(2 * np.pi * t / 24)
+    state = fit_scaler(cycle, "mase", season_length=24)
+    assert float(state.scale) == pytest.approx(MASE_FLOOR * cycle.std())
+    assert np.abs(transform(state, cycle)).max() < 1.01 / (MASE_FLOOR * cycle.std())
+    # the constant channel rule holds as for the other methods
+    assert float(fit_scaler(np.full(30, 2.0), "mase", season_length=3).scale) == 1.0
+
+
+def test_series_scaler_takes_the_season(data):
+    scaler = SeriesScaler("mase", season_length=5).fit(data)
+    np.testing.assert_allclose(
+        scaler.scale_state_.scale, np.abs(data[5:] - data[:-5]).mean(axis=0)
+    )
+    np.testing.assert_allclose(
+        scaler.inverse_transform(scaler.transform(data)), data, atol=1e-12
+    )
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
         (lambda: fit_scaler([1.0, 2.0], "zscore"), ValueError, "`method` must be one"),
+        (
+            lambda: fit_scaler(np.ones((2, 3, 4)), "mase"),
+            ValueError,
+            r"shape \(2, 3, 4\); the 'mase' method reads a series",
+        ),
+        (
+            lambda: fit_scaler([1.0, 2.0], "mase", season_length=0),
+            ValueError,
+            "`season_length` must be a positive integer; got 0",
+        ),
+        (
+            lambda: fit_scaler([1.0, 2.0], "mase", season_length=2.5),
+            TypeError,
+            "`season_length` must be a positive integer; got 2.5",
+        ),
         (lambda: fit_scaler(np.array(["a", "b"])), TypeError, "dtype <U1"),
         (lambda: fit_scaler(np.empty((0, 2))), ValueError, r"`x` is empty \(shape"),
         (lambda: fit_scaler([1.0, np.inf]), ValueError, "infinite values"),
@@ -174,6 +227,6 @@ def test_errors(call, error, match):
         call()
 
 
-@parametrize_with_checks([SeriesScaler()])
+@parametrize_with_checks([SeriesScaler(), SeriesScaler("mase", season_length=2)])
 def test_series_scaler_sklearn_checks(estimator, check):
     check(estimator)

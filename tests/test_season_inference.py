@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecastrnn import series_inputs
-from forecastrnn.series_inputs import infer_season_length
+from forecastrnn.series_inputs import infer_season_length, scale_period
 
 
 def periodic(pattern, length, noise=0.0, seed=0, index=None):
@@ -98,3 +98,15 @@ def test_bad_arguments_are_named():
         infer_season_length([y], window_size=0, horizon=5)
     with pytest.raises(TypeError, match="`horizon` must be a positive integer"):
         infer_season_length([y], window_size=10, horizon=2.5)
+
+
+def test_the_mase_scale_takes_the_day_of_sub_daily_data():
+    hours = pd.date_range("2020-01-01", periods=10, freq="h")
+    assert scale_period(hours, 1) == 24  # whether or not the data follow it
+    assert scale_period(hours, 24) == 24
+    assert scale_period(pd.date_range("2020-01-01", periods=10, freq="30min"), 1) == 48
+    # no day to take: the season
+    assert scale_period(pd.date_range("2020-01-01", periods=10, freq="D"), 1) == 1
+    assert scale_period(pd.date_range("2020-01-01", periods=10, freq="7h"), 1) == 1
+    assert scale_period(pd.RangeIndex(10), 12) == 12
+    assert scale_period(pd.RangeIndex(10), 1) == 1

@@ -337,7 +337,7 @@ def series_state(
     *,
     scaler: str | None,
     n_calendar: int,
-    scale_period: int = 1,
+    scale_lag: int = 1,
 ) -> SeriesState:
     """The scaling a series' windows take (fitted on that series).
 
@@ -351,11 +351,11 @@ def series_state(
         Its past and future-known covariates (see `split_exog`).
     scaler : {"standard", "minmax", "robust", "mase"} or None
         The scaling method (None: none). With ``"mase"`` the target takes
-        MASE's scale at lag ``scale_period`` and the covariates the
+        MASE's scale at lag ``scale_lag`` and the covariates the
         standard one.
     n_calendar : int
         The calendar columns at the end of ``future``: they are not scaled.
-    scale_period : int, default 1
+    scale_lag : int, default 1
         The lag of the ``"mase"`` scale (see `scale_period`).
 
     Returns
@@ -374,7 +374,7 @@ def series_state(
         scale=(
             None
             if scaler is None
-            else scaling.fit_scaler(y.to_numpy(), scaler, scale_period)
+            else scaling.fit_scaler(y.to_numpy(), scaler, scale_lag)
         ),
         past_scale=None if past is None else fit(past.to_numpy()),
         future_scale=(

@@ -5,6 +5,8 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import ParameterGrid
@@ -13,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from forecastrnn import RNNForecaster, RNNRegressor
 from forecastrnn.datasets import NYSE_TRADING_DAY
 from forecastrnn.forecasters import default_network
+from forecastrnn.scaling import MASE_FLOOR
 
 TINY = {"hidden_size": 8, "max_epochs": 2, "batch_size": 32, "random_state": 0}
 
@@ -448,3 +451,39 @@ def test_caller_series_is_not_modified():
     before = y.copy()
     RNNForecaster(net("gru"), window_size=24, horizon=6).fit(y).predict()
     pd.testing.assert_series_equal(y, before)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    kind=st.sampled_from(["ramp", "step", "spikes", "repeat", "flat_then_noise"]),
+    magnitude=st.sampled_from([1e-6, 1.0, 1e6]),
+    offset=st.sampled_from([0.0, -50.0, 1e9]),
+    seed=st.integers(0, 3),
+)
+@example(kind="repeat", magnitude=1.0, offset=0.0, seed=0)  # floored, always
+def test_the_mase_scale_keeps_awkward_series_finite(kind, magnitude, offset, seed):
+    # series whose seasonal error is tiny next to their spread: a noiseless
+    # ramp, one step, rare spikes, an exact repetition, a flat start
+    n, rng = 120, np.random.default_rng(seed)
+    t = np.arange(n, dtype=float)
+    values = {
+        "ramp": t,
+        "step": (t >= n // 2).astype(float),
+        "spikes": (rng.random(n) < 0.05).astype(float),
+        "repeat": np.sin(2 * np.pi * t / 24),
+        "flat_then_noise": np.r_[np.zeros(n - 30), rng.standard_normal(30)],
+    }[kind]
+    y = pd.Series(
+        offset + magnitude * values, pd.date_range("2024-01-01", periods=n, freq="h")
+    )
+    before = y.copy()
+    network = net("gru", hidden_size=4, max_epochs=1)
+    model = RNNForecaster(network, window_size=24, horizon=6)
+    pred = model.fit(y).predict()
+    pd.testing.assert_series_equal(y, before)
+    assert np.isfinite(pred.to_numpy()).all()
+    (state,) = model.series_
+    assert float(state.scale.scale) > 0
+    # a change in the inputs is at most the range over the floored scale
+    bound = np.ptp(y.to_numpy()) / (MASE_FLOOR * y.std(ddof=0))
+    assert np.abs(model.input_windows(y)[..., 0]).max() <= bound * (1 + 1e-5)

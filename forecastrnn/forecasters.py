@@ -2,7 +2,7 @@
 
 The forecaster composes the data-flow stages: `panel` takes one series or
 many (a single series is a panel of one), `windows` cuts each series into
-supervised samples, `scaling` standardises them (fitted on each training
+supervised samples, `scaling` puts each in MASE's units (fitted on each training
 series only), one `RNNRegressor` learns the mapping from the windows of every
 series (a global model), and the forecasts are scaled back and indexed by
 each series' next timestamps. It re-implements none of them.

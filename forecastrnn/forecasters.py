@@ -38,6 +38,7 @@ from .network_settings import (
     network_of,
 )
 from .panel import Panel, as_panel, restore
+from .seasons import infer_season_length, scale_period
 from .series_inputs import (
     SeriesState,
     append_values,
@@ -45,6 +46,7 @@ from .series_inputs import (
     check_context,
     check_lengths,
     check_same_series,
+    context_states,
     covariate_rows,
     epoch_sample,
     exog_rows,
@@ -53,12 +55,11 @@ from .series_inputs import (
     first_value,
     fit_static,
     has_future,
-    infer_season_length,
+    known_state,
     new_static_rows,
     panel_exog,
     pop_flat_state,
     resolve_calendar,
-    scale_period,
     scaled,
     scaled_future,
     series_state,
@@ -79,9 +80,8 @@ __all__ = [
 # The windows a training epoch draws at most with `windows_per_series="auto"`:
 # a single series of up to five years of hourly data trains on all its windows
 # every epoch; a panel trains on an even sample of its series, so an epoch
-# costs about the same whatever the panel's size. On the M4 weekly panel's
-# validation folds (benchmarks/panel.md) an epoch of 128 windows per series
-# (46,000 in all) gave OWA 0.830, 64 gave 0.875 and 32 gave 0.888 (LSTM, MAE).
+# costs about the same whatever the panel's size (the sizes measured on M4
+# weekly's validation folds: benchmarks/panel.md).
 EPOCH_WINDOWS = 50_000
 
 
@@ -138,25 +138,16 @@ class RNNForecaster(BaseEstimator):
         as the newest observation. Forecasts longer than ``horizon`` extend a
         direct model the same way, ``horizon`` steps at a time.
     scaler : {"mase", "standard", "minmax", "robust"} or None, default "mase"
-        Scaling of the target and of numeric covariates, fitted on each
-        training series in ``fit``
-        (:func:`~forecastrnn.scaling.fit_scaler`). ``"mase"``: the target
-        minus its mean, divided by its in-sample seasonal naive error (the
-        denominator of MASE) at the lag
-        :func:`~forecastrnn.series_inputs.scale_period` gives: the steps in
-        a day for sub-daily data (24 for hourly, as M4 scores hourly
-        series), else ``season_length_``; the covariates are standardised.
-        The loss then weighs the series of a panel as MASE does: one that
-        changes little from day to day counts as much as one that swings.
-        With ``window_norm=None`` the network reads the scaled values
-        themselves, which in these units reach hundreds for a smooth series:
-        take ``"standard"`` there. Before 0.12.0 the default was
-        ``"standard"``, which weighs a series by its standard deviation over
-        its seasonal error. On validation folds (``benchmarks/panel.md``,
-        ``benchmarks/accuracy.md``) ``"mase"`` scored 0.06 to 0.15 OWA
-        better on an hourly panel and 0.04 to 0.1 better on hourly series
-        without dates, and tied on M4 weekly and on the single bundled
-        series.
+        Scaling of the target and numeric covariates, fitted on each training
+        series (:func:`~forecastrnn.scaling.fit_scaler`). ``"mase"``: the
+        target minus its mean over its in-sample seasonal naive error (MASE's
+        denominator) at the lag of :func:`~forecastrnn.seasons.scale_period`
+        (the day for sub-daily data, else ``season_length_``); covariates are
+        standardised. The loss then weighs a panel's series as MASE does. With
+        ``window_norm=None`` the network reads scaled values, which in these
+        units reach hundreds for a smooth series: take ``"standard"`` there
+        (the default before 0.12.0; ``"mase"`` did better on an hourly panel
+        and tied elsewhere, ``benchmarks/panel.md``).
     window_norm : {"season", "last", "mean"} or None, default "season"
         What the network forecasts relative to, per window (on the scaled
         target). The newest value is taken off the window's target channel,
@@ -170,7 +161,7 @@ class RNNForecaster(BaseEstimator):
         ``None`` feeds the scaled values as they are.
     season_length : int or None, default None
         The period of ``window_norm="season"``. None infers it when fitting
-        (:func:`~forecastrnn.series_inputs.infer_season_length`): the steps
+        (:func:`~forecastrnn.seasons.infer_season_length`): the steps
         in a day for sub-daily data (24 for hourly) if the window holds a
         day and the series follows a daily cycle (its seasonal naive
         forecast has a lower in-sample error over ``horizon`` steps than
@@ -225,17 +216,10 @@ class RNNForecaster(BaseEstimator):
         attention. None: the window form of 0.9 and earlier, each window's
         target relative to its newest value (its ``window_norm`` offset)
         and the forecast period appended as steps with a flag (see Notes).
-        Measured on validation folds with 0.10.0's squared-error loss
-        (``benchmarks/accuracy.md``, ``benchmarks/panel.md``, three seeds;
-        with 0.11.0's absolute error the GRU scores 0.808 on energy and
-        0.819 on M4 weekly with ``F = 1``), ``F = 1`` was as accurate as
-        the window form or more for the LSTM (energy MASE 0.843 against
-        0.845, weather 0.876 against 0.888, M4 weekly OWA 0.854 against
-        0.894) and less for the GRU (energy 0.866 against 0.849, weather
-        0.899 against 0.903, M4 weekly 0.891 against 0.829); over both cells
-        the forms are close, and on an hourly panel ``F = 1`` did better for
-        both, so it is the default. ``F = 24`` fit 4 to 10 times faster, at
-        0.853 on energy but 0.934 on weather (LSTM).
+        ``F = 1`` was chosen on validation folds, as accurate as the window
+        form over both cells and better on an hourly panel; ``F = 24`` fits
+        4 to 10 times faster, less accurately on weather (figures:
+        ``benchmarks/accuracy.md``, ``benchmarks/panel.md``).
     **network_params
         Deprecated since 0.6: the flat network settings of 0.5.0
         (``RNNForecaster("gru", hidden_size=8, max_epochs=2)``). They build
@@ -684,29 +668,18 @@ class RNNForecaster(BaseEstimator):
             return data, list(self.series_)
         data = as_panel(last_window, name="last_window")
         fitted = {state.key: state for state in self.series_}
-        new = [k for k in data.series if k not in fitted]
-        if data.kind == "series" and len(self.series_) == 1:
-            new = []
+        new = [k for k in data.series if known_state(data, fitted, k) is None]
         static_rows = new_static_rows(
             static, new, self.static_columns_, self.static_scale_
         )
         freq = getattr(self.series_[0].tail.index, "freq", None)
         check_context(data, self.window_size, freq)
-        states = []
-        for key, series in data.series.items():
-            tail = fill_gaps(series).iloc[-self.window_size :]
-            if data.kind == "series" and len(self.series_) == 1:
-                # a new context for a model of one series: that series' scaling
-                state = self.series_[0]
-            elif key in fitted:
-                state = fitted[key]
-            else:
-                # a series never seen in training: scaled by its own window
-                state = self._series_state(key, tail, None, None)._replace(
-                    static=static_rows.get(key)
-                )
-            states.append(state._replace(key=key, tail=tail, exog_tail=None))
-        return data, states
+
+        def unseen(key, tail):  # scaled by its own window
+            state = self._series_state(key, tail, None, None)
+            return state._replace(static=static_rows.get(key))
+
+        return data, context_states(data, fitted, self.window_size, unseen)
 
     def _predict_block(self, targets, states, covariates, new_context, quantiles):
         """Scaled network outputs for the block after each ``target``:
@@ -794,10 +767,9 @@ class RNNForecaster(BaseEstimator):
             past, future = self._split_exog(
                 covariates.get(key), series.index, f"`y[{key!r}]`"
             )
-            if data.kind == "series" and len(self.series_) == 1:
-                state = self.series_[0]
-            else:
-                state = fitted.get(key) or self._series_state(key, filled, past, future)
+            state = known_state(data, fitted, key) or self._series_state(
+                key, filled, past, future
+            )
             code = 0 if state is self.series_[0] else codes.get(state.key, -1)
             values.append(self._series_values(state, filled, past, future, code))
             sizes.append(len(series) - self.window_size - self._block() + 1)

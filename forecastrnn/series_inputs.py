@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import scaling
 from .calendar import auto_calendar, calendar_features, future_index
-from .checks import check_covariates, check_int
+from .checks import check_covariates
 from .panel import Panel
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "check_context",
     "check_lengths",
     "check_same_series",
+    "context_states",
     "covariate_rows",
     "epoch_sample",
     "exog_rows",
@@ -38,14 +39,13 @@ __all__ = [
     "first_value",
     "fit_static",
     "has_future",
-    "infer_season_length",
+    "known_state",
     "new_static_rows",
     "panel_exog",
     "pop_flat_state",
     "resolve_calendar",
     "scaled",
     "scaled_future",
-    "scale_period",
     "series_state",
     "series_values",
     "split_exog",
@@ -170,142 +170,29 @@ def fill_gaps(y: pd.Series) -> pd.Series:
     return y.interpolate(method="linear", limit_direction="both")
 
 
-# How far below the naive forecast's in-sample error a period found in the
-# data of an integer-indexed series must bring the seasonal naive forecast's
-# to count as a cycle: each of the periods tried has a chance of scoring a
-# little under 1 on a series without one.
-SEASON_EVIDENCE = 0.9
-
-# The forecast origins at most that measure the in-sample errors of one
-# series when looking for a period in its data (evenly spread over it): the
-# search tries every period up to the window's length.
-SEASON_ORIGINS = 256
-SEASON_SERIES = 1000  # and the series at most, for a panel
-SEASON_TIES = 1.1  # periods whose errors are this close to the best tie
+def known_state(data: Panel, fitted: dict, key) -> SeriesState | None:
+    """The state a fitted model keeps for series ``key`` of ``data``
+    (``fitted``: ``{series_id: state}``): a model of one series gives its
+    own to any single series; None for a series it has not seen."""
+    if data.kind == "series" and len(fitted) == 1:
+        return first_value(fitted)
+    return fitted.get(key)
 
 
-def infer_season_length(series, window_size: int, horizon: int) -> int:
-    """The period ``RNNForecaster(season_length=None)`` follows.
-
-    - Sub-daily series: the steps in a day (at most ``window_size``) if the
-      seasonal naive forecast of that period beats the naive one in sample
-      over ``horizon`` steps (for a panel: in the median series), else 1.
-    - Daily and longer frequencies: 1 (no universal cycle).
-    - Integer indexes (no frequency to read, as in M4's files): the period
-      from 2 to ``window_size`` whose seasonal naive forecast has the lowest
-      in-sample error relative to the naive one (median over the series, or
-      over ``SEASON_SERIES`` of them), if below ``SEASON_EVIDENCE``, else 1;
-      the shortest of those within ``SEASON_TIES`` of the lowest, since a
-      cycle's multiples forecast about as well.
-
-    Parameters
-    ----------
-    series : iterable of pandas.Series
-        The training series (NaN allowed: they are interpolated).
-    window_size, horizon : int
-
-    Returns
-    -------
-    int
-        ``season_length_`` of ``RNNForecaster(season_length=None)``.
+def context_states(
+    data: Panel, fitted: dict, window_size: int, unseen
+) -> list[SeriesState]:
+    """Each series of ``data`` as a forecast context: a state whose tail is the
+    series' last ``window_size`` points, gaps filled; its fitted state
+    (:func:`known_state`) or, for a series not seen in training,
+    ``unseen(key, tail)``.
     """
-    window_size = check_int(window_size, "window_size")
-    horizon = check_int(horizon, "horizon")
-    series = list(series)
-    if not series:
-        raise ValueError(
-            "`series` is empty: pass the training series (an iterable of "
-            "pandas.Series) whose period to infer."
-        )
-    index = series[0].index
-    if not isinstance(index, pd.DatetimeIndex):
-        return _period_in_data(series, window_size, horizon)
-    m = _steps_per_day(index)
-    if m == 1 or m > window_size:
-        return 1
-    ratios = [
-        _seasonal_errors(fill_gaps(y).to_numpy(float), [m], horizon)[0] for y in series
-    ]
-    return m if np.median(ratios) < 1 else 1
-
-
-def scale_period(index: pd.Index, season_length: int) -> int:
-    """The lag of ``RNNForecaster(scaler="mase")``'s scale: the steps in a day
-    for sub-daily dates, whether or not the series follow the day (MASE's
-    ``m`` for hourly data, as M4 takes it), else ``season_length``.
-
-    Examples
-    --------
-    >>> hours = pd.date_range("2024-01-01", periods=3, freq="h")
-    >>> scale_period(hours, 1), scale_period(pd.RangeIndex(3), 7)
-    (24, 7)
-    """
-    if isinstance(index, pd.DatetimeIndex) and _steps_per_day(index) > 1:
-        return _steps_per_day(index)
-    return season_length
-
-
-def _steps_per_day(index: pd.DatetimeIndex) -> int:
-    """The steps in a day of a sub-daily frequency that divides it, else 1."""
-    try:
-        nanos = None if index.freq is None else index.freq.nanos
-    except (AttributeError, ValueError):  # calendar frequencies: months, days off
-        nanos = None
-    day = pd.Timedelta(days=1).value
-    if nanos is None or nanos >= day or day % nanos:
-        return 1
-    return day // nanos
-
-
-def _period_in_data(series: list, window_size: int, horizon: int) -> int:
-    """The period of :func:`infer_season_length` for integer indexes."""
-    periods = np.arange(2, window_size + 1)
-    if len(periods) == 0:
-        return 1
-    if len(series) > SEASON_SERIES:  # an even sample bounds the time a panel takes
-        series = [
-            series[i]
-            for i in np.linspace(0, len(series) - 1, SEASON_SERIES).astype(int)
-        ]
-    ratios = np.median(
-        [
-            _seasonal_errors(
-                fill_gaps(y).to_numpy(float), periods, horizon, SEASON_ORIGINS
-            )
-            for y in series
-        ],
-        axis=0,
-    )
-    if not ratios.min() < SEASON_EVIDENCE:
-        return 1
-    # a cycle's multiples forecast about as well: take the shortest period
-    # within SEASON_TIES of the best
-    return int(periods[np.argmax(ratios <= ratios.min() * SEASON_TIES)])
-
-
-def _seasonal_errors(
-    values: np.ndarray, periods, horizon: int, max_origins: int | None = None
-) -> np.ndarray:
-    """In-sample mean absolute error of the seasonal naive forecast of each
-    period over ``horizon`` steps, relative to the naive forecast's, from the
-    same origins (every one after the longest period's first season, or
-    ``max_origins`` of them evenly spread); below 1: the cycle is worth
-    following."""
-    periods = np.asarray(periods)
-    origins = np.arange(periods.max() - 1, len(values) - horizon)
-    if len(origins) == 0:
-        return np.full(len(periods), np.inf)
-    if max_origins is not None and len(origins) > max_origins:
-        origins = origins[np.linspace(0, len(origins) - 1, max_origins).astype(int)]
-    k = np.arange(horizon)
-    target = values[origins[:, None] + 1 + k]
-    naive = np.abs(target - values[origins, None]).sum()
-    if not naive > 0:
-        return np.full(len(periods), np.inf)
-    errors = [
-        np.abs(target - values[origins[:, None] + k % m + 1 - m]).sum() for m in periods
-    ]
-    return np.asarray(errors) / naive
+    states = []
+    for key, series in data.series.items():
+        tail = fill_gaps(series).iloc[-window_size:]
+        state = known_state(data, fitted, key) or unseen(key, tail)
+        states.append(state._replace(key=key, tail=tail, exog_tail=None))
+    return states
 
 
 def append_values(target: pd.Series, values: np.ndarray) -> pd.Series:
@@ -356,7 +243,7 @@ def series_state(
     n_calendar : int
         The calendar columns at the end of ``future``: they are not scaled.
     scale_lag : int, default 1
-        The lag of the ``"mase"`` scale (see `scale_period`).
+        The lag of the ``"mase"`` scale (see `seasons.scale_period`).
 
     Returns
     -------

@@ -55,6 +55,7 @@ LAYERS = {
     "network_settings": 3,
     "checkpoints": 3,
     "series_inputs": 3,
+    "seasons": 3,
     # 4. evaluation
     "metrics": 4,
     "baselines": 4,

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecastrnn import series_inputs
-from forecastrnn.series_inputs import infer_season_length, scale_period
+from forecastrnn import seasons
+from forecastrnn.seasons import infer_season_length, scale_period
 
 
 def periodic(pattern, length, noise=0.0, seed=0, index=None):
@@ -86,7 +86,7 @@ def test_a_large_panel_is_sampled_evenly(monkeypatch):
     # the median of all five is a flat series
     assert infer_season_length(panel, window_size=10, horizon=5) == 1
     # over SEASON_SERIES = 3 the even sample is the first, middle and last
-    monkeypatch.setattr(series_inputs, "SEASON_SERIES", 3)
+    monkeypatch.setattr(seasons, "SEASON_SERIES", 3)
     assert infer_season_length(panel, window_size=10, horizon=5) == 5
 
 
@@ -110,3 +110,5 @@ def test_the_mase_scale_takes_the_day_of_sub_daily_data():
     assert scale_period(pd.date_range("2020-01-01", periods=10, freq="7h"), 1) == 1
     assert scale_period(pd.RangeIndex(10), 12) == 12
     assert scale_period(pd.RangeIndex(10), 1) == 1
+    with pytest.raises(ValueError, match="`season_length` must be a positive integer"):
+        scale_period(pd.RangeIndex(10), 0)

@@ -154,6 +154,9 @@ or IndexedWindows
     if isinstance(windows, IndexedWindows):
         h.update(repr(windows.layout).encode())
         arrays = (windows.values, windows.targets, windows.starts)
+        periods = windows.row_periods()
+        if (periods != windows.layout.season_length).any():  # series differ
+            arrays = (*arrays, periods)
     for a in arrays:
         h.update(repr(a.shape).encode())
         h.update(np.ascontiguousarray(a))

@@ -38,7 +38,7 @@ from .network_settings import (
     network_of,
 )
 from .panel import Panel, as_panel, restore
-from .seasons import infer_season_length, scale_period
+from .seasons import infer_season_length, scale_period, series_season
 from .series_inputs import (
     SeriesState,
     append_values,
@@ -160,15 +160,18 @@ class RNNForecaster(BaseEstimator):
         range (a trending price, load growth) then need no extrapolation.
         ``None`` feeds the scaled values as they are.
     season_length : int or None, default None
-        The period of ``window_norm="season"``. None infers it when fitting
-        (:func:`~forecastrnn.seasons.infer_season_length`): the steps
-        in a day for sub-daily data (24 for hourly) if the window holds a
-        day and the series follows a daily cycle (its seasonal naive
-        forecast has a lower in-sample error over ``horizon`` steps than
-        the naive one), else 1; on an integer index, the period up to
-        ``window_size`` the data follow best, if any. Daily and longer data
-        have no universal cycle: pass 7 for a weekly cycle in daily data.
-        Must not exceed ``window_size``.
+        The period of ``window_norm="season"``, for every series. None infers
+        one per series when fitting: the panel's period
+        (:func:`~forecastrnn.seasons.infer_season_length`), the steps in a
+        day for sub-daily data (24 for hourly) if the window holds a day, or
+        on an integer index the period up to ``window_size`` most of the
+        series follow best, if any; each series then follows it if its
+        seasonal naive forecast has a lower in-sample error over ``horizon``
+        steps than the naive one, else forecasts relative to its newest
+        value (:func:`~forecastrnn.seasons.series_season`; a series first
+        seen by ``predict(last_window=...)`` is tested on the history it
+        comes with). Daily and longer data have no universal cycle: pass 7
+        for a weekly cycle in daily data. Must not exceed ``window_size``.
     calendar_features : "auto", bool or tuple of str, default "auto"
         Future-known calendar covariates generated from the index, as sin/cos
         pairs (see :func:`forecastrnn.calendar.calendar_features`). ``"auto"``
@@ -239,14 +242,15 @@ class RNNForecaster(BaseEstimator):
     history_ : pandas.DataFrame
         Training history (``regressor_.history_``).
     season_length_ : int
-        The period used by ``window_norm="season"``.
+        The panel's period of ``window_norm="season"`` (each series' own,
+        this or 1, is ``series_[i].season_length``).
     calendar_ : tuple of str
         The calendar features the network reads (``calendar_features``).
     series_ : list of SeriesState
         Per training series, in the panel's order: its id, the scaling fitted
         on it (``scale``), whether it was constant (then it is forecast as
-        that constant, quantiles and intervals collapsed onto it), its length
-        and its last window.
+        that constant, quantiles and intervals collapsed onto it), its length,
+        its last window and its period (``season_length``).
     panel_kind_ : {"series", "frame", "mapping"}
         What ``y`` was; ``predict()`` answers in the same kind.
     forking_ : int or None
@@ -367,6 +371,8 @@ class RNNForecaster(BaseEstimator):
         offsets = np.cumsum([0, *lengths[:-1]]) + pad * np.arange(len(lengths))
         n_rows = sum(lengths) + pad * len(lengths)
         states, values, targets = [], None, np.full(n_rows, np.nan, np.float32)
+        # each row's series' season (the padding's is never read)
+        periods = np.full(n_rows, self.season_length_, np.int32)
         for code, (key, series) in enumerate(data.series.items()):
             filled = fill_gaps(series)
             past, future = self._split_exog(
@@ -381,6 +387,7 @@ class RNNForecaster(BaseEstimator):
                     scale=old.scale,
                     past_scale=old.past_scale,
                     future_scale=old.future_scale,
+                    season_length=self._season_of(old),
                 )
             # every series' columns in one float32 array, as training reads
             # them (one copy: windows are start rows into it)
@@ -391,6 +398,7 @@ class RNNForecaster(BaseEstimator):
             values[here] = rows
             # NaN stays in the targets: a missing value is left out of the loss
             targets[here] = scaled(series, state.scale).to_numpy()
+            periods[here] = state.season_length
             exog_tail = None
             if key in covariates:
                 exog_tail = covariate_rows(
@@ -417,8 +425,9 @@ class RNNForecaster(BaseEstimator):
             targets=targets,
             starts=window_starts(offsets, sizes),
             groups=np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
+            periods=periods,
         )
-        del values, targets  # the only copy is X's
+        del values, targets, periods  # the only copy is X's
         network = clone(network_of(self)).set_params(n_channels=X.layout.n_channels)
         if warm:
             network = self.regressor_.set_params(**network.get_params(deep=False))
@@ -452,8 +461,9 @@ class RNNForecaster(BaseEstimator):
         return epoch_sample(sizes, EPOCH_WINDOWS)
 
     def _series_state(self, key, y: pd.Series, past, future) -> SeriesState:
-        """The scaling a series' windows take (fitted on that series)."""
-        return series_state(
+        """The scaling a series' windows take and the season they follow
+        (fitted on that series)."""
+        state = series_state(
             key,
             y,
             past,
@@ -462,6 +472,21 @@ class RNNForecaster(BaseEstimator):
             n_calendar=self._n_calendar(),
             scale_lag=scale_period(y.index, self.season_length_),
         )
+        return state._replace(season_length=self._season(y))
+
+    def _season(self, y: pd.Series) -> int:
+        """The period series ``y`` follows: ``season_length`` if given, else
+        ``season_length_`` if ``y`` follows it, else 1 (`series_season`)."""
+        if self.season_length is not None:
+            return self.season_length_
+        return series_season(y, self.season_length_, self.horizon)
+
+    def _season_of(self, state: SeriesState) -> int:
+        """The period a series follows (``season_length_`` for models saved
+        before 0.13, which kept none per series)."""
+        if state.season_length is None:
+            return self.season_length_
+        return state.season_length
 
     def _block(self) -> int:
         """Steps the network predicts per call."""
@@ -675,9 +700,12 @@ class RNNForecaster(BaseEstimator):
         freq = getattr(self.series_[0].tail.index, "freq", None)
         check_context(data, self.window_size, freq)
 
-        def unseen(key, tail):  # scaled by its own window
+        def unseen(key, history):  # scaled by its own window
+            tail = history.iloc[-self.window_size :]
             state = self._series_state(key, tail, None, None)
-            return state._replace(static=static_rows.get(key))
+            return state._replace(
+                static=static_rows.get(key), season_length=self._season(history)
+            )
 
         return data, context_states(data, fitted, self.window_size, unseen)
 
@@ -728,7 +756,10 @@ class RNNForecaster(BaseEstimator):
             values.append(series_values(target.to_numpy()[-n:], past, future, static))
         layout = self._layout(past, future, static)
         starts = np.arange(len(values)) * len(values[0])
-        X, _, reference = cut_windows(layout, np.concatenate(values), starts)
+        periods = [self._season_of(state) for state in states]
+        X, _, reference = cut_windows(
+            layout, np.concatenate(values), starts, periods=periods
+        )
         if quantiles:
             out = self.regressor_.predict_quantiles(X)
             reference = reference[..., None]
@@ -761,7 +792,7 @@ class RNNForecaster(BaseEstimator):
         data = as_panel(y, name="y")
         covariates = panel_exog(exog, data)
         fitted = {state.key: state for state in self.series_}
-        codes, values, sizes = self._codes(), [], []
+        codes, values, sizes, periods = self._codes(), [], [], []
         for key, series in data.series.items():
             filled = fill_gaps(series)
             past, future = self._split_exog(
@@ -773,9 +804,11 @@ class RNNForecaster(BaseEstimator):
             code = 0 if state is self.series_[0] else codes.get(state.key, -1)
             values.append(self._series_values(state, filled, past, future, code))
             sizes.append(len(series) - self.window_size - self._block() + 1)
+            periods.append(self._season_of(state))
         layout = self._layout(past, future, self._static_inputs(state, code))
         starts = window_starts(np.cumsum([0, *map(len, values[:-1])]), sizes)
-        return cut_windows(layout, np.concatenate(values), starts)[0]
+        periods = np.repeat(periods, sizes)
+        return cut_windows(layout, np.concatenate(values), starts, periods=periods)[0]
 
     def __setstate__(self, state: dict) -> None:
         # a forecaster fitted by 0.6 (one series, its state in flat

@@ -56,7 +56,8 @@ class WindowLayout(NamedTuple):
         ``season_length`` values repeated as the reference; ``"mean"``, the
         window mean; None, nothing.
     season_length : int
-        The period of ``"season"``.
+        The period of ``"season"`` (a window may follow another up to
+        ``window_size``: see :func:`cut_windows`' ``periods``).
     forks : int
         0: the window form above. ``F >= 1``: the forking-sequences form
         (Wen et al. 2017, MQ-RNN), whose inputs do not depend on where a
@@ -141,6 +142,10 @@ class IndexedWindows:
         ``block`` rows after its ``window_size`` rows, inside its series.
     groups : numpy.ndarray of shape (n_windows,)
         The series code of each window; a series' windows in time order.
+    periods : numpy.ndarray of shape (n_steps,), int32, optional
+        The period of ``window_norm="season"`` at each row (its series'),
+        from 1 to ``layout.window_size``: a window follows the period of its
+        start row. None: ``layout.season_length`` everywhere.
     """
 
     layout: WindowLayout
@@ -148,6 +153,7 @@ class IndexedWindows:
     targets: np.ndarray
     starts: np.ndarray
     groups: np.ndarray
+    periods: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         # compiled code clamps an index out of range without a word: every
@@ -175,6 +181,24 @@ class IndexedWindows:
                 f"`groups` must hold one label per window {starts.shape}; got "
                 f"shape {np.shape(self.groups)}."
             )
+        if self.periods is not None:
+            periods = np.asarray(self.periods)
+            if periods.shape != (len(values),) or not np.issubdtype(
+                periods.dtype, np.integer
+            ):
+                raise ValueError(
+                    f"`periods` must hold one integer per row of `values` "
+                    f"({len(values)},); got {periods.dtype} of shape "
+                    f"{periods.shape}."
+                )
+            if len(periods) and (
+                periods.min() < 1 or periods.max() > layout.window_size
+            ):
+                raise ValueError(
+                    f"`periods` must lie from 1 to `window_size="
+                    f"{layout.window_size}`: a window must hold its season; got "
+                    f"{periods.min()} to {periods.max()}."
+                )
         span = layout.span
         if len(starts) and (starts.min() < 0 or starts.max() + span > len(values)):
             raise ValueError(
@@ -185,6 +209,12 @@ class IndexedWindows:
 
     def __len__(self) -> int:  # the number of windows, as for an array
         return len(self.starts)
+
+    def row_periods(self) -> np.ndarray:
+        """``periods``, or ``layout.season_length`` at every row (int32)."""
+        if self.periods is None:
+            return np.full(len(self.values), self.layout.season_length, np.int32)
+        return np.asarray(self.periods, np.int32)
 
     def take(self, rows: np.ndarray) -> IndexedWindows:
         """The windows ``rows`` (the same values, no copy of them)."""
@@ -229,7 +259,11 @@ def _check_layout(layout: WindowLayout) -> None:
 
 
 def cut_windows(
-    layout: WindowLayout, values: Array, starts: Array, targets: Array | None = None
+    layout: WindowLayout,
+    values: Array,
+    starts: Array,
+    targets: Array | None = None,
+    periods: Array | None = None,
 ) -> tuple[Array, Array | None, Array]:
     """The network inputs and targets of the windows at ``starts``.
 
@@ -246,6 +280,10 @@ def cut_windows(
         Start rows; a window reads ``layout.steps`` rows from its start.
     targets : array of shape (n_steps,), optional
         The scaled target; None: no targets (prediction).
+    periods : array of int of shape (n,), optional
+        Each window's period of ``window_norm="season"`` (from 1 to
+        ``layout.window_size``; a panel's series follow their own). None:
+        ``layout.season_length``.
 
     Returns
     -------
@@ -264,9 +302,16 @@ def cut_windows(
         What the network's output is added to (see ``window_norm``).
     """
     xp = np if isinstance(values, np.ndarray) else jnp
+    n = len(starts)
+    if layout.window_norm != "season":
+        periods = xp.ones((n, 1), np.int32)
+    elif periods is None:
+        periods = xp.full((n, 1), layout.season_length, np.int32)
+    else:
+        periods = xp.asarray(periods, np.int32).reshape(n, 1)
     if layout.forks:
-        return _cut_forking(xp, layout, values, xp.asarray(starts), targets)
-    w, block, n_past, n = layout.window_size, layout.block, layout.n_past, len(starts)
+        return _cut_forking(xp, layout, values, xp.asarray(starts), targets, periods)
+    w, block, n_past = layout.window_size, layout.block, layout.n_past
     starts = xp.asarray(starts)[:, None]
     rows = values[starts + np.arange(layout.steps)[None, :]]
     target = rows[:, :w, 0]
@@ -278,8 +323,9 @@ def cut_windows(
         reference = xp.repeat(offset, block, axis=1)
     else:
         offset = target[:, -1:]
-        m = layout.season_length if layout.window_norm == "season" else 1
-        reference = target[:, w - m + np.arange(block) % m]
+        # the last `period` values repeated (the last value with period 1)
+        back = w - periods + np.arange(block)[None, :] % periods
+        reference = xp.take_along_axis(target, back, axis=1)
     past = xp.concatenate([(target - offset)[:, :, None], rows[:, :w, 1:n_past]], 2)
     parts = [past]
     if layout.n_future:
@@ -298,11 +344,10 @@ def cut_windows(
     return X, Y, reference
 
 
-def _cut_forking(xp, layout: WindowLayout, values, starts, targets):
-    """:func:`cut_windows` in the forking form (``layout.forks >= 1``)."""
-    w, block, forks, m = (
-        layout.window_size, layout.block, layout.forks, layout.season_length
-    )
+def _cut_forking(xp, layout: WindowLayout, values, starts, targets, periods):
+    """:func:`cut_windows` in the forking form (``layout.forks >= 1``);
+    ``periods`` of shape ``(n, 1)``."""
+    w, block, forks = layout.window_size, layout.block, layout.forks
     n, steps = len(starts), layout.steps
     at = starts[:, None] + np.arange(steps)[None, :]
     rows = values[at]
@@ -327,9 +372,10 @@ def _cut_forking(xp, layout: WindowLayout, values, starts, targets):
         level = target[:, spans].mean(axis=2)
         reference = xp.broadcast_to(level[:, :, None], (n, forks, block))
     else:
-        period = m if layout.window_norm == "season" else 1
-        back = origins[:, None] - period + 1 + np.arange(block)[None, :] % period
-        reference = target[:, back]
+        period = periods[:, :, None]  # (n, 1, 1)
+        ahead = np.arange(block)[None, None, :] % period
+        back = origins[None, :, None] - period + 1 + ahead
+        reference = xp.take_along_axis(target, back.reshape(n, forks * block), axis=1)
     reference = reference.reshape(n, forks * block)
     Y = None
     if targets is not None:

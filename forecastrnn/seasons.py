@@ -1,8 +1,10 @@
 """The periods a forecaster follows: the season of its reference and of its scale.
 
-``RNNForecaster(season_length=None)`` reads its period from the index (the
-day of sub-daily data) or, on an integer index, finds it in the data
-(`infer_season_length`); ``scaler="mase"`` divides each series by its
+``RNNForecaster(season_length=None)`` reads its panel's period from the
+index (the day of sub-daily data) or, on an integer index, finds it in the
+data (`infer_season_length`); each series follows it if its seasonal naive
+forecast beats the naive one in sample, else forecasts relative to its
+newest value (`series_season`). ``scaler="mase"`` divides each series by its
 seasonal naive error at the lag `scale_period` gives.
 """
 
@@ -21,6 +23,7 @@ __all__ = [
     "SEASON_TIES",
     "infer_season_length",
     "scale_period",
+    "series_season",
 ]
 
 # How far below the naive forecast's in-sample error a period found in the
@@ -38,18 +41,21 @@ SEASON_TIES = 1.1  # periods whose errors are this close to the best tie
 
 
 def infer_season_length(series, window_size: int, horizon: int) -> int:
-    """The period ``RNNForecaster(season_length=None)`` follows.
+    """The panel's period: the one ``RNNForecaster(season_length=None)``
+    follows in the series that follow it (:func:`series_season`).
 
     - Sub-daily series: the steps in a day (at most ``window_size``) if the
       seasonal naive forecast of that period beats the naive one in sample
-      over ``horizon`` steps (for a panel: in the median series), else 1.
+      over ``horizon`` steps in at least one series, else 1.
     - Daily and longer frequencies: 1 (no universal cycle).
-    - Integer indexes (no frequency to read, as in M4's files): the period
-      from 2 to ``window_size`` whose seasonal naive forecast has the lowest
-      in-sample error relative to the naive one (median over the series, or
-      over ``SEASON_SERIES`` of them), if below ``SEASON_EVIDENCE``, else 1;
-      the shortest of those within ``SEASON_TIES`` of the lowest, since a
-      cycle's multiples forecast about as well.
+    - Integer indexes (no frequency to read, as in M4's files): each series'
+      own period, the one from 2 to ``window_size`` whose seasonal naive
+      forecast has the lowest in-sample error relative to the naive one, if
+      below ``SEASON_EVIDENCE`` (the shortest of those within
+      ``SEASON_TIES`` of the lowest, since a cycle's multiples forecast
+      about as well); the panel's is the one most of its series with a
+      period have (the shorter on a tie), over at most ``SEASON_SERIES``
+      series evenly spread; 1 if none has one.
 
     Parameters
     ----------
@@ -61,6 +67,16 @@ def infer_season_length(series, window_size: int, horizon: int) -> int:
     -------
     int
         ``season_length_`` of ``RNNForecaster(season_length=None)``.
+
+    Examples
+    --------
+    >>> t = np.arange(400)
+    >>> day = pd.Series(np.sin(2 * np.pi * t / 24))
+    >>> walk = pd.Series(np.cumsum(np.random.default_rng(0).normal(size=400)))
+    >>> infer_season_length([day, walk, walk], window_size=48, horizon=24)
+    24
+    >>> series_season(day, 24, 24), series_season(walk, 24, 24)
+    (24, 1)
     """
     window_size = check_int(window_size, "window_size")
     horizon = check_int(horizon, "horizon")
@@ -70,16 +86,47 @@ def infer_season_length(series, window_size: int, horizon: int) -> int:
             "`series` is empty: pass the training series (an iterable of "
             "pandas.Series) whose period to infer."
         )
+    if len(series) > SEASON_SERIES:  # an even sample bounds the time a panel takes
+        series = [
+            series[i]
+            for i in np.linspace(0, len(series) - 1, SEASON_SERIES).astype(int)
+        ]
     index = series[0].index
     if not isinstance(index, pd.DatetimeIndex):
         return _period_in_data(series, window_size, horizon)
     m = _steps_per_day(index)
     if m == 1 or m > window_size:
         return 1
-    ratios = [
-        _seasonal_errors(fill_gaps(y).to_numpy(float), [m], horizon)[0] for y in series
-    ]
-    return m if np.median(ratios) < 1 else 1
+    ratios = [_seasonal_errors(fill_gaps(y).to_numpy(float), [m], horizon)[0]
+              for y in series]
+    return m if min(ratios) < 1 else 1
+
+
+def series_season(y: pd.Series, period: int, horizon: int) -> int:
+    """The period one series follows of its panel's ``period``: ``period``
+    if its seasonal naive forecast has a lower in-sample error than the
+    naive one over ``horizon`` steps (or the series is too short or too flat
+    to tell), else 1.
+
+    Parameters
+    ----------
+    y : pandas.Series
+        The series (NaN allowed: interpolated).
+    period : int
+        The panel's period (:func:`infer_season_length`).
+    horizon : int
+
+    Returns
+    -------
+    int
+        ``period`` or 1.
+    """
+    period = check_int(period, "period")
+    horizon = check_int(horizon, "horizon")
+    if period == 1:
+        return 1
+    ratio = _seasonal_errors(fill_gaps(y).to_numpy(float), [period], horizon)[0]
+    return 1 if np.isfinite(ratio) and ratio >= 1 else period
 
 
 def scale_period(index: pd.Index, season_length: int) -> int:
@@ -116,25 +163,21 @@ def _period_in_data(series: list, window_size: int, horizon: int) -> int:
     periods = np.arange(2, window_size + 1)
     if len(periods) == 0:
         return 1
-    if len(series) > SEASON_SERIES:  # an even sample bounds the time a panel takes
-        series = [
-            series[i]
-            for i in np.linspace(0, len(series) - 1, SEASON_SERIES).astype(int)
-        ]
-    ratios = np.median(
-        [
-            _seasonal_errors(
-                fill_gaps(y).to_numpy(float), periods, horizon, SEASON_ORIGINS
-            )
-            for y in series
-        ],
-        axis=0,
-    )
-    if not ratios.min() < SEASON_EVIDENCE:
+    found = []
+    for y in series:
+        ratios = _seasonal_errors(
+            fill_gaps(y).to_numpy(float), periods, horizon, SEASON_ORIGINS
+        )
+        if ratios.min() < SEASON_EVIDENCE:
+            # a cycle's multiples forecast about as well: the shortest
+            # period within SEASON_TIES of the best (rounding aside, for an
+            # exact cycle)
+            near = ratios <= ratios.min() * SEASON_TIES + 1e-9
+            found.append(periods[np.argmax(near)])
+    if not found:
         return 1
-    # a cycle's multiples forecast about as well: take the shortest period
-    # within SEASON_TIES of the best
-    return int(periods[np.argmax(ratios <= ratios.min() * SEASON_TIES)])
+    values, counts = np.unique(found, return_counts=True)
+    return int(values[np.argmax(counts)])  # the shorter on a tie
 
 
 def _seasonal_errors(

@@ -75,6 +75,10 @@ class SeriesState(NamedTuple):
         The covariates over ``tail``.
     static : numpy.ndarray or None
         Its static covariates, standardised over the training series.
+    season_length : int or None
+        The period of its ``window_norm="season"``: the forecaster's
+        ``season_length_`` or 1 (see :func:`forecastrnn.seasons.series_season`);
+        None (models saved before 0.13): ``season_length_``.
     """
 
     key: Hashable
@@ -86,6 +90,7 @@ class SeriesState(NamedTuple):
     tail: pd.Series | None
     exog_tail: pd.DataFrame | None
     static: np.ndarray | None = None
+    season_length: int | None = None
 
 
 def pop_flat_state(state: dict) -> SeriesState:
@@ -185,12 +190,13 @@ def context_states(
     """Each series of ``data`` as a forecast context: a state whose tail is the
     series' last ``window_size`` points, gaps filled; its fitted state
     (:func:`known_state`) or, for a series not seen in training,
-    ``unseen(key, tail)``.
+    ``unseen(key, history)`` (the whole series given, gaps filled).
     """
     states = []
     for key, series in data.series.items():
-        tail = fill_gaps(series).iloc[-window_size:]
-        state = known_state(data, fitted, key) or unseen(key, tail)
+        history = fill_gaps(series)
+        tail = history.iloc[-window_size:]
+        state = known_state(data, fitted, key) or unseen(key, history)
         states.append(state._replace(key=key, tail=tail, exog_tail=None))
     return states
 

@@ -294,8 +294,10 @@ def batch_rows(
     ----------
     layout : WindowLayout or None
         None: ``data``'s arrays are materialised windows ``(X, Y)``; else
-        the flat ``(values, targets)`` windows are cut from
-        (:func:`~forecastrnn.indexed_windows.cut_windows`).
+        the flat ``(values, targets, periods)`` windows are cut from
+        (:func:`~forecastrnn.indexed_windows.cut_windows`; ``periods``: the
+        season at each row, see
+        :meth:`~forecastrnn.indexed_windows.IndexedWindows.row_periods`).
     data : ((array, array), array)
         The arrays and the index of the rows trained on: rows of ``X`` and
         ``Y``, or window starts in ``values``.
@@ -314,8 +316,8 @@ def batch_rows(
     if layout is None:
         X, Y = (jnp.take(a, rows, axis=0) for a in arrays)
     else:
-        values, targets = arrays
-        X, Y, _ = cut_windows(layout, values, rows, targets)
+        values, targets, periods = arrays
+        X, Y, _ = cut_windows(layout, values, rows, targets, periods[rows])
     lead = positions.shape
     return X.reshape(*lead, *X.shape[1:]), Y.reshape(*lead, *Y.shape[1:])
 
@@ -662,7 +664,9 @@ def _device_data(spec, X, Y, validation):
             )
         # the series' values (the bulk of the memory) padded by at most 1/8
         size = _engine.fine_bucket(len(X.values))
-        arrays = (padded(X.values, size=size), padded(X.targets, size=size))
+        arrays = tuple(
+            padded(a, size=size) for a in (X.values, X.targets, X.row_periods())
+        )
         val_starts = X.starts[:1] if validation is None else validation.starts
         return (
             X.layout,

@@ -385,6 +385,39 @@ def test_window_norm_reference_is_the_zero_output_forecast(
     np.testing.assert_allclose(forecast, expected(y.to_numpy()), rtol=1e-12)
 
 
+def test_each_series_of_a_panel_follows_its_own_season(monkeypatch):
+    # a daily cycle and a random walk on hourly dates: the panel's period is
+    # the day, which only the cycle follows; a zero output forecasts each
+    # series' reference, the seasonal naive and the naive forecast
+    cycle = hourly(200)
+    rng = np.random.default_rng(1)
+    walk = pd.Series(np.cumsum(rng.standard_normal(200)) + 50, cycle.index)
+    panel = {"cycle": cycle, "walk": walk}
+    before = {k: v.copy() for k, v in panel.items()}
+    model = RNNForecaster(net("gru"), window_size=24, horizon=6).fit(panel)
+    assert model.season_length_ == 24
+    assert [s.season_length for s in model.series_] == [24, 1]
+    zeros = lambda X: np.zeros((len(X), 6))  # noqa: E731
+    monkeypatch.setattr(model.regressor_, "predict", zeros)
+    forecast = model.predict()
+    np.testing.assert_allclose(forecast["cycle"], cycle.to_numpy()[-24:-18])
+    np.testing.assert_allclose(forecast["walk"], np.full(6, walk.iloc[-1]))
+    for k, v in panel.items():
+        pd.testing.assert_series_equal(v, before[k])
+    # a series first seen in `last_window` is tested on the history it brings
+    later = pd.date_range(cycle.index[-1], periods=100, freq="h")[1:]
+    new = {"new_walk": pd.Series(np.cumsum(rng.standard_normal(99)) + 5, later)}
+    out = model.predict(last_window=new)
+    np.testing.assert_allclose(out["new_walk"], np.full(6, new["new_walk"].iloc[-1]))
+    # a season given is every series' season
+    given = RNNForecaster(net("gru"), window_size=24, horizon=6, season_length=24)
+    assert [s.season_length for s in given.fit(panel).series_] == [24, 24]
+    # a model saved before per-series periods follows the panel's
+    old = model.series_[1]._replace(season_length=None)
+    monkeypatch.setattr(model, "series_", [model.series_[0], old])
+    np.testing.assert_allclose(model.predict()["walk"], walk.to_numpy()[-24:-18])
+
+
 @pytest.mark.slow
 def test_auto_calendar_features_follow_the_frequency():
     y = hourly(200)

@@ -1,5 +1,7 @@
 """Windows cut from flat per-series values, in NumPy and inside compiled code."""
 
+from dataclasses import replace
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecastrnn import RNNForecaster, RNNRegressor, training
+from forecastrnn.checkpoints import data_digest
 from forecastrnn.indexed_windows import IndexedWindows, WindowLayout, cut_windows
 from forecastrnn.nn import init_network
 
@@ -81,6 +84,58 @@ def test_cut_windows_equals_one_window_at_a_time(
     np.testing.assert_allclose(Xj, X_ref, atol=1e-5)
     np.testing.assert_allclose(Yj, Y_ref, atol=1e-5)
     np.testing.assert_allclose(Rj, R_ref, atol=1e-5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    window=st.integers(2, 8),
+    block=st.integers(1, 4),
+    forks=st.integers(0, 3),
+    seed=st.integers(0, 100),
+)
+def test_each_window_follows_its_own_period(window, block, forks, seed):
+    # a window with period p is cut as by a layout whose season_length is p,
+    # in both forms, in NumPy and compiled
+    layout = WindowLayout(window, block, window_norm="season", forks=forks)
+    rng = np.random.default_rng(seed)
+    n_steps = 3 * layout.span
+    values = rng.standard_normal((n_steps, 1))
+    targets = values[:, 0] + 0.5
+    starts = rng.integers(0, n_steps - layout.span + 1, 6)
+    periods = rng.integers(1, window + 1, 6)
+    X, Y, R = cut_windows(layout, values, starts, targets, periods)
+    cut = jax.jit(cut_windows, static_argnames="layout")
+    Xj, Yj, Rj = cut(
+        layout,
+        jnp.asarray(values, jnp.float32),
+        jnp.asarray(starts),
+        jnp.asarray(targets, jnp.float32),
+        jnp.asarray(periods),
+    )
+    for i, p in enumerate(periods):
+        one = layout._replace(season_length=int(p))
+        X1, Y1, R1 = cut_windows(one, values, starts[i : i + 1], targets)
+        np.testing.assert_allclose(X[i : i + 1], X1, atol=1e-12)
+        np.testing.assert_allclose(Y[i : i + 1], Y1, atol=1e-12)
+        np.testing.assert_allclose(R[i : i + 1], R1, atol=1e-12)
+        np.testing.assert_allclose(Rj[i : i + 1], R1, atol=1e-5)
+        np.testing.assert_allclose(Yj[i : i + 1], Y1, atol=1e-5)
+    # the reference of the last origin is the last p values, repeated
+    last = starts[0] + layout.steps
+    p = periods[0]
+    expected = [values[last - p + j % p, 0] for j in range(block)]
+    np.testing.assert_allclose(R[0, -block:], expected, atol=1e-12)
+
+
+def test_indexed_windows_check_their_periods():
+    data = _indexed()
+    with pytest.raises(ValueError, match="`periods` must hold one integer per row"):
+        IndexedWindows(data.layout, data.values, data.targets, data.starts,
+                       data.groups, np.ones(3, np.int32))
+    with pytest.raises(ValueError, match="`periods` must lie from 1 to"):
+        IndexedWindows(data.layout, data.values, data.targets, data.starts,
+                       data.groups, np.full(len(data.values), 7, np.int32))
+    assert (data.row_periods() == data.layout.season_length).all()
 
 
 def _indexed(n_series=3, length=40, window=6, block=2, seed=0):
@@ -217,3 +272,14 @@ def test_indexed_windows_refuse_windows_outside_their_values(change, match):
     IndexedWindows(**parts)  # valid: the last window ends at the last row
     with pytest.raises(ValueError, match=match):
         IndexedWindows(**{**parts, **change})
+
+
+def test_the_data_digest_tells_periods_apart_only_where_series_differ():
+    data = _indexed()
+    rows = len(data.values)
+    same = replace(data, periods=np.full(rows, data.layout.season_length, np.int32))
+    other = np.ones(rows, np.int32)
+    other[: rows // 2] = 2
+    digest = data_digest(data, None, None, None)
+    assert data_digest(same, None, None, None) == digest
+    assert data_digest(replace(data, periods=other), None, None, None) != digest

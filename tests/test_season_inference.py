@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecastrnn import seasons
-from forecastrnn.seasons import infer_season_length, scale_period
+from forecastrnn.seasons import infer_season_length, scale_period, series_season
 
 
 def periodic(pattern, length, noise=0.0, seed=0, index=None):
@@ -45,9 +45,13 @@ def test_noisy_cycles_are_found_and_their_absence_gives_one():
     constant = pd.Series(np.full(900, 3.0))
     for y in (walk, noise, trend, constant):
         assert infer_season_length([y], window_size=48, horizon=48) == 1
-    # a panel follows its median series: two cyclic of three
+    # a panel's period is the one its cyclic series follow, however few;
+    # each series then takes it or 1 on its own test
     assert infer_season_length([daily, walk, daily], 48, 48) == 24
-    assert infer_season_length([daily, walk, noise], 48, 48) == 1
+    assert infer_season_length([walk, noise, daily], 48, 48) == 24
+    assert infer_season_length([walk, noise, trend], 48, 48) == 1
+    # (white noise scores about 1 either way: a coin toss, harmless)
+    assert [series_season(y, 24, 48) for y in (daily, walk, trend)] == [24, 1, 1]
     # a window of one step has no period to try, a short series no origin
     assert infer_season_length([daily], window_size=1, horizon=4) == 1
     assert infer_season_length([daily.iloc[:30]], window_size=24, horizon=12) == 1
@@ -79,15 +83,43 @@ def test_dated_series_keep_the_frequency_rule():
     assert infer_season_length([weekly.reset_index(drop=True)], 14, 7) == 7
 
 
+def test_the_panel_takes_the_period_most_of_its_cyclic_series_follow():
+    fives = periodic(np.arange(5.0), 150, noise=0.05)
+    sevens = periodic(np.arange(7.0) ** 2, 150, noise=0.05, seed=1)
+    flat = pd.Series(np.random.default_rng(3).standard_normal(150))
+    assert infer_season_length([sevens, fives, flat, fives], 10, 5) == 5
+    # a tie goes to the shorter period
+    assert infer_season_length([sevens, fives, flat], 10, 5) == 5
+    assert infer_season_length([sevens, flat, flat], 10, 5) == 7
+
+
 def test_a_large_panel_is_sampled_evenly(monkeypatch):
     cyclic = periodic(np.arange(5.0), 150, noise=0.05)
     flat = pd.Series(np.random.default_rng(3).standard_normal(150))
-    panel = [cyclic, flat, flat, flat, cyclic]
-    # the median of all five is a flat series
-    assert infer_season_length(panel, window_size=10, horizon=5) == 1
+    panel = [flat, cyclic, flat, cyclic, flat]
+    assert infer_season_length(panel, window_size=10, horizon=5) == 5
     # over SEASON_SERIES = 3 the even sample is the first, middle and last
     monkeypatch.setattr(seasons, "SEASON_SERIES", 3)
-    assert infer_season_length(panel, window_size=10, horizon=5) == 5
+    assert infer_season_length(panel, window_size=10, horizon=5) == 1
+
+
+def test_a_series_follows_its_panel_s_period_only_if_it_beats_the_naive_one():
+    hours = pd.date_range("2020-01-01", periods=600, freq="h")
+    rng = np.random.default_rng(4)
+    t = np.arange(600)
+    cycle = np.sin(2 * np.pi * t / 24)
+    daily = pd.Series(cycle + 0.1 * rng.standard_normal(600), hours)
+    smooth = pd.Series(np.cumsum(rng.standard_normal(600)), hours)
+    assert infer_season_length([smooth, smooth, daily], 48, 24) == 24
+    assert infer_season_length([smooth, smooth], 48, 24) == 1
+    assert series_season(daily, 24, 24) == 24
+    assert series_season(smooth, 24, 24) == 1
+    assert series_season(daily, 1, 24) == 1
+    # too short or too flat to tell: the panel's period
+    assert series_season(daily.iloc[:30], 24, 24) == 24
+    assert series_season(pd.Series(np.full(100, 2.0)), 24, 24) == 24
+    with pytest.raises(ValueError, match="`period` must be a positive"):
+        series_season(daily, 0, 24)
 
 
 def test_bad_arguments_are_named():

@@ -28,13 +28,14 @@ from .augment import past_only
 from .calendar import future_index
 from .checks import check_int
 from .estimators import RNNRegressor
-from .indexed_windows import IndexedWindows, WindowLayout, cut_windows
+from .indexed_windows import PanelRows, WindowLayout, cut_windows, window_starts
 from .network_settings import (
     FORECASTER_NETWORK,
     NETWORK_PARAMS,
     check_forecaster_settings,
     default_network,
     deprecated_network,
+    is_quantile,
     network_of,
 )
 from .panel import Panel, as_panel, restore
@@ -65,7 +66,6 @@ from .series_inputs import (
     series_state,
     series_values,
     split_exog,
-    window_starts,
 )
 
 __all__ = [
@@ -83,19 +83,6 @@ __all__ = [
 # costs about the same whatever the panel's size (the sizes measured on M4
 # weekly's validation folds: benchmarks/panel.md).
 EPOCH_WINDOWS = 50_000
-
-
-def _is_quantile(forecaster) -> bool:
-    """Whether ``forecaster`` predicts quantiles; raises a clear error if not."""
-    loss = network_of(forecaster).loss
-    if loss != "quantile":
-        raise AttributeError(
-            "Quantiles and intervals need `loss='quantile'`; this forecaster uses "
-            f"`loss={loss!r}`. Refit with "
-            "network=RNNRegressor(..., loss='quantile'), or wrap a backtest of any "
-            "forecaster in `forecastrnn.conformal_interval`."
-        )
-    return True
 
 
 class RNNForecaster(BaseEstimator):
@@ -368,11 +355,9 @@ class RNNForecaster(BaseEstimator):
         # left out of the loss) let a sequence start at any of its windows:
         # the origins past the series' end forecast nothing
         pad = 0 if self.forking is None else self.forking - 1
-        offsets = np.cumsum([0, *lengths[:-1]]) + pad * np.arange(len(lengths))
-        n_rows = sum(lengths) + pad * len(lengths)
-        states, values, targets = [], None, np.full(n_rows, np.nan, np.float32)
-        # each row's series' season (the padding's is never read)
-        periods = np.full(n_rows, self.season_length_, np.int32)
+        # every series' columns in one float32 array, as training reads them
+        # (one copy: windows are start rows into it)
+        panel_rows, states = PanelRows(lengths, pad, self.season_length_), []
         for code, (key, series) in enumerate(data.series.items()):
             filled = fill_gaps(series)
             past, future = self._split_exog(
@@ -387,18 +372,15 @@ class RNNForecaster(BaseEstimator):
                     scale=old.scale,
                     past_scale=old.past_scale,
                     future_scale=old.future_scale,
-                    season_length=self._season_of(old),
+                    season_length=old.season_length,
                 )
-            # every series' columns in one float32 array, as training reads
-            # them (one copy: windows are start rows into it)
-            rows = self._series_values(state, filled, past, future, code)
-            if values is None:
-                values = np.zeros((n_rows, rows.shape[1]), np.float32)
-            here = slice(offsets[code], offsets[code] + len(series))
-            values[here] = rows
             # NaN stays in the targets: a missing value is left out of the loss
-            targets[here] = scaled(series, state.scale).to_numpy()
-            periods[here] = state.season_length
+            panel_rows.put(
+                code,
+                self._series_values(state, filled, past, future, code),
+                scaled(series, state.scale).to_numpy(),
+                state.season_length,
+            )
             exog_tail = None
             if key in covariates:
                 exog_tail = covariate_rows(
@@ -410,7 +392,9 @@ class RNNForecaster(BaseEstimator):
                 )
             )
         sizes = [n - self.window_size - self._block() + 1 for n in lengths]
-        per_series = self._windows_per_series(sizes)
+        per_series = self.windows_per_series
+        if per_series == "auto":
+            per_series = epoch_sample(sizes, EPOCH_WINDOWS)
         self.forking_ = self.forking
         layout = self._layout(past, future, self._static_inputs(states[0], 0))
         if self.forking_ is not None:
@@ -419,20 +403,13 @@ class RNNForecaster(BaseEstimator):
             if self.forking_ > 1:
                 per_series = -(-(per_series or max(sizes)) // self.forking_)
             layout = layout._replace(forks=self.forking_)
-        X = IndexedWindows(
-            layout=layout,
-            values=values,
-            targets=targets,
-            starts=window_starts(offsets, sizes),
-            groups=np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
-            periods=periods,
-        )
-        del values, targets, periods  # the only copy is X's
+        X = panel_rows.windows(layout, sizes)
+        del panel_rows  # the only copy is X's
         network = clone(network_of(self)).set_params(n_channels=X.layout.n_channels)
         if warm:
             network = self.regressor_.set_params(**network.get_params(deep=False))
         if network.augment is not None and (
-            has_future(covariates, self.past_covariates, self._calendar())
+            has_future(covariates, self.past_covariates, self.calendar_)
             or static_rows is not None
             or network.embedding_size
         ):
@@ -453,12 +430,6 @@ class RNNForecaster(BaseEstimator):
             None if not covariates else list(as_frame(first_value(covariates)).columns)
         )
         return self
-
-    def _windows_per_series(self, sizes: list[int]) -> int | None:
-        """The per-series sample of an epoch (None: every window)."""
-        if self.windows_per_series != "auto":
-            return self.windows_per_series
-        return epoch_sample(sizes, EPOCH_WINDOWS)
 
     def _series_state(self, key, y: pd.Series, past, future) -> SeriesState:
         """The scaling a series' windows take and the season they follow
@@ -481,24 +452,13 @@ class RNNForecaster(BaseEstimator):
             return self.season_length_
         return series_season(y, self.season_length_, self.horizon)
 
-    def _season_of(self, state: SeriesState) -> int:
-        """The period a series follows (``season_length_`` for models saved
-        before 0.13, which kept none per series)."""
-        if state.season_length is None:
-            return self.season_length_
-        return state.season_length
-
     def _block(self) -> int:
         """Steps the network predicts per call."""
         return 1 if self.strategy == "recursive" else self.horizon
 
-    def _calendar(self) -> tuple[str, ...]:
-        """The calendar features of the fitted model (``calendar_``)."""
-        return self.calendar_
-
     def _n_calendar(self) -> int:
         """The calendar columns of the future-known covariates (sin/cos pairs)."""
-        return 2 * len(self._calendar())
+        return 2 * len(self.calendar_)
 
     def _split_exog(self, exog, index: pd.Index, against: str):
         """Past and future-known covariate frames on ``index`` (calendar added)."""
@@ -507,7 +467,7 @@ class RNNForecaster(BaseEstimator):
             index,
             against,
             past_covariates=self.past_covariates,
-            calendar=self._calendar(),
+            calendar=self.calendar_,
         )
 
     def _layout(self, past, future, static) -> WindowLayout:
@@ -580,7 +540,7 @@ class RNNForecaster(BaseEstimator):
         """
         return self._forecast(steps, exog, last_window, static, quantiles=False)
 
-    @available_if(_is_quantile)
+    @available_if(is_quantile)
     def predict_quantiles(
         self, steps=None, exog=None, last_window=None, static=None
     ) -> pd.DataFrame:
@@ -594,7 +554,7 @@ class RNNForecaster(BaseEstimator):
         """
         return self._forecast(steps, exog, last_window, static, quantiles=True)
 
-    @available_if(_is_quantile)
+    @available_if(is_quantile)
     def predict_interval(
         self,
         steps=None,
@@ -722,7 +682,7 @@ class RNNForecaster(BaseEstimator):
                 shared[when] = (labels, None)
             labels, calendar = shared[when]
             past = future = None
-            if self.exog_columns_ is not None or self._calendar():
+            if self.exog_columns_ is not None or self.calendar_:
                 frame = exog_rows(
                     covariates.get(state.key),
                     state,
@@ -756,7 +716,7 @@ class RNNForecaster(BaseEstimator):
             values.append(series_values(target.to_numpy()[-n:], past, future, static))
         layout = self._layout(past, future, static)
         starts = np.arange(len(values)) * len(values[0])
-        periods = [self._season_of(state) for state in states]
+        periods = [state.season_length for state in states]
         X, _, reference = cut_windows(
             layout, np.concatenate(values), starts, periods=periods
         )
@@ -804,7 +764,7 @@ class RNNForecaster(BaseEstimator):
             code = 0 if state is self.series_[0] else codes.get(state.key, -1)
             values.append(self._series_values(state, filled, past, future, code))
             sizes.append(len(series) - self.window_size - self._block() + 1)
-            periods.append(self._season_of(state))
+            periods.append(state.season_length)
         layout = self._layout(past, future, self._static_inputs(state, code))
         starts = window_starts(np.cumsum([0, *map(len, values[:-1])]), sizes)
         periods = np.repeat(periods, sizes)
@@ -820,6 +780,12 @@ class RNNForecaster(BaseEstimator):
         state.setdefault("forking", None)  # before 0.10: no forking sequences
         if "regressor_" in state:
             state.setdefault("forking_", None)
+        if "series_" in state:  # before 0.13: one period for every series
+            state["series_"] = [
+                s if s.season_length is not None
+                else s._replace(season_length=state.get("season_length_", 1))
+                for s in state["series_"]
+            ]
         super().__setstate__(state)
 
     def save(self, path):

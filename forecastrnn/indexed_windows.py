@@ -26,7 +26,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-__all__ = ["IndexedWindows", "WindowLayout", "cut_windows"]
+__all__ = [
+    "IndexedWindows", "PanelRows", "WindowLayout", "cut_windows", "window_starts"
+]
 
 
 class WindowLayout(NamedTuple):
@@ -224,6 +226,63 @@ class IndexedWindows:
     def shape(self) -> tuple[int, int, int]:
         """The shape the windows would have, materialised."""
         return (len(self.starts), self.layout.steps, self.layout.n_channels)
+
+
+class PanelRows:
+    """Builds the flat arrays of :class:`IndexedWindows` series by series,
+    in one copy: every series' rows one after another, each followed by
+    ``pad`` rows (targets NaN, so left out of the loss) that let a forking
+    sequence start at any of its windows.
+
+    Parameters
+    ----------
+    lengths : list of int
+        Rows of each series, in the panel's order.
+    pad : int
+        Rows after each series.
+    season_length : int
+        The period of the padding rows (never read).
+    """
+
+    def __init__(self, lengths: list[int], pad: int, season_length: int):
+        self.lengths = list(lengths)
+        self.offsets = np.cumsum([0, *self.lengths[:-1]]) + pad * np.arange(
+            len(self.lengths)
+        )
+        n_rows = sum(self.lengths) + pad * len(self.lengths)
+        self.values = None
+        self.targets = np.full(n_rows, np.nan, np.float32)
+        self.periods = np.full(n_rows, season_length, np.int32)
+
+    def put(self, code: int, rows: np.ndarray, target: np.ndarray, period: int):
+        """Series ``code``'s columns, scaled target (NaN where missing) and
+        period."""
+        if self.values is None:
+            self.values = np.zeros((len(self.targets), rows.shape[1]), np.float32)
+        here = slice(self.offsets[code], self.offsets[code] + self.lengths[code])
+        self.values[here] = rows
+        self.targets[here] = target
+        self.periods[here] = period
+
+    def windows(self, layout: WindowLayout, sizes: list[int]) -> IndexedWindows:
+        """The first ``sizes[i]`` windows of each series (start rows in time
+        order, grouped by series code)."""
+        return IndexedWindows(
+            layout=layout,
+            values=self.values,
+            targets=self.targets,
+            starts=window_starts(self.offsets, sizes),
+            groups=np.repeat(np.arange(len(sizes), dtype=np.int32), sizes),
+            periods=self.periods,
+        )
+
+
+def window_starts(offsets, sizes: list[int]) -> np.ndarray:
+    """The first ``sizes[i]`` rows from each of ``offsets``: the windows'
+    start rows (int32, as the compiled step indexes)."""
+    sizes = np.asarray(sizes)
+    first = np.repeat(np.asarray(offsets) - np.cumsum([0, *sizes[:-1]]), sizes)
+    return (first + np.arange(sizes.sum())).astype(np.int32)
 
 
 def _check_layout(layout: WindowLayout) -> None:

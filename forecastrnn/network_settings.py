@@ -22,6 +22,7 @@ __all__ = [
     "check_forecaster_settings",
     "default_network",
     "deprecated_network",
+    "is_quantile",
     "network_of",
 ]
 
@@ -162,3 +163,16 @@ def check_forecaster_settings(forecaster) -> None:
             "`past_covariates` must be a tuple of column names; got the string "
             f"{forecaster.past_covariates!r}. Write ({forecaster.past_covariates!r},)."
         )
+
+
+def is_quantile(forecaster) -> bool:
+    """Whether ``forecaster`` predicts quantiles; raises a clear error if not."""
+    loss = network_of(forecaster).loss
+    if loss != "quantile":
+        raise AttributeError(
+            "Quantiles and intervals need `loss='quantile'`; this forecaster uses "
+            f"`loss={loss!r}`. Refit with "
+            "network=RNNRegressor(..., loss='quantile'), or wrap a backtest of any "
+            "forecaster in `forecastrnn.conformal_interval`."
+        )
+    return True

@@ -50,7 +50,6 @@ __all__ = [
     "series_values",
     "split_exog",
     "static_frame",
-    "window_starts",
 ]
 
 
@@ -695,11 +694,3 @@ def check_same_series(fitted: list, given: list) -> None:
             f"vector per series. Fitted on {fitted[:5]}..., got {given[:5]}.... "
             "Pass those series, or set `warm_start=False` to train afresh."
         )
-
-
-def window_starts(offsets, sizes: list[int]) -> np.ndarray:
-    """The first ``sizes[i]`` rows from each of ``offsets``: the windows'
-    start rows (int32, as the compiled step indexes)."""
-    sizes = np.asarray(sizes)
-    first = np.repeat(np.asarray(offsets) - np.cumsum([0, *sizes[:-1]]), sizes)
-    return (first + np.arange(sizes.sum())).astype(np.int32)

@@ -237,10 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--auto",
         action="store_true",
-        help="also backtest 'auto', which chooses among the --models (or the "
-        "median of the best 3) at every refit by their MASE on 7 validation "
-        "origins before it (never the test folds); the report says what it "
-        "chose and why",
+        help="also backtest 'auto': at every refit, the mean of the --models "
+        "weighted by the inverse square of their MASE on 7 validation origins "
+        "before it (never the test folds); the report shows the weights",
     )
     run.add_argument(
         "--out", default="report", metavar="DIR", help="output folder (default report)"

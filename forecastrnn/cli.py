@@ -476,9 +476,10 @@ def _trains(name: str) -> bool:
 
 
 def _auto(models: dict, s: Settings, train: int) -> AutoForecaster:
-    """The ``--auto`` model: a choice among ``models`` on validation folds
-    inside each refit's ``train`` observations."""
-    folds = max(1, min(AUTO_FOLDS, (train - 3 * s.horizon) // s.horizon + 1))
+    """The ``--auto`` model: ``models`` weighted by their scores on
+    validation folds inside each refit's ``train`` observations."""
+    first = max(2 * s.horizon, s.m + 1)  # the first fold's training points
+    folds = max(1, min(AUTO_FOLDS, (train - s.horizon - first) // s.horizon + 1))
     return AutoForecaster(
         dict(models), horizon=s.horizon, n_folds=folds, season_length=s.m,
         random_state=s.seed,
@@ -487,16 +488,32 @@ def _auto(models: dict, s: Settings, train: int) -> AutoForecaster:
 
 def _choices_text(result, n_folds: int) -> str:
     """One line: what ``--auto`` chose at its refit folds, each on the
-    ``n_folds`` validation origins before it."""
+    ``n_folds`` validation origins before it (and the candidates' mean
+    weights, for a weighted mean)."""
     chosen: dict[str, list[str]] = {}
+    weights = []
     for fold, frame in result.histories.items():
         if isinstance(frame, pd.DataFrame) and "chosen" in frame:
-            chosen.setdefault(str(frame.index[0]), []).append(str(fold))
-    picks = "; ".join(f"{k} (folds {', '.join(v)})" for k, v in chosen.items())
-    return (
-        f"auto chose {picks} by MASE on the {n_folds} origins before each "
-        "refit (see the report's Model choice)."
-    )
+            chosen.setdefault(str(frame.index[0]), []).append(fold)
+            if "weight" in frame:
+                weights.append(frame["weight"].dropna())
+    picks = "; ".join(f"{k} ({_refits_text(v)})" for k, v in chosen.items())
+    text = f"auto chose {picks} by MASE on the {n_folds} origins before each refit"
+    if weights:
+        mean = pd.concat(weights, axis=1).fillna(0.0).mean(axis=1)
+        shares = ", ".join(
+            f"{k} {w:.2f}" for k, w in mean.sort_values(ascending=False).items()
+        )
+        text += f", weighted by inverse squared MASE (mean weights: {shares})"
+    return text + " (see the report's Model choice)."
+
+
+def _refits_text(keys: list) -> str:
+    """The refit folds of one choice: ``folds 0, 7`` (a series), or
+    ``8 refits of 4 series`` (a panel's keys are ``(series, fold)``)."""
+    if all(isinstance(k, tuple) for k in keys):
+        return f"{len(keys)} refits of {len({k[0] for k in keys})} series"
+    return "folds " + ", ".join(map(str, keys))
 
 
 def _write_outputs(comparison: Comparison, y, out: Path, title: str):

@@ -413,6 +413,7 @@ _COLUMNS = {
     "fit_seconds": ("Fit (s)", "seconds"),
     "predict_seconds": ("Predict (s)", "seconds"),
     "total_seconds": ("Total (s)", "seconds"),
+    "weight": ("Weight", "ratio"),
 }
 _LOWER_IS_BETTER = ("mae", "rmse", "mape", "smape", "mase", "owa")
 _DPI = 120

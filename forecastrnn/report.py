@@ -431,11 +431,16 @@ def _choice_blocks(results: dict[str, BacktestResult]) -> list:
             (f"Runner-up {label}", f"its validation {label}"),
             ("Margin", "how much lower the chosen candidate's score is"),
         ]
+        weighted = (
+            " A weighted mean forecasts with every candidate, each weighted by "
+            f"the inverse square of its validation {label} (the Weight column)."
+            if "weight" in frame.columns else ""
+        )  # fmt: skip
         blocks += [
             f"{name} chose a model at every refit fold by backtesting its "
             f"candidates on validation folds before that fold's origin (never on "
             f"the test folds), by {label}. The chosen one forecast until the "
-            "next refit.",
+            f"next refit.{weighted}",
             Table(headers, rows, [False, False, True, False, True, True], set(),
                   len(rows) > 12),
             f"The candidates' validation scores at the last refit (fold {fold}), "
@@ -446,8 +451,8 @@ def _choice_blocks(results: dict[str, BacktestResult]) -> list:
 
 
 def _selection_table(frame: pd.DataFrame) -> Table:
-    """Candidates (rows) by validation scores and fit time (columns, each
-    formatted on its own, its lowest value in bold)."""
+    """Candidates (rows) by validation scores, fit time and weight (columns,
+    each formatted on its own; the lowest score and time in bold)."""
     columns = {
         c: format_numbers(frame[c].to_numpy(float),
                           "seconds" if c == "fit_seconds" else "value")
@@ -460,7 +465,7 @@ def _selection_table(frame: pd.DataFrame) -> Table:
     best = {
         (int(np.nanargmin(frame[c].to_numpy(float))), j + 1)
         for j, c in enumerate(frame.columns)
-        if np.isfinite(frame[c].to_numpy(float)).any()
+        if c != "weight" and np.isfinite(frame[c].to_numpy(float)).any()
     }
     headers = [("Candidate", "candidate")]
     headers += [(column_label(c), c) for c in frame.columns]

@@ -34,6 +34,7 @@ __all__ = [
     "assemble",
     "assemble_panel",
     "combine_results",
+    "combine_values",
     "conformal_interval",
 ]
 
@@ -195,7 +196,49 @@ def _with_scale(forecasts: pd.DataFrame, folds: pd.DataFrame) -> pd.DataFrame:
     return forecasts.assign(mase_scale=[scale[pair] for pair in pairs])
 
 
-def combine_results(results: list, how: str = "median") -> BacktestResult:
+def combine_values(values, how: str = "median", weights=None) -> np.ndarray:
+    """Combine the members' forecasts (rows of ``values``) point by point.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_members, ...)
+        One forecast per member.
+    how : {"median", "mean"}, default "median"
+    weights : array-like of shape (n_members,), optional
+        With ``how="mean"``: a weighted mean (non-negative, finite, not all
+        zero; they need not sum to one).
+
+    Returns
+    -------
+    numpy.ndarray
+        The combination, of the shape of one member's forecast.
+
+    Examples
+    --------
+    >>> combine_values([[1.0, 2.0], [3.0, 6.0]], "mean", weights=[3, 1]).tolist()
+    [1.5, 3.0]
+    """
+    if how not in ("median", "mean"):
+        raise ValueError(f"`how` must be 'median' or 'mean'; got {how!r}.")
+    values = np.asarray(values, dtype=float)
+    if weights is None:
+        return getattr(np, how)(values, axis=0)
+    w = np.asarray(weights, dtype=float)
+    if how != "mean":
+        raise ValueError(
+            "`weights` need `how='mean'` (a weighted median is not defined here); "
+            f"got how={how!r}."
+        )
+    good = w.shape == values.shape[:1] and np.isfinite(w).all()
+    if not good or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(
+            f"`weights` must be {values.shape[0]} finite non-negative numbers, "
+            f"one per member, not all zero; got {w.tolist()}."
+        )
+    return np.tensordot(w / w.sum(), values, axes=1)
+
+
+def combine_results(results: list, how: str = "median", weights=None) -> BacktestResult:
     """The backtest of a forecast combination, from its members' backtests.
 
     Parameters
@@ -204,26 +247,25 @@ def combine_results(results: list, how: str = "median") -> BacktestResult:
         Backtests of the members on the same folds (and series).
     how : {"median", "mean"}, default "median"
         How each forecast is combined across the members.
+    weights : array-like, optional
+        One weight per result, for a weighted mean (:func:`combine_values`).
 
     Returns
     -------
     BacktestResult
-        Each forecast the members' median (or mean); the errors of every fold
-        and step rescored; ``fit_seconds`` and ``predict_seconds`` the
-        members' sums (the combination fits every member); no intervals and
-        no histories.
+        Each forecast the members' combination (:func:`combine_values`); the
+        errors of every fold and step rescored; ``fit_seconds`` and
+        ``predict_seconds`` the members' sums (the combination fits every
+        member); no intervals and no histories.
 
     Raises
     ------
     ValueError
-        If ``results`` is empty, ``how`` unknown, or the members forecast
-        other folds, steps or series.
+        If ``results`` is empty, ``how`` or ``weights`` bad, or the members
+        forecast other folds, steps or series.
     """
-    if how not in ("median", "mean") or not results:
-        raise ValueError(
-            f"`how` must be 'median' or 'mean' and `results` hold at least one "
-            f"backtest; got how={how!r} and {len(results)} results."
-        )
+    if not results:
+        raise ValueError("`results` must hold at least one backtest; got none.")
     first = results[0]
     keys = [c for c in ("series", "fold", "step", "timestamp") if c in first.forecasts]
     for other in results[1:]:
@@ -235,7 +277,7 @@ def combine_results(results: list, how: str = "median") -> BacktestResult:
             )
     preds = np.stack([r.forecasts["y_pred"].to_numpy(float) for r in results])
     forecasts = first.forecasts.drop(columns=["lower", "upper"], errors="ignore")
-    forecasts = forecasts.assign(y_pred=getattr(np, how)(preds, axis=0))
+    forecasts = forecasts.assign(y_pred=combine_values(preds, how, weights))
     group = ["series", "fold"] if "series" in forecasts else ["fold"]
     folds = first.folds.copy()
     for column in ("fit_seconds", "predict_seconds"):

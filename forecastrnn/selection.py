@@ -1,9 +1,11 @@
 """Automatic model choice: ``AutoForecaster`` backtests candidate forecasters
-on validation folds at the end of the data it is fit on, picks the best by a
-metric (one candidate, or the median of the best few: a
-``CombinedForecaster``), refits it and says why. The candidates are a fixed
-set, or the trials of an Optuna search over a space the user writes (the
-``tune`` extra: ``pip install "forecastrnn[tune]"``).
+on validation folds at the end of the data it is fit on and scores them by a
+metric. By default it forecasts with all of them, each weighted by the
+inverse square of its validation score (a ``CombinedForecaster``); or it picks the
+best (one candidate, or the median of the best few). It refits what it
+chose and says why. The candidates are a fixed set, or the trials of an
+Optuna search over a space the user writes (the ``tune`` extra: ``pip
+install "forecastrnn[tune]"``).
 
 Because the choice is made inside ``fit``, a backtest of an
 ``AutoForecaster`` (:func:`forecastrnn.backtest`, ``forecastrnn backtest
@@ -31,10 +33,11 @@ from .backtest import backtest, parallel_slots, run_tasks
 from .baselines import ETS, Naive, SeasonalNaive, Theta, seasonal_period
 from .checks import check_int, check_series
 from .forecasters import RNNForecaster, default_network
-from .scoring import Comparison, combine_results
+from .scoring import Comparison, combine_results, combine_values
 
 __all__ = [
     "METRICS",
+    "STRATEGIES",
     "AutoForecaster",
     "CandidateWarning",
     "CombinedForecaster",
@@ -43,6 +46,9 @@ __all__ = [
 
 # Leaderboard columns a choice can be made by (lower is better for all).
 METRICS = ("mase", "smape", "mae", "rmse", "mape")
+# What AutoForecaster forecasts with: the mean of the candidates weighted by
+# their inverse squared validation scores, or the best of them.
+STRATEGIES = ("weighted", "best")
 
 
 class CandidateWarning(UserWarning):
@@ -94,12 +100,15 @@ def default_candidates(
 
 
 class AutoForecaster(BaseEstimator):
-    """The best of several forecasters, chosen on validation folds.
+    """Several forecasters, weighted or chosen on validation folds.
 
     ``fit(y)`` backtests every candidate on the last ``n_folds`` origins of
-    ``y`` (``step`` apart, each forecasting ``horizon`` steps), ranks them by
-    ``metric``, refits the best on ``y`` and forecasts with it. The ranking
-    and the reason are kept (``selection_``, ``reason_``); a backtest of this
+    ``y`` (``step`` apart, each forecasting ``horizon`` steps) and ranks them
+    by ``metric``. With ``strategy="weighted"`` (the default for a set of
+    candidates) it refits them all on ``y`` and forecasts their mean, each
+    weighted by the inverse square of its validation score; with ``"best"`` it
+    refits the best one and forecasts with it. The ranking, the weights and
+    the reason are kept (``selection_``, ``reason_``); a backtest of this
     forecaster records them at every refit and its report shows them.
 
     Parameters
@@ -121,17 +130,33 @@ class AutoForecaster(BaseEstimator):
     step : int, optional
         Steps between origins (default ``horizon``).
     metric : {"mase", "smape", "mae", "rmse", "mape"}, default "mase"
-        What the choice minimises, pooled over the validation folds.
+        What the choice minimises (and the weights are the inverse square
+        of), pooled over the validation folds.
+    strategy : {"weighted", "best"}, optional
+        ``"weighted"``: forecast the weighted mean of every candidate with a
+        finite validation score, weight ``1 / score ** 2`` (normalised; the
+        candidates that scored 0, if any, share all the weight). The square
+        (Bates and Granger's inverse-MSE weights, on the chosen metric)
+        leaves a candidate twice as bad a quarter of the weight, so one
+        clearly better candidate takes nearly all of it. ``"best"``: forecast
+        with the lowest-scoring candidate (or the median of the best
+        ``combine_top``). None: ``"weighted"`` for a mapping of candidates,
+        ``"best"`` for a search. A choice made on a few validation origins
+        is noisy: the models are often within a few per cent of each other
+        there, and a week's winner can be among the worst the next week.
+        The weighted mean keeps every candidate but leans on the better
+        ones, so a noisy ranking costs little; on the bundled series'
+        validation periods it beat choosing (``benchmarks/accuracy.md``).
+        It refits every candidate, where ``"best"`` refits one.
     season_length : int, optional
         The baselines' seasonal period and the MASE's ``m``. None:
         :func:`~forecastrnn.baselines.seasonal_period` of ``y``'s index.
     combine_top : int, default 3
-        Also score the median forecast of the best ``combine_top`` candidates
-        (a :class:`CombinedForecaster`, named ``"median of top 3"``), from
-        the same validation forecasts (no extra fits); it is chosen when it
-        scores best. Combinations of a few good forecasts are steadier than
-        any one of them, the lesson of the M4 competition, and a choice made
-        on a few validation origins is noisy. 0 or 1: single candidates only.
+        With ``strategy="best"``: also score the median forecast of the
+        best ``combine_top`` candidates (a :class:`CombinedForecaster`, named
+        ``"median of top 3"``), from the same validation forecasts (no extra
+        fits); it is chosen when it scores best. 0 or 1: single candidates
+        only.
     train_size : int, optional
         Each validation fold trains on at most this many observations before
         its origin (a sliding window), and the chosen model is refit on the
@@ -150,14 +175,20 @@ class AutoForecaster(BaseEstimator):
     Attributes
     ----------
     best_name_ : str
-        The chosen candidate.
+        The chosen candidate, or the weighted mean (``"weighted mean of
+        K"``).
     best_forecaster_ : forecaster
-        It, refit on ``y``.
+        It, refit on ``y`` (a :class:`CombinedForecaster` for a combination).
     selection_ : pandas.DataFrame
-        One row per candidate that ran (best first): the validation
-        ``metric`` and the other errors, ``fit_seconds`` and ``chosen``.
+        One row per candidate that ran and one for a combination (the chosen
+        first, the others best first): the validation ``metric`` and the
+        other errors, ``fit_seconds``, ``chosen`` and, with
+        ``strategy="weighted"``, each candidate's ``weight``. A
+        combination's validation scores are those of its forecasts on the
+        same folds; the weighted mean's weights come from those folds too.
     reason_ : str
-        Why: the winner's score, against the runner-up and the worst.
+        Why: the winner's score, against the runner-up and the worst (or
+        the weights, against the best single candidate).
     history_ : pandas.DataFrame
         ``selection_`` (what a backtest records of each refit).
     validation_ : Comparison
@@ -186,8 +217,10 @@ class AutoForecaster(BaseEstimator):
     >>> auto = AutoForecaster(
     ...     {"naive": Naive(), "seasonal": SeasonalNaive(24)}, horizon=24, n_folds=3
     ... ).fit(y)
-    >>> auto.best_name_
-    'seasonal'
+    >>> auto.best_name_  # seasonal naive is exact here: it takes all the weight
+    'weighted mean of 2'
+    >>> auto.selection_["weight"].dropna().round(6).to_dict()
+    {'seasonal': 1.0, 'naive': 0.0}
     """
 
     global_model = False
@@ -199,6 +232,7 @@ class AutoForecaster(BaseEstimator):
         n_folds: int = 7,
         step: int | None = None,
         metric: str = "mase",
+        strategy: str | None = None,
         season_length: int | None = None,
         combine_top: int = 3,
         train_size: int | None = None,
@@ -211,6 +245,7 @@ class AutoForecaster(BaseEstimator):
         self.n_folds = n_folds
         self.step = step
         self.metric = metric
+        self.strategy = strategy
         self.season_length = season_length
         self.combine_top = combine_top
         self.train_size = train_size
@@ -248,21 +283,30 @@ class AutoForecaster(BaseEstimator):
             raise ValueError(
                 f"`metric` must be one of {', '.join(METRICS)}; got {self.metric!r}."
             )
-        needed = horizon + (n_folds - 1) * step + 2 * horizon
+        search = callable(self.candidates) and not isinstance(self.candidates, Mapping)
+        strategy = self.strategy or ("best" if search else "weighted")
+        if strategy not in STRATEGIES:
+            raise ValueError(
+                f"`strategy` must be one of {', '.join(STRATEGIES)} (or None); got "
+                f"{self.strategy!r}."
+            )
+        season = self._season(y)
+        first = max(2 * horizon, season + 1)  # the MASE scale needs a season
+        needed = horizon + (n_folds - 1) * step + first
         if len(y) < needed:
             raise ValueError(
                 f"`y` has {len(y)} observations; {n_folds} validation folds of "
-                f"horizon {horizon}, {step} apart, with at least {2 * horizon} "
-                f"to train on before them, need {needed}. Pass a longer series "
-                "or lower `n_folds`, `step` or `horizon`."
+                f"horizon {horizon}, {step} apart, with at least {first} to train "
+                f"on before them (twice the horizon, and a season of {season} "
+                f"and one), need {needed}. Pass a longer series or lower "
+                "`n_folds`, `step` or `horizon`."
             )
-        season = self._season(y)
         folds = {
             "horizon": horizon, "n_folds": n_folds, "step": step, "m": season,
             "initial": self._initial(len(y), horizon, n_folds, step),
             "window": "expanding" if self.train_size is None else "sliding",
         }  # fmt: skip
-        if callable(self.candidates) and not isinstance(self.candidates, Mapping):
+        if search:
             candidates, outcomes = self._search(y, exog, folds)
         else:
             candidates = self._candidates(horizon, season)
@@ -283,21 +327,22 @@ class AutoForecaster(BaseEstimator):
             )
         order = [k for k in candidates if k in results]
         ranked = self._rank(Comparison(results).leaderboard, order)
-        finite = ranked[np.isfinite(ranked[self.metric].astype(float))]
-        if min(top, len(finite)) >= 2:
-            members = [str(k) for k in finite.index[:top]]
-            name = f"median of top {len(members)}"
-            results[name] = combine_results([results[k] for k in members])
-            candidates = {
-                **candidates, name: CombinedForecaster(
-                    {k: candidates[k] for k in members}
-                ),
-            }  # fmt: skip
+        scores = ranked[self.metric].astype(float)
+        finite = scores[np.isfinite(scores)]
+        combination = self._combination(strategy, finite, candidates, results, top)
+        weights = None
+        if combination is not None:
+            name, combined, results[name], weights = combination
+            candidates = {**candidates, name: combined}
             order.append(name)
         self.validation_ = Comparison(results)
-        self.selection_ = self._rank(self.validation_.leaderboard, order)
+        self.selection_ = self._rank(
+            self.validation_.leaderboard, order, None if weights is None else name
+        )
+        if weights is not None:
+            self.selection_["weight"] = weights.reindex(self.selection_.index)
         self.best_name_ = str(self.selection_.index[0])
-        self.reason_ = self._reason(y, n_folds, horizon)
+        self.reason_ = self._reason(y, n_folds, horizon, weights)
         self.history_ = self.selection_
         train = y if self.train_size is None else y.iloc[-self.train_size :]
         fit_kwargs = {} if exog is None else {"exog": exog.loc[train.index]}
@@ -305,6 +350,31 @@ class AutoForecaster(BaseEstimator):
             train, **fit_kwargs
         )
         return self
+
+    def _combination(self, strategy, scores, candidates, results, top):
+        """The combination ``strategy`` adds to the candidates (``scores``:
+        their finite validation scores, best first): the mean of all
+        weighted by inverse squared scores, or the median of the best ``top``. Its name,
+        forecaster, validation backtest and weights (None for a median); None
+        when there are fewer than two candidates to combine."""
+        if strategy == "weighted" and len(scores) >= 2:
+            weights = _inverse_weights(scores)
+            members = [str(k) for k in weights.index]
+            name, how = f"weighted mean of {len(members)}", "mean"
+        elif strategy == "best" and min(top, len(scores)) >= 2:
+            weights, members = None, [str(k) for k in scores.index[:top]]
+            name, how = f"median of top {len(members)}", "median"
+        else:
+            return None
+        combined = CombinedForecaster(
+            {k: candidates[k] for k in members}, how,
+            None if weights is None else weights.to_dict(),
+        )  # fmt: skip
+        result = combine_results(
+            [results[k] for k in members], how,
+            None if weights is None else weights.to_numpy(),
+        )  # fmt: skip
+        return name, combined, result, weights
 
     def _season(self, y: pd.Series) -> int:
         if self.season_length is not None:
@@ -368,9 +438,12 @@ class AutoForecaster(BaseEstimator):
         before = n - horizon - (n_folds - 1) * step
         return max(min(self.train_size, before), 1)
 
-    def _rank(self, board: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    def _rank(
+        self, board: pd.DataFrame, order: list[str], first: str | None = None
+    ) -> pd.DataFrame:
         """The leaderboard best first by ``metric`` (ties: the given order;
-        non-finite scores last), with ``chosen``."""
+        non-finite scores last), or ``first`` first and the others so, with
+        ``chosen`` (the first)."""
         board = board.reindex([k for k in order if k in board.index])
         score = board[self.metric].astype(float)
         if not np.isfinite(score).any():
@@ -379,16 +452,30 @@ class AutoForecaster(BaseEstimator):
                 f"{score.to_dict()}. Choose another `metric`."
             )
         key = score.where(np.isfinite(score), np.inf)
-        ranked = board.loc[key.sort_values(kind="stable").index]
+        index = key.sort_values(kind="stable").index
+        if first is not None:
+            index = [first, *[k for k in index if k != first]]
+        ranked = board.loc[index]
         columns = [self.metric, *[c for c in METRICS if c != self.metric]]
         columns = [c for c in columns if c in ranked] + ["fit_seconds"]
         out = ranked[columns].copy()
         out["chosen"] = np.arange(len(out)) == 0
         return out.rename_axis("candidate")
 
-    def _reason(self, y: pd.Series, n_folds: int, horizon: int) -> str:
+    def _reason(self, y: pd.Series, n_folds: int, horizon: int, weights) -> str:
         scores = self.selection_[self.metric]
         best = scores.iloc[0]
+        if weights is not None:
+            label = self.metric.upper()
+            single = scores.drop(self.best_name_)
+            shares = ", ".join(f"{k} {w:.2f}" for k, w in weights.items())
+            return (
+                f"{self.best_name_} candidates, each weighted by the inverse "
+                f"square of its validation {label} over the {n_folds} origins before "
+                f"{y.index[-1]} ({horizon} steps ahead): {shares}. On those "
+                f"origins the weighted mean scores {best:.4g} and the best single "
+                f"candidate, {single.index[0]}, {single.iloc[0]:.4g}."
+            )
         text = (
             f"{self.best_name_} has the lowest validation {self.metric.upper()} "
             f"({best:.4g}) over the {n_folds} origins before {y.index[-1]} "
@@ -432,13 +519,17 @@ class AutoForecaster(BaseEstimator):
 
 
 class CombinedForecaster(BaseEstimator):
-    """The median (or mean) forecast of several forecasters fit on the same data.
+    """The median, mean or weighted mean forecast of several forecasters fit
+    on the same data.
 
     Parameters
     ----------
     members : mapping of str to forecaster
         Unfitted forecasters (each cloned in ``fit``).
     how : {"median", "mean"}, default "median"
+    weights : mapping of str to float, optional
+        A weight per member (non-negative, not all zero; normalised to sum to
+        one), for a weighted mean (``how="mean"``). None: equal weights.
 
     Attributes
     ----------
@@ -461,13 +552,22 @@ class CombinedForecaster(BaseEstimator):
     >>> both = CombinedForecaster({"naive": Naive(), "seasonal": SeasonalNaive(24)})
     >>> both.fit(y).predict(steps=2).tolist()  # the mean of 23 and 0, of 23 and 1
     [11.5, 12.0]
+    >>> weighted = both.set_params(how="mean", weights={"naive": 1, "seasonal": 3})
+    >>> weighted.fit(y).predict(steps=2).tolist()  # (23 + 3 * 0) / 4, (23 + 3) / 4
+    [5.75, 6.5]
     """
 
     global_model = False
 
-    def __init__(self, members: Mapping[str, Any] | None = None, how: str = "median"):
+    def __init__(
+        self,
+        members: Mapping[str, Any] | None = None,
+        how: str = "median",
+        weights: Mapping[str, float] | None = None,
+    ):
         self.members = members
         self.how = how
+        self.weights = weights
 
     def fit(self, y, exog=None) -> CombinedForecaster:
         """Fit a clone of every member on ``y`` (and ``exog``)."""
@@ -478,6 +578,15 @@ class CombinedForecaster(BaseEstimator):
             )
         if self.how not in ("median", "mean"):
             raise ValueError(f"`how` must be 'median' or 'mean'; got {self.how!r}.")
+        if self.weights is not None:
+            if not isinstance(self.weights, Mapping) or set(self.weights) != set(
+                self.members
+            ):
+                raise ValueError(
+                    "`weights` must map every member to its weight "
+                    f"({sorted(self.members)}); got {self.weights!r:.80}."
+                )
+            combine_values(np.zeros((len(self.members), 1)), self.how, self._weights())
         kwargs = {} if exog is None else {"exog": exog}
         self.members_ = {k: clone(v).fit(y, **kwargs) for k, v in self.members.items()}
         return self
@@ -500,6 +609,12 @@ class CombinedForecaster(BaseEstimator):
             {c: self._combine([f[c] for f in frames]) for c in frames[0].columns}
         )
 
+    def _weights(self) -> list[float] | None:
+        """The weights in the order of ``members`` (None: equal)."""
+        if self.weights is None:
+            return None
+        return [float(self.weights[k]) for k in self.members]
+
     def _forecasts(self, method, steps, exog, last_window, **extra) -> list:
         check_is_fitted(self)
         out = [
@@ -514,7 +629,9 @@ class CombinedForecaster(BaseEstimator):
         return out
 
     def _combine(self, series: list) -> pd.Series:
-        values = getattr(np, self.how)(np.stack([s.to_numpy(float) for s in series]), 0)
+        values = combine_values(
+            [s.to_numpy(float) for s in series], self.how, self._weights()
+        )
         return pd.Series(values, index=series[0].index, name=series[0].name)
 
 
@@ -532,6 +649,18 @@ def _validate_all(candidates: dict, y, exog, folds: dict, n_jobs) -> dict:
     """:func:`_validate` of every candidate, ``n_jobs`` at once."""
     tasks = [(_validate, (model, y, exog, folds)) for model in candidates.values()]
     return dict(zip(candidates, run_tasks(tasks, n_jobs), strict=True))
+
+
+def _inverse_weights(scores: pd.Series) -> pd.Series:
+    """Weights proportional to ``1 / score ** 2``, summing to one (all on
+    the candidates that scored 0, if any did).
+
+    >>> _inverse_weights(pd.Series({"a": 1.0, "b": 2.0})).tolist()
+    [0.8, 0.2]
+    """
+    perfect = scores == 0
+    raw = perfect.astype(float) if perfect.any() else scores**-2.0
+    return raw / raw.sum()
 
 
 def _optuna():

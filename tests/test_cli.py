@@ -162,13 +162,16 @@ def test_backtest_auto_chooses_before_each_refit_and_says_why(
     status, out, _ = run(capsys, *argv, "--out", str(out_dir))
     assert status == 0
     board = pd.read_csv(out_dir / "leaderboard.csv", index_col="model")
-    # the series is exactly periodic: the choice is seasonal naive, every time
+    # the series is exactly periodic: seasonal naive takes all the weight,
+    # every time
     assert board.loc["auto", "mae"] == pytest.approx(0.0, abs=1e-9)
     assert board.loc["auto", "n_refits"] == 2  # refit weekly, like the networks
-    assert "auto chose seasonal_naive (folds 0, 7)" in out
+    assert "auto chose weighted mean of 2 (folds 0, 7)" in out
+    assert "(mean weights: seasonal_naive 1.00, naive 0.00)" in out
     report = (out_dir / "report.md").read_text()
     assert "## Model choice" in report
-    assert "| 0 | seasonal\\_naive |" in report
+    assert "| 0 | weighted mean of 2 |" in report
+    assert "the inverse square of its validation MASE (the Weight column)" in report
 
 
 def test_backtest_csv_notes_filled_gaps(capsys, hourly_csv, tmp_path):
@@ -434,6 +437,31 @@ def test_backtest_long_csv_is_one_panel(capsys, long_csv, tmp_path):
     assert len(forecasts) == 3 * 3 * 2 * 6
     assert "mean MASE over the 3 series" in out and "OWA" in out
     assert (out_dir / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_backtest_auto_on_a_panel_chooses_per_series(capsys, tmp_path):
+    """--auto on a long CSV with a short --train-size: as many validation
+    folds as the MASE's season allows, one choice per series, said in one
+    short line."""
+    rng = np.random.default_rng(0)
+    frames = []
+    for i, key in enumerate(("north", "south", "west")):
+        index = pd.date_range("2024-01-01", periods=120, freq="h")
+        values = 10 * (i + 1) + np.sin(2 * np.pi * np.arange(120) / 24)
+        values += rng.normal(0, 0.05, 120)
+        frames.append(pd.DataFrame({"unique_id": key, "ds": index, "y": values}))
+    path = tmp_path / "long.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    argv = ["backtest", "--csv", str(path), "--id-col", "unique_id", "--horizon"]
+    argv += ["6", "--folds", "2", "--models", "naive,seasonal_naive", "--auto"]
+    argv += ["--train-size", "48", "--quiet", "--out", str(tmp_path / "out")]
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    board = pd.read_csv(tmp_path / "out" / "leaderboard.csv", index_col="model")
+    assert board.loc["auto", "mase"] < board.loc["naive", "mase"]
+    assert "auto chose weighted mean of 2 (3 refits of 3 series)" in out
+    assert "mean weights: seasonal_naive 0.9" in out
 
 
 def test_long_csv_errors(capsys, long_csv, tmp_path):

@@ -32,7 +32,9 @@ CANDIDATES = {"naive": Naive(), "seasonal": SeasonalNaive(24), "drift": Drift()}
 
 def test_chooses_the_lowest_validation_score_and_refits_it_on_everything():
     y = _series()
-    auto = AutoForecaster(CANDIDATES, horizon=24, n_folds=5, combine_top=0).fit(y)
+    auto = AutoForecaster(
+        CANDIDATES, horizon=24, n_folds=5, strategy="best", combine_top=0
+    ).fit(y)
     board = compare(CANDIDATES, y, horizon=24, n_folds=5, m=24).leaderboard
     assert auto.best_name_ == board["mase"].idxmin() == "seasonal"
     np.testing.assert_allclose(
@@ -49,7 +51,8 @@ def test_chooses_the_lowest_validation_score_and_refits_it_on_everything():
     )
     # another metric, another protocol: still the argmin
     by_mae = AutoForecaster(
-        CANDIDATES, horizon=12, n_folds=3, metric="mae", combine_top=0
+        CANDIDATES, horizon=12, n_folds=3, metric="mae", strategy="best",
+        combine_top=0,
     ).fit(y)
     board = compare(CANDIDATES, y, horizon=12, n_folds=3, m=24).leaderboard
     assert by_mae.best_name_ == board["mae"].idxmin()
@@ -77,12 +80,15 @@ class _Spy(BaseEstimator):
         return pd.Series(level + self.offset, index)
 
 
-def test_a_backtest_of_it_never_shows_a_candidate_the_test_folds():
+@pytest.mark.parametrize("strategy", ["best", "weighted"])
+def test_a_backtest_of_it_never_shows_a_candidate_the_test_folds(strategy):
     """Each refit chooses on the data before its origin: no candidate is fit
     on, or forecasts from, anything past the origin of the refit fold."""
     y = _series(24 * 20)
     _Spy.seen = []
-    auto = AutoForecaster({"a": _Spy(), "b": _Spy(5.0)}, horizon=24, n_folds=3)
+    auto = AutoForecaster(
+        {"a": _Spy(), "b": _Spy(5.0)}, horizon=24, n_folds=3, strategy=strategy
+    )
     result = backtest(auto, y, horizon=24, n_folds=4, refit=2)
     folds = result.folds.set_index("fold")
     # the choices of the refits at folds 0 and 2, in turn
@@ -91,9 +97,15 @@ def test_a_backtest_of_it_never_shows_a_candidate_the_test_folds():
     later = [t for t in _Spy.seen[first + 1 :] if t not in set(folds["origin"])]
     assert later and max(later) < folds.loc[2, "origin"]
     assert max(_Spy.seen) <= folds["origin"].max()
-    # the backtest recorded each refit's choice: the unbiased naive forecast
+    # the backtest recorded each refit's choice: the unbiased naive forecast,
+    # or a mean leaning on it
     assert set(result.histories) == {0, 2}
-    assert all(h.index[0] == "a" for h in result.histories.values())
+    for h in result.histories.values():
+        if strategy == "best":
+            assert h.index[0] == "a" and "weight" not in h
+        else:
+            assert h.index[0] == "weighted mean of 2"
+            assert h.loc["a", "weight"] > 0.5 > h.loc["b", "weight"]
 
 
 class _Broken(BaseEstimator):
@@ -121,7 +133,9 @@ def test_the_median_of_the_best_candidates_is_a_candidate_too():
     candidates = {
         "low": _Spy(-1.0), "high": _Spy(1.0), "mid": _Spy(0.05), "far": _Spy(9.0),
     }  # fmt: skip
-    auto = AutoForecaster(candidates, horizon=24, n_folds=4, combine_top=3).fit(y)
+    auto = AutoForecaster(
+        candidates, horizon=24, n_folds=4, strategy="best", combine_top=3
+    ).fit(y)
     names = list(auto.selection_.index)
     assert "median of top 3" in names and len(names) == 5
     top3 = [n for n in names if n != "median of top 3"][:3]
@@ -138,8 +152,80 @@ def test_the_median_of_the_best_candidates_is_a_candidate_too():
             auto.predict(), np.median(np.stack(members), axis=0)
         )
     # the median of the three best of naive, seasonal naive and drift
-    plain = AutoForecaster(CANDIDATES, horizon=24, n_folds=4).fit(y)
+    plain = AutoForecaster(CANDIDATES, horizon=24, n_folds=4, strategy="best").fit(y)
     assert plain.selection_.index.tolist().count("median of top 3") == 1
+
+
+def test_the_default_forecasts_the_inverse_square_weighted_mean():
+    """Weights 1 / score**2 of the validation scores, normalised; the forecast
+    is the weighted mean of every candidate refit on all of ``y``; its
+    validation score is that of the same combination of the validation
+    forecasts."""
+    y = _series()
+    candidates = {"low": _Spy(-1.0), "high": _Spy(2.0), "far": _Spy(9.0)}
+    auto = AutoForecaster(candidates, horizon=24, n_folds=4).fit(y)
+    assert auto.best_name_ == "weighted mean of 3"
+    selection = auto.selection_
+    assert selection.index[0] == auto.best_name_ and selection["chosen"].iloc[0]
+    assert set(selection.index[1:]) == set(candidates)
+    assert selection["mase"].iloc[1:].is_monotonic_increasing  # best first
+    scores = selection["mase"].drop(auto.best_name_)
+    want = scores**-2 / (scores**-2).sum()
+    np.testing.assert_allclose(selection["weight"].drop(auto.best_name_), want)
+    assert np.isnan(selection.loc[auto.best_name_, "weight"])
+    assert want.is_monotonic_decreasing and want.sum() == pytest.approx(1)
+    combined = combine_results(
+        [auto.validation_.results[k] for k in want.index], "mean", want.to_numpy()
+    )
+    assert selection.loc[auto.best_name_, "mase"] == pytest.approx(
+        combined.summary()["mase"]
+    )
+    members = {k: clone(v).fit(y).predict(steps=24) for k, v in candidates.items()}
+    np.testing.assert_allclose(
+        auto.predict(), sum(want[k] * members[k] for k in want.index)
+    )
+    assert "weighted by the inverse square of its validation MASE" in auto.reason_
+    assert f"best single candidate, {selection.index[1]}," in auto.reason_
+    # one clearly better candidate takes nearly all the weight
+    sharp = AutoForecaster(CANDIDATES, horizon=24, n_folds=4).fit(y)
+    assert sharp.selection_.loc["seasonal", "weight"] > 0.9
+
+
+def test_a_candidate_that_scores_zero_takes_all_the_weight():
+    idx = pd.date_range("2024-01-01", periods=24 * 20, freq="h")
+    y = pd.Series(np.tile(np.arange(24.0), 20), idx)  # exactly periodic
+    auto = AutoForecaster(CANDIDATES, horizon=24, n_folds=3, metric="mae").fit(y)
+    weights = auto.selection_["weight"].dropna()
+    assert weights["seasonal"] == 1.0 and (weights.drop("seasonal") == 0).all()
+    pd.testing.assert_series_equal(
+        auto.predict(), SeasonalNaive(24).fit(y).predict(steps=24)
+    )
+
+
+def test_combined_forecaster_weights():
+    y = _series()
+    members = {"a": Naive(), "b": SeasonalNaive(24)}
+    weighted = CombinedForecaster(members, how="mean", weights={"a": 1, "b": 3})
+    a, b = Naive().fit(y), SeasonalNaive(24).fit(y)
+    np.testing.assert_allclose(
+        weighted.fit(y).predict(steps=5),
+        (a.predict(steps=5) + 3 * b.predict(steps=5)) / 4,
+    )
+    pd.testing.assert_frame_equal(
+        weighted.predict_interval(steps=5, coverage=0.8),
+        (a.predict_interval(5, 0.8) + 3 * b.predict_interval(5, 0.8)) / 4,
+    )
+    bad = [
+        ({"a": 1}, "`weights` must map every member"),
+        ({"a": 1, "b": -1}, "finite non-negative"),
+        ({"a": 0, "b": 0}, "not all zero"),
+        ({"a": 1, "b": np.nan}, "finite non-negative"),
+    ]
+    for weights, message in bad:
+        with pytest.raises(ValueError, match=message):
+            CombinedForecaster(members, how="mean", weights=weights).fit(y)
+    with pytest.raises(ValueError, match="`weights` need `how='mean'`"):
+        CombinedForecaster(members, weights={"a": 1, "b": 1}).fit(y)
 
 
 def test_combined_forecaster_combines_point_forecasts_and_intervals():
@@ -163,7 +249,7 @@ def test_ties_go_to_the_first_candidate():
     y = _series()
     auto = AutoForecaster(
         {"second": SeasonalNaive(24), "first": SeasonalNaive(24)}, n_folds=3,
-        combine_top=0,
+        strategy="best", combine_top=0,
     ).fit(y)
     assert auto.best_name_ == "second"
 
@@ -176,7 +262,9 @@ def test_ties_go_to_the_first_candidate():
         ({"candidates": {"x": 3}}, TypeError, r"`candidates` \['x'\] are not"),
         ({"horizon": 0}, ValueError, "horizon"),
         ({"combine_top": -1}, ValueError, "combine_top"),
+        ({"strategy": "vote"}, ValueError, "`strategy` must be one of weighted, best"),
         ({"n_folds": 40}, ValueError, "`y` has 720 observations; 40 validation"),
+        ({"season_length": 600}, ValueError, "a season of 600 and one\\), need 769"),
     ],
 )
 def test_bad_settings_are_refused(params, error, message):

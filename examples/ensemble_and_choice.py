@@ -11,9 +11,10 @@ December 2014:
 
 and backtests every fit on the following days (one fit, then
 ``last_window``), printing the MASE per seed, its range over the seeds, and
-the fit times. It then lets an ``AutoForecaster`` choose among the LSTM, the
-GRU and the baselines on validation days before December, and prints its
-ranking and its reason. ``ensemble.png`` shows the five members' forecasts of
+the fit times. It then lets an ``AutoForecaster`` weigh the LSTM, the GRU
+and the baselines by their errors on validation days before December (its
+forecast is their weighted mean), and prints its ranking, the weights and
+its reason. ``ensemble.png`` shows the five members' forecasts of
 one day around their median.
 
 The measured seed spread, accuracy and cost on two years of training data

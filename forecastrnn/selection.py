@@ -1,9 +1,9 @@
 """Automatic model choice: ``AutoForecaster`` backtests candidate forecasters
 on validation folds at the end of the data it is fit on and scores them by a
 metric. By default it forecasts with all of them, each weighted by the
-inverse square of its validation score (a ``CombinedForecaster``); or it picks the
-best (one candidate, or the median of the best few). It refits what it
-chose and says why. The candidates are a fixed set, or the trials of an
+inverse square of its validation score (a ``CombinedForecaster``); or it
+picks the best (one candidate, or the median of the best few). It refits
+what it chose and says why. The candidates are a fixed set, or the trials of an
 Optuna search over a space the user writes (the ``tune`` extra: ``pip
 install "forecastrnn[tune]"``).
 
@@ -354,9 +354,9 @@ class AutoForecaster(BaseEstimator):
     def _combination(self, strategy, scores, candidates, results, top):
         """The combination ``strategy`` adds to the candidates (``scores``:
         their finite validation scores, best first): the mean of all
-        weighted by inverse squared scores, or the median of the best ``top``. Its name,
-        forecaster, validation backtest and weights (None for a median); None
-        when there are fewer than two candidates to combine."""
+        weighted by inverse squared scores, or the median of the best
+        ``top``. Its name, forecaster, validation backtest and weights (None
+        for a median); None when there are fewer than two to combine."""
         if strategy == "weighted" and len(scores) >= 2:
             weights = _inverse_weights(scores)
             members = [str(k) for k in weights.index]

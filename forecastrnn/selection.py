@@ -147,7 +147,9 @@ class AutoForecaster(BaseEstimator):
         The weighted mean keeps every candidate but leans on the better
         ones, so a noisy ranking costs little; on the bundled series'
         validation periods it beat choosing (``benchmarks/accuracy.md``).
-        It refits every candidate, where ``"best"`` refits one.
+        It refits every candidate, where ``"best"`` refits one; a candidate
+        whose refit fails is left out with a :class:`CandidateWarning`, the
+        others' weights renormalised.
     season_length : int, optional
         The baselines' seasonal period and the MASE's ``m``. None:
         :func:`~forecastrnn.baselines.seasonal_period` of ``y``'s index.
@@ -368,7 +370,7 @@ class AutoForecaster(BaseEstimator):
             return None
         combined = CombinedForecaster(
             {k: candidates[k] for k in members}, how,
-            None if weights is None else weights.to_dict(),
+            None if weights is None else weights.to_dict(), drop_failed=True,
         )  # fmt: skip
         result = combine_results(
             [results[k] for k in members], how,
@@ -530,11 +532,16 @@ class CombinedForecaster(BaseEstimator):
     weights : mapping of str to float, optional
         A weight per member (non-negative, not all zero; normalised to sum to
         one), for a weighted mean (``how="mean"``). None: equal weights.
+    drop_failed : bool, default False
+        A member whose ``fit`` raises is left out with a
+        :class:`CandidateWarning` (the others' weights renormalised), instead
+        of the error ending ``fit``; ValueError if no member with a weight
+        is left.
 
     Attributes
     ----------
     members_ : dict of str to forecaster
-        The fitted members.
+        The fitted members (without those left out).
 
     Notes
     -----
@@ -564,10 +571,12 @@ class CombinedForecaster(BaseEstimator):
         members: Mapping[str, Any] | None = None,
         how: str = "median",
         weights: Mapping[str, float] | None = None,
+        drop_failed: bool = False,
     ):
         self.members = members
         self.how = how
         self.weights = weights
+        self.drop_failed = drop_failed
 
     def fit(self, y, exog=None) -> CombinedForecaster:
         """Fit a clone of every member on ``y`` (and ``exog``)."""
@@ -586,9 +595,30 @@ class CombinedForecaster(BaseEstimator):
                     "`weights` must map every member to its weight "
                     f"({sorted(self.members)}); got {self.weights!r:.80}."
                 )
-            combine_values(np.zeros((len(self.members), 1)), self.how, self._weights())
+            combine_values(
+                np.zeros((len(self.members), 1)), self.how, self._weights(self.members)
+            )
         kwargs = {} if exog is None else {"exog": exog}
-        self.members_ = {k: clone(v).fit(y, **kwargs) for k, v in self.members.items()}
+        self.members_, failed = {}, {}
+        for name, member in self.members.items():
+            try:
+                self.members_[name] = clone(member).fit(y, **kwargs)
+            except Exception as error:  # left out, if drop_failed says so
+                if not self.drop_failed:
+                    raise
+                failed[name] = f"{type(error).__name__}: {error}"
+        for name, error in failed.items():
+            warnings.warn(
+                f"member {name!r} failed to fit and is left out: {error}",
+                CandidateWarning,
+                stacklevel=2,
+            )
+        weights = self._weights(self.members_)
+        if not self.members_ or (weights is not None and sum(weights) <= 0):
+            raise ValueError(
+                "no member with a weight is left to combine; the members' errors: "
+                + "; ".join(f"{k}: {v}" for k, v in failed.items())
+            )
         return self
 
     def predict(self, steps=None, exog=None, last_window=None) -> pd.Series:
@@ -609,11 +639,11 @@ class CombinedForecaster(BaseEstimator):
             {c: self._combine([f[c] for f in frames]) for c in frames[0].columns}
         )
 
-    def _weights(self) -> list[float] | None:
-        """The weights in the order of ``members`` (None: equal)."""
+    def _weights(self, names) -> list[float] | None:
+        """The weights of the members ``names``, in that order (None: equal)."""
         if self.weights is None:
             return None
-        return [float(self.weights[k]) for k in self.members]
+        return [float(self.weights[k]) for k in names]
 
     def _forecasts(self, method, steps, exog, last_window, **extra) -> list:
         check_is_fitted(self)
@@ -630,7 +660,7 @@ class CombinedForecaster(BaseEstimator):
 
     def _combine(self, series: list) -> pd.Series:
         values = combine_values(
-            [s.to_numpy(float) for s in series], self.how, self._weights()
+            [s.to_numpy(float) for s in series], self.how, self._weights(self.members_)
         )
         return pd.Series(values, index=series[0].index, name=series[0].name)
 

@@ -202,6 +202,48 @@ def test_a_candidate_that_scores_zero_takes_all_the_weight():
     )
 
 
+class _FailsOnLong(Naive):
+    """Naive forecasts that fail to fit more than ``longest`` observations."""
+
+    def __init__(self, longest=10**9):
+        self.longest = longest
+
+    def fit(self, y, exog=None):
+        if len(y) > self.longest:
+            raise RuntimeError("too long")
+        return super().fit(y)
+
+
+def test_a_candidate_whose_last_refit_fails_is_left_out_of_the_mean():
+    """It passed the validation folds (shorter data) but fails on all of
+    ``y``: the weighted mean goes on without it, its weights renormalised."""
+    y = _series()
+    candidates = {
+        "seasonal": SeasonalNaive(24), "drift": Drift(),
+        "flaky": _FailsOnLong(len(y) - 1),
+    }  # fmt: skip
+    with pytest.warns(CandidateWarning, match="'flaky' failed to fit.*too long"):
+        auto = AutoForecaster(candidates, horizon=24, n_folds=3).fit(y)
+    weights = auto.selection_["weight"].dropna()
+    assert weights["flaky"] > 0  # it was weighed on the validation folds
+    combined = auto.best_forecaster_
+    assert set(combined.members_) == {"seasonal", "drift"}
+    kept = weights.drop("flaky") / weights.drop("flaky").sum()
+    want = sum(
+        kept[k] * clone(candidates[k]).fit(y).predict(steps=24) for k in kept.index
+    )
+    np.testing.assert_allclose(auto.predict(), want)
+    # without drop_failed, a member's error ends fit
+    plain = CombinedForecaster({"a": Naive(), "b": _FailsOnLong(5)})
+    with pytest.raises(RuntimeError, match="too long"):
+        plain.fit(y)
+    with pytest.warns(CandidateWarning), pytest.raises(ValueError, match="no member"):
+        CombinedForecaster(
+            {"a": _FailsOnLong(5), "b": Naive()}, how="mean",
+            weights={"a": 1, "b": 0}, drop_failed=True,
+        ).fit(y)
+
+
 def test_combined_forecaster_weights():
     y = _series()
     members = {"a": Naive(), "b": SeasonalNaive(24)}

@@ -599,10 +599,10 @@ class CombinedForecaster(BaseEstimator):
                 np.zeros((len(self.members), 1)), self.how, self._weights(self.members)
             )
         kwargs = {} if exog is None else {"exog": exog}
-        self.members_, failed = {}, {}
+        fitted, failed = {}, {}
         for name, member in self.members.items():
             try:
-                self.members_[name] = clone(member).fit(y, **kwargs)
+                fitted[name] = clone(member).fit(y, **kwargs)
             except Exception as error:  # left out, if drop_failed says so
                 if not self.drop_failed:
                     raise
@@ -613,12 +613,13 @@ class CombinedForecaster(BaseEstimator):
                 CandidateWarning,
                 stacklevel=2,
             )
-        weights = self._weights(self.members_)
-        if not self.members_ or (weights is not None and sum(weights) <= 0):
+        weights = self._weights(fitted)
+        if not fitted or (weights is not None and sum(weights) <= 0):
             raise ValueError(
                 "no member with a weight is left to combine; the members' errors: "
                 + "; ".join(f"{k}: {v}" for k, v in failed.items())
             )
+        self.members_ = fitted
         return self
 
     def predict(self, steps=None, exog=None, last_window=None) -> pd.Series:

@@ -237,11 +237,13 @@ def test_a_candidate_whose_last_refit_fails_is_left_out_of_the_mean():
     plain = CombinedForecaster({"a": Naive(), "b": _FailsOnLong(5)})
     with pytest.raises(RuntimeError, match="too long"):
         plain.fit(y)
+    unweighted = CombinedForecaster(
+        {"a": _FailsOnLong(5), "b": Naive()}, how="mean",
+        weights={"a": 1, "b": 0}, drop_failed=True,
+    )  # fmt: skip
     with pytest.warns(CandidateWarning), pytest.raises(ValueError, match="no member"):
-        CombinedForecaster(
-            {"a": _FailsOnLong(5), "b": Naive()}, how="mean",
-            weights={"a": 1, "b": 0}, drop_failed=True,
-        ).fit(y)
+        unweighted.fit(y)
+    assert not hasattr(unweighted, "members_")  # not left half fitted
 
 
 def test_combined_forecaster_weights():

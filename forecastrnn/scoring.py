@@ -220,7 +220,15 @@ def combine_values(values, how: str = "median", weights=None) -> np.ndarray:
     """
     if how not in ("median", "mean"):
         raise ValueError(f"`how` must be 'median' or 'mean'; got {how!r}.")
-    values = np.asarray(values, dtype=float)
+    try:
+        values = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.ndim < 1 or len(values) == 0:
+        raise ValueError(
+            "`values` must be the members' numeric forecasts, one row per member "
+            "and all of one shape; pass a list of equal-length arrays."
+        )
     if weights is None:
         return getattr(np, how)(values, axis=0)
     w = np.asarray(weights, dtype=float)

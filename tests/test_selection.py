@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, clone
 
 from forecastrnn import AutoForecaster, backtest, compare
 from forecastrnn.baselines import Drift, Naive, SeasonalNaive
-from forecastrnn.scoring import combine_results
+from forecastrnn.scoring import combine_results, combine_values
 from forecastrnn.selection import (
     CandidateWarning,
     CombinedForecaster,
@@ -244,6 +244,15 @@ def test_a_candidate_whose_last_refit_fails_is_left_out_of_the_mean():
     with pytest.warns(CandidateWarning), pytest.raises(ValueError, match="no member"):
         unweighted.fit(y)
     assert not hasattr(unweighted, "members_")  # not left half fitted
+
+
+def test_combine_values_refuses_what_it_cannot_combine():
+    np.testing.assert_allclose(combine_values([[1.0, 4.0], [3.0, 2.0]]), [2.0, 3.0])
+    for values in ([], [[1.0, 2.0], [3.0]], [["a", "b"]], 5.0):
+        with pytest.raises(ValueError, match="`values` must be the members'"):
+            combine_values(values)
+    with pytest.raises(ValueError, match="`weights` must be 2 finite"):
+        combine_values([[1.0], [2.0]], "mean", weights=[1.0])
 
 
 def test_combined_forecaster_weights():

@@ -35,6 +35,7 @@ from .network_settings import (
     check_forecaster_settings,
     default_network,
     deprecated_network,
+    interval_levels,
     is_quantile,
     network_of,
 )
@@ -46,6 +47,7 @@ from .series_inputs import (
     as_frame,
     check_context,
     check_lengths,
+    check_observed_tails,
     check_same_series,
     context_states,
     covariate_rows,
@@ -343,6 +345,7 @@ class RNNForecaster(BaseEstimator):
             static, list(data.series), self.static_scale_ if warm else None
         )
         check_lengths(data, self.window_size + self._block())
+        check_observed_tails(data, self.window_size, "y")
         if warm and network_of(self).embedding_size:
             check_same_series(list(previous), list(data.series))
         self.season_length_ = (
@@ -538,7 +541,7 @@ class RNNForecaster(BaseEstimator):
             Named like the training series, indexed by the next ``steps``
             timestamps after the context.
         """
-        return self._forecast(steps, exog, last_window, static, quantiles=False)
+        return restore(*self._forecast(steps, exog, last_window, static, False))
 
     @available_if(is_quantile)
     def predict_quantiles(
@@ -551,8 +554,11 @@ class RNNForecaster(BaseEstimator):
         pandas.DataFrame
             One column per level of ``quantiles`` (float labels), indexed like
             :meth:`predict`. Beyond ``horizon`` steps the median is fed back.
+            For a panel, the kind :meth:`predict` gives: a dict of such
+            frames, or for a wide frame one frame with columns ``(series_id,
+            level)``.
         """
-        return self._forecast(steps, exog, last_window, static, quantiles=True)
+        return restore(*self._forecast(steps, exog, last_window, static, True))
 
     @available_if(is_quantile)
     def predict_interval(
@@ -573,24 +579,21 @@ class RNNForecaster(BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            Columns ``mean`` (the median), ``lower`` and ``upper``.
+            Columns ``mean`` (the median), ``lower`` and ``upper``; for a
+            panel, the kind :meth:`predict` gives (a dict of such frames, or
+            one wide frame with columns ``(series_id, column)``).
         """
-        q = self.predict_quantiles(steps, exog, last_window, static)
-        levels = np.asarray(q.columns, float)
-        lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
-        found = [levels[np.isclose(levels, v)] for v in (lo, hi)]
-        if not all(len(f) for f in found):
-            raise ValueError(
-                f"`coverage={coverage}` needs the quantiles {lo:g} and {hi:g}; the "
-                f"model was fit with {tuple(levels)}. Pass a coverage they span, or "
-                f"refit with quantiles=({lo:g}, 0.5, {hi:g})."
-            )
-        middle = levels[np.argmin(np.abs(levels - 0.5))]
-        return pd.DataFrame(
-            {"mean": q[middle], "lower": q[found[0][0]], "upper": q[found[1][0]]}
-        )
+        check_is_fitted(self)
+        columns = interval_levels(self.regressor_.quantiles_, coverage)
+        data, results = self._forecast(steps, exog, last_window, static, True)
+        intervals = {
+            key: pd.DataFrame({name: q[level] for name, level in columns.items()})
+            for key, q in results.items()
+        }
+        return restore(data, intervals)
 
     def _forecast(self, steps, exog, last_window, static, quantiles: bool):
+        """The panel and ``{series_id: forecast Series or quantile frame}``."""
         check_is_fitted(self)
         steps = self.horizon if steps is None else check_int(steps, "steps")
         if exog is not None and self.exog_columns_ is None:
@@ -635,7 +638,7 @@ class RNNForecaster(BaseEstimator):
                 if quantiles
                 else pd.Series(v, index=index, name=state.key)
             )
-        return restore(data, results)
+        return data, results
 
     def _median_level(self) -> int:
         """Column of the level nearest 0.5 among the sorted fitted quantiles."""
@@ -659,6 +662,7 @@ class RNNForecaster(BaseEstimator):
         )
         freq = getattr(self.series_[0].tail.index, "freq", None)
         check_context(data, self.window_size, freq)
+        check_observed_tails(data, self.window_size, "last_window")
 
         def unseen(key, history):  # scaled by its own window
             tail = history.iloc[-self.window_size :]

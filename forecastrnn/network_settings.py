@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from . import scaling
-from .checks import check_int
+from .checks import check_int, check_probability
 from .estimators import RNNRegressor
 from .nn.cells import check_cell
 
@@ -22,6 +24,7 @@ __all__ = [
     "check_forecaster_settings",
     "default_network",
     "deprecated_network",
+    "interval_levels",
     "is_quantile",
     "network_of",
 ]
@@ -176,3 +179,26 @@ def is_quantile(forecaster) -> bool:
             "forecaster in `forecastrnn.conformal_interval`."
         )
     return True
+
+
+def interval_levels(levels, coverage) -> dict:
+    """The fitted quantile ``levels`` an interval of ``coverage`` reads:
+    ``{"mean": the level nearest 0.5, "lower": (1 - coverage) / 2, "upper":
+    (1 + coverage) / 2}``, or a ValueError naming the levels it needs.
+
+    >>> interval_levels((0.1, 0.5, 0.9), 0.8)
+    {'mean': 0.5, 'lower': 0.1, 'upper': 0.9}
+    """
+    coverage = check_probability(coverage, "coverage")
+    levels = np.asarray(levels, float)
+    lo, hi = (1 - coverage) / 2, (1 + coverage) / 2
+    found = [levels[np.isclose(levels, v)] for v in (lo, hi)]
+    if not all(len(f) for f in found):
+        raise ValueError(
+            f"`coverage={coverage}` needs the quantiles {lo:g} and {hi:g}; the "
+            f"model was fit with {tuple(levels.tolist())}. Pass a coverage they "
+            f"span, or refit with quantiles=({lo:g}, 0.5, {hi:g})."
+        )
+    middle = levels[np.argmin(np.abs(levels - 0.5))]
+    chosen = (middle, found[0][0], found[1][0])
+    return dict(zip(("mean", "lower", "upper"), map(float, chosen), strict=True))

@@ -164,6 +164,25 @@ def check_context(data: Panel, window_size: int, freq) -> None:
             )
 
 
+def check_observed_tails(data: Panel, window_size: int, name: str) -> None:
+    """Raise a ``ValueError`` when a series of ``data`` (the argument
+    ``name``) has no observed value in its last ``window_size`` points: the
+    window a forecast reads would be made of filled gaps only."""
+    for key, series in data.series.items():
+        if series.iloc[-window_size:].notna().any():
+            continue
+        what = f"`{name}`" if data.kind == "series" else f"Series {key!r} of `{name}`"
+        last = series.last_valid_index()
+        after = len(series) - 1 - series.index.get_loc(last)
+        raise ValueError(
+            f"{what} ends in {after} missing values, its last observation at "
+            f"{last}; the forecast reads the last `window_size` = {window_size} "
+            "points, and none of them would be observed. Cut the missing tail "
+            "(`s.loc[:s.last_valid_index()]`; the columns of a wide DataFrame "
+            "are trimmed so), or pass data up to the forecast origin."
+        )
+
+
 def fill_gaps(y: pd.Series) -> pd.Series:
     """``y`` with gaps (NaN) linearly interpolated, as the network reads it.
 

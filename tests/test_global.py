@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecastrnn import RNNForecaster, RNNRegressor
+from forecastrnn import RNNForecaster, RNNRegressor, backtest
 from forecastrnn.forecasters import EPOCH_WINDOWS
 
 TINY = {"hidden_size": 4, "max_epochs": 2, "batch_size": 16, "random_state": 0}
@@ -127,6 +127,50 @@ def test_the_user_panel_is_not_modified():
     for key in data:
         pd.testing.assert_series_equal(data[key], snapshot[key])
     pd.testing.assert_frame_equal(wide, wide_before)
+
+
+def test_quantiles_and_intervals_answer_in_the_kind_predict_gives():
+    data = panel()
+    quantile = RNNForecaster(net(loss="quantile"), window_size=12, horizon=4)
+    quantile.fit(data)
+    levels = quantile.predict_quantiles()
+    intervals = quantile.predict_interval(coverage=0.8)
+    assert list(intervals) == ["a", "b", "c"]
+    for key in data:
+        q = levels[key]
+        expected = pd.DataFrame({"mean": q[0.5], "lower": q[0.1], "upper": q[0.9]})
+        pd.testing.assert_frame_equal(intervals[key], expected)
+    wide = quantile.fit(pd.DataFrame(data)).predict_interval(coverage=0.8)
+    assert isinstance(wide, pd.DataFrame)
+    columns = ("mean", "lower", "upper")
+    assert list(wide.columns) == [(k, c) for k in "abc" for c in columns]
+    lower, upper = wide.xs("lower", axis=1, level=1), wide.xs("upper", axis=1, level=1)
+    width = (upper - lower).stack().dropna()  # a series' rows where it forecasts
+    assert len(width) == 3 * 4 and (width >= 0).all()
+    with pytest.raises(ValueError, match="`coverage` must be strictly between 0 and 1"):
+        quantile.predict_interval(coverage=1.5)
+    with pytest.raises(ValueError, match=r"needs the quantiles 0.25 and 0.75"):
+        quantile.predict_interval(coverage=0.5)
+    # a panel backtest with intervals (`forecastrnn backtest --coverage`)
+    result = backtest(quantile, data, horizon=4, n_folds=2, refit=False, coverage=0.8)
+    assert result.forecasts[["lower", "upper"]].notna().all().all()
+    assert 0 <= result.summary()["coverage"] <= 1
+
+
+def test_a_window_of_missing_values_at_the_end_is_refused_not_filled():
+    data = panel()
+    b = data["b"].copy()
+    b.iloc[-12:] = np.nan  # window_size: the forecast would read no observation
+    with pytest.raises(ValueError, match=r"Series 'b' of `y` ends in 12 missing"):
+        model().fit({**data, "b": b})
+    fitted = model().fit(data)
+    with pytest.raises(ValueError, match=r"Series 'b' of `last_window` ends in 12"):
+        fitted.predict(last_window={"b": b})
+    b.iloc[-12] = 1.0  # one observation in the window: the gaps are filled
+    assert np.isfinite(fitted.predict(last_window={"b": b})["b"]).all()
+    # a wide frame trims each column's missing tail: that series ended earlier
+    wide = pd.DataFrame({**data, "b": data["b"].iloc[:-12].reindex(data["b"].index)})
+    assert model().fit(wide).predict()["b"].notna().sum() == 4
 
 
 @pytest.mark.parametrize(

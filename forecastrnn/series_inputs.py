@@ -319,9 +319,10 @@ def _user_columns(future: pd.DataFrame, n_calendar: int) -> list[str] | None:
 
 
 # -------------------------------------------------------------- covariates
-def as_frame(exog) -> pd.DataFrame:
-    """``exog`` as float64 columns, every row kept (see `check_covariates`)."""
-    return check_covariates(exog, allow_nan=True)
+def as_frame(exog, what: str = "`y`") -> pd.DataFrame:
+    """``exog`` as float64 columns, every row kept (see `check_covariates`;
+    ``what`` names the series it belongs to in the error message)."""
+    return check_covariates(exog, allow_nan=True, what=what)
 
 
 def covariate_rows(frame: pd.DataFrame, labels: pd.Index, against: str) -> pd.DataFrame:
@@ -384,7 +385,8 @@ def panel_exog(exog, data: Panel, *, require: bool = True) -> dict:
         )
     columns = None
     for key, frame in exog.items():
-        cols = list(as_frame(frame).columns)
+        what = "`y`" if data.kind == "series" else f"series {key!r}"
+        cols = list(as_frame(frame, what).columns)
         if columns is not None and cols != columns:
             raise ValueError(
                 f"`exog` of series {key!r} has columns {cols}; the first series "

@@ -208,6 +208,10 @@ def test_covariates_per_series():
         model().fit(data, exog={k: exog[k] for k in ("a", "b")})
     with pytest.raises(TypeError, match="mapping"):
         model().fit(data, exog=exog["a"])
+    broken = exog["b"].iloc[:-4].copy()
+    broken.iloc[7, 0] = np.inf
+    with pytest.raises(ValueError, match=r"1 infinite values for series 'b' \(first"):
+        model().fit(data, exog={**exog, "b": broken})
 
 
 def test_static_covariates_reach_the_network_and_new_series_need_them():

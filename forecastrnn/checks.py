@@ -500,12 +500,19 @@ def _positions(frame: pd.DataFrame, index, name: str, what: str) -> np.ndarray:
     pos = frame.index.get_indexer(index)
     missing = pos < 0
     if missing.any():
+        zones = getattr(frame.index, "tz", None), getattr(index, "tz", None)
+        hint = (
+            f" Its index is in time zone {zones[0]}, that of {what} in "
+            f"{zones[1]}: convert one (`tz_convert`, or `tz_localize(None)`)."
+            if zones[0] != zones[1]
+            else ""
+        )
         raise ValueError(
             f"`{name}` has no rows for {int(missing.sum())} of the {len(index)} "
             f"timestamps of {what} (first missing: {index[int(np.argmax(missing))]}"
             f"); expected a row for each, matched by index label. Pass `{name}` "
             f"indexed like `y`, covering {index[0]} to {index[-1]} (extra rows "
-            "are ignored)."
+            f"are ignored).{hint}"
         )
     return pos
 

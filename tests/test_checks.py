@@ -257,6 +257,12 @@ def test_check_covariates_numbers_become_float64_rows_at_the_labels():
             r"2024-01-01 04:00:00\); expected a row for each",
         ),
         (
+            lambda e: e.tz_localize("UTC"),
+            ValueError,
+            r"no rows for 6 of the 6 .* Its index is in time zone UTC, that of `y` "
+            r"in None: convert one",
+        ),
+        (
             lambda e: e.assign(temp=e["temp"].where(e.index.hour != 3)),
             ValueError,
             r"`exog` has 1 missing or infinite values for `y` \(first at "

@@ -358,6 +358,14 @@ def _load(triple) -> str:
     return "/".join(f"{x:.1f}" for x in triple)
 
 
+def forking_setting(text: str):
+    """``--forking``: an integer, ``none``, or ``default`` (argparse also
+    passes the string default through here)."""
+    if text in ("default", "none"):
+        return None if text == "none" else text
+    return int(text)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -369,7 +377,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--forking",
         default="default",
-        type=lambda text: None if text == "none" else int(text),
+        type=forking_setting,
         help="RNNForecaster's `forking` in part b) (an integer, or none); "
         "default: the forecaster's default",
     )

@@ -73,12 +73,16 @@ def write(model: BaseEstimator, path) -> Path:
         "library_version": __version__,
         "model": encode(model, arrays, "model"),
     }
-    path = Path(path)
-    if path.suffix != ".npz":
-        path = path.with_name(path.name + ".npz")
+    path = _npz_name(path)
     blob = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez(path, __meta__=blob, **arrays)
     return path
+
+
+def _npz_name(path) -> Path:
+    """``path`` with ``.npz`` appended when it has another suffix or none."""
+    path = Path(path)
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
 def read(path) -> tuple[dict, dict[str, np.ndarray]]:
@@ -87,12 +91,15 @@ def read(path) -> tuple[dict, dict[str, np.ndarray]]:
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist.
+        If neither ``path`` nor ``path`` with ``.npz`` appended (the name
+        ``write`` gives a file) exists.
     ValueError
         If ``path`` is not a readable ``.npz`` archive with a JSON document
         (a ``.npy`` array, a truncated or corrupted file, another archive).
     """
     path = Path(path)
+    if not path.exists() and _npz_name(path).exists():
+        path = _npz_name(path)  # the name `write` gave it
     if not path.exists():
         raise FileNotFoundError(f"`path` {str(path)!r} does not exist.")
     try:

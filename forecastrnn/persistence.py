@@ -73,7 +73,8 @@ def load(path):
     Parameters
     ----------
     path : str or os.PathLike
-        A model file.
+        A model file: the path given to :func:`save` (which appends
+        ``.npz`` when missing) or the one it returned.
 
     Returns
     -------
@@ -83,7 +84,7 @@ def load(path):
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist.
+        If neither ``path`` nor ``path`` with ``.npz`` appended exists.
     ValueError
         If the file is not a forecastrnn model file, is truncated or
         corrupted, comes from another format version, or its arrays do not

@@ -90,6 +90,19 @@ def test_loading_never_unpickles(tmp_path, monkeypatch):
     assert calls and all(k.get("allow_pickle") is False for k in calls)
 
 
+def test_load_takes_the_path_save_was_given(tmp_path):
+    # `save` appends .npz; 0.14.0's `load` of the same path said it was missing
+    model = RNNRegressor(**TINY).fit(np.ones((10, 4)), np.ones(10))
+    written = save(model, tmp_path / "model.frnn")
+    assert written.name == "model.frnn.npz"
+    X = np.linspace(0, 1, 8).reshape(2, 4)
+    np.testing.assert_array_equal(
+        load(tmp_path / "model.frnn").predict(X), model.predict(X)
+    )
+    with pytest.raises(FileNotFoundError, match="other.frnn' does not exist"):
+        load(tmp_path / "other.frnn")
+
+
 def test_bad_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load(tmp_path / "missing.npz")

@@ -271,10 +271,20 @@ class AutoForecaster(BaseEstimator):
 
         Raises
         ------
+        TypeError
+            For a panel (a mapping or a frame of several series), with how
+            to choose per series instead.
         ValueError
             For a bad setting, a series too short for the validation folds,
             or when every candidate failed (their errors are listed).
         """
+        if isinstance(y, Mapping) or (isinstance(y, pd.DataFrame) and y.shape[1] > 1):
+            raise TypeError(
+                "`y` must be one series: AutoForecaster chooses per series. For a "
+                "panel, backtest it (`forecastrnn.backtest(AutoForecaster(...), "
+                "panel, ...)` fits one per series) or fit one per series: "
+                "`{k: AutoForecaster(...).fit(s) for k, s in panel.items()}`."
+            )
         y = check_series(y)
         horizon = check_int(self.horizon, "horizon")
         n_folds = check_int(self.n_folds, "n_folds")

@@ -328,6 +328,15 @@ def test_bad_settings_are_refused(params, error, message):
     pd.testing.assert_series_equal(y, before)  # nothing the user passed changes
 
 
+def test_a_panel_is_refused_with_how_to_choose_per_series():
+    y = _series()
+    for panel in ({"a": y, "b": y}, pd.DataFrame({"a": y, "b": y})):
+        with pytest.raises(TypeError, match="AutoForecaster chooses per series"):
+            AutoForecaster(CANDIDATES).fit(panel)
+    # a one-column frame is one series
+    assert AutoForecaster(CANDIDATES, n_folds=2).fit(y.to_frame()).best_name_
+
+
 def test_clones_and_default_candidates():
     auto = AutoForecaster(horizon=6, random_state=3)
     copy = clone(auto)

@@ -31,7 +31,7 @@ except ModuleNotFoundError:
 
 from .backtest import backtest, parallel_slots, run_tasks
 from .baselines import ETS, Naive, SeasonalNaive, Theta, seasonal_period
-from .checks import check_int, check_series
+from .checks import check_choice, check_int, check_series
 from .forecasters import RNNForecaster, default_network
 from .scoring import Comparison, combine_results, combine_values
 
@@ -597,6 +597,7 @@ class CombinedForecaster(BaseEstimator):
             )
         if self.how not in ("median", "mean"):
             raise ValueError(f"`how` must be 'median' or 'mean'; got {self.how!r}.")
+        check_choice(self.drop_failed, "drop_failed", (True, False))
         if self.weights is not None:
             if not isinstance(self.weights, Mapping) or set(self.weights) != set(
                 self.members

@@ -296,6 +296,8 @@ def test_combined_forecaster_combines_point_forecasts_and_intervals():
         CombinedForecaster({}).fit(y)
     with pytest.raises(ValueError, match="`how` must be 'median' or 'mean'"):
         CombinedForecaster({"a": Naive()}, how="mode").fit(y)
+    with pytest.raises(ValueError, match="`drop_failed` must be one of True, False"):
+        CombinedForecaster({"a": Naive()}, drop_failed="yes").fit(y)
 
 
 def test_ties_go_to_the_first_candidate():
